@@ -1,0 +1,31 @@
+// Rules for the text people type: names and messages. Every dialect calls these; none has its own.
+// Thread-safety: reentrant functions.
+#pragma once
+
+#include <cstddef>
+#include <string_view>
+
+namespace chatd {
+
+inline constexpr std::size_t kMaxNameChars = 50;  // lowf's limit, counted in characters
+
+// Length in bytes of the valid UTF-8 sequence starting at text[i], or 0 if it is not valid UTF-8
+// (overlong forms, surrogates and code points past U+10FFFF are invalid).
+std::size_t utf8_sequence_length(std::string_view text, std::size_t i);
+
+// Number of code points if `text` is valid UTF-8, otherwise -1.
+long utf8_length(std::string_view text);
+
+enum class NameProblem { kNone, kEmpty, kTooLong, kNotUtf8, kControlCharacter, kBlank };
+const char* describe(NameProblem problem);
+
+// A name is 1-50 characters of valid UTF-8, with no control characters and not only spaces.
+NameProblem check_name(std::string_view name);
+
+enum class MessageProblem { kNone, kEmpty, kTooLong, kNotUtf8 };
+const char* describe(MessageProblem problem);
+
+// A message is 1..max_bytes bytes of valid UTF-8 (newlines and tabs allowed).
+MessageProblem check_message(std::string_view text, std::size_t max_bytes);
+
+}  // namespace chatd

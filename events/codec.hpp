@@ -1,0 +1,37 @@
+// The log's encoding of an event: one compact JSON object with its schema version "v", its "seq",
+// its time "t" (ms since the epoch), its "type" and the type's fields, e.g.
+//   {"v":1,"seq":7,"t":1795310400000,"type":"paired","pair":"6f1c…","seeker":3,"waiter":2}
+// Thread-safety: encode functions are reentrant. An EventDecoder holds a reusable parser and is
+// used by one thread at a time; give each thread its own.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "core/status.hpp"
+#include "events/event.hpp"
+
+namespace chatd::events {
+
+// Appends the encoding of `event` to `out`.
+void encode_to(const Event& event, std::string& out);
+std::string encode(const Event& event);
+
+class EventDecoder {
+ public:
+  EventDecoder();
+  ~EventDecoder();
+  EventDecoder(const EventDecoder&) = delete;
+  EventDecoder& operator=(const EventDecoder&) = delete;
+
+  // Decodes one encoded event. Unknown types, missing fields and versions newer than
+  // kSchemaVersion are errors (Corruption or Unsupported) that say what is wrong.
+  Status decode(std::string_view json, Event& out);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace chatd::events

@@ -1,0 +1,383 @@
+#include "events/lmdb_log.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <mutex>
+#include <new>
+#include <map>
+#include <system_error>
+#include <utility>
+
+#include "events/codec.hpp"
+
+namespace chatd::events {
+namespace {
+
+// LMDB forbids opening one environment twice in a process (closing either drops the other's
+// fcntl locks); this registry turns that misuse into an error instead of silent lock damage.
+std::mutex& registry_mutex() {
+  static std::mutex m;
+  return m;
+}
+// Folder -> pid of the process that opened it. A forked child inherits the parent's entries but
+// not its environments (LMDB forbids using them after fork), so entries of another pid are stale.
+std::map<std::string, pid_t>& registry() {
+  static std::map<std::string, pid_t> open_dirs;
+  return open_dirs;
+}
+
+void put_be64(std::uint64_t v, unsigned char out[8]) {
+  for (int i = 7; i >= 0; --i) {
+    out[i] = static_cast<unsigned char>(v & 0xff);
+    v >>= 8;
+  }
+}
+std::uint64_t get_be64(const void* p) {
+  const auto* b = static_cast<const unsigned char*>(p);
+  std::uint64_t v = 0;
+  for (int i = 0; i < 8; ++i) v = (v << 8) | b[i];
+  return v;
+}
+
+Status lmdb_error(const std::string& what, int rc) {
+  return Status::IoError(what + ": " + mdb_strerror(rc));
+}
+
+// Keeps the code of a decode error (a newer schema stays Unsupported) and prefixes the seq.
+Status at_seq(Seq seq, const Status& st) {
+  std::string msg = "event seq " + std::to_string(seq) + ": " + st.message();
+  return st.code() == Status::Code::kUnsupported ? Status::Unsupported(std::move(msg))
+                                                 : Status::Corruption(std::move(msg));
+}
+
+// Aborts a txn on every path out of a scope unless released.
+struct TxnGuard {
+  MDB_txn* txn = nullptr;
+  ~TxnGuard() {
+    if (txn) mdb_txn_abort(txn);
+  }
+};
+
+}  // namespace
+
+LmdbLog::LmdbLog(std::string dir, Options options)
+    : dir_(std::move(dir)), options_(options), owner_pid_(getpid()) {}
+
+LmdbLog::~LmdbLog() {
+  // In a forked child the environment belongs to the parent: closing it here could disturb the
+  // parent's lock file state, so the child leaves it alone (it is about to exit or exec anyway).
+  if (owner_pid_ != getpid()) return;
+  if (env_) mdb_env_close(env_);
+  if (registered_) {
+    std::lock_guard lock(registry_mutex());
+    auto it = registry().find(dir_);
+    if (it != registry().end() && it->second == owner_pid_) registry().erase(it);
+  }
+}
+
+Status LmdbLog::open(const std::string& dir, const Options& options, std::unique_ptr<LmdbLog>* out) {
+  if (out == nullptr) return Status::InvalidArgument("LmdbLog::open: null out");
+  if (options.initial_map_size == 0 || options.max_map_size < options.initial_map_size)
+    return Status::InvalidArgument("map sizes: need 0 < initial_map_size <= max_map_size");
+
+  std::error_code ec;
+  if (!options.read_only) {
+    std::filesystem::create_directories(dir, ec);
+    if (ec) return Status::IoError("create " + dir + ": " + ec.message());
+  }
+  std::filesystem::path canonical = std::filesystem::canonical(dir, ec);
+  if (ec) return Status::IoError("open " + dir + ": " + ec.message());
+
+  std::unique_ptr<LmdbLog> log(new LmdbLog(canonical.string(), options));
+  {
+    std::lock_guard lock(registry_mutex());
+    auto [it, inserted] = registry().try_emplace(log->dir_, log->owner_pid_);
+    if (!inserted) {
+      if (it->second == log->owner_pid_)
+        return Status::InvalidArgument(log->dir_ + " is already open in this process");
+      it->second = log->owner_pid_;  // stale entry inherited through fork()
+    }
+    log->registered_ = true;
+  }
+  Status st = log->open_env();
+  if (!st.ok()) return st;  // the destructor closes the env and unregisters
+  *out = std::move(log);
+  return Status::Ok();
+}
+
+Status LmdbLog::open_env() {
+  int rc = mdb_env_create(&env_);
+  if (rc != 0) {
+    env_ = nullptr;
+    return lmdb_error("mdb_env_create", rc);
+  }
+  // Smaller than an existing file's map is fine: LMDB then adopts the size recorded in the file.
+  rc = mdb_env_set_mapsize(env_, options_.initial_map_size);
+  if (rc != 0) return lmdb_error("mdb_env_set_mapsize", rc);
+  // NOTLS: read txns are not tied to a thread, so scans may run on any thread.
+  unsigned flags = MDB_NOTLS | (options_.read_only ? MDB_RDONLY : 0u);
+  rc = mdb_env_open(env_, dir_.c_str(), flags, 0644);
+  if (rc != 0) return lmdb_error("mdb_env_open " + dir_, rc);
+
+  // Reader slots left by a crashed process pin old pages and make the file grow: clear them.
+  int dead = 0;
+  mdb_reader_check(env_, &dead);
+
+  Status st = refresh_map_size();
+  if (!st.ok()) return st;
+
+  MDB_txn* txn = nullptr;
+  rc = mdb_txn_begin(env_, nullptr, options_.read_only ? MDB_RDONLY : 0u, &txn);
+  if (rc != 0) return lmdb_error("mdb_txn_begin", rc);
+  rc = mdb_dbi_open(txn, nullptr, 0, &dbi_);
+  if (rc != 0) {
+    mdb_txn_abort(txn);
+    return lmdb_error("mdb_dbi_open", rc);
+  }
+  // Committing the txn that opened the dbi makes the handle usable by later txns.
+  rc = mdb_txn_commit(txn);
+  if (rc != 0) return lmdb_error("mdb_txn_commit (open)", rc);
+
+  Seq last = 0;
+  st = read_last_seq(&last);
+  if (!st.ok()) return st;
+  last_seq_.store(last, std::memory_order_release);
+  return Status::Ok();
+}
+
+Status LmdbLog::refresh_map_size() const {
+  MDB_envinfo info;
+  int rc = mdb_env_info(env_, &info);
+  if (rc != 0) return lmdb_error("mdb_env_info", rc);
+  map_size_.store(info.me_mapsize, std::memory_order_relaxed);
+  return Status::Ok();
+}
+
+Status LmdbLog::begin_read(MDB_txn** txn, std::shared_lock<std::shared_mutex>& lock) const {
+  for (;;) {
+    lock = std::shared_lock(remap_mutex_);
+    int rc = mdb_txn_begin(env_, nullptr, MDB_RDONLY, txn);
+    if (rc == 0) return Status::Ok();
+    lock.unlock();
+    if (rc != MDB_MAP_RESIZED) return lmdb_error("mdb_txn_begin (read)", rc);
+    // The writer (another process) grew the map: adopt its size, with no txn of ours open.
+    std::unique_lock exclusive(remap_mutex_);
+    rc = mdb_env_set_mapsize(env_, 0);
+    if (rc != 0) return lmdb_error("mdb_env_set_mapsize (adopt)", rc);
+    Status st = refresh_map_size();
+    if (!st.ok()) return st;
+  }
+}
+
+Status LmdbLog::read_last_seq(Seq* out) const {
+  std::shared_lock<std::shared_mutex> lock;
+  TxnGuard guard;
+  Status st = begin_read(&guard.txn, lock);
+  if (!st.ok()) return st;
+  MDB_cursor* cursor = nullptr;
+  int rc = mdb_cursor_open(guard.txn, dbi_, &cursor);
+  if (rc != 0) return lmdb_error("mdb_cursor_open", rc);
+  MDB_val k, v;
+  rc = mdb_cursor_get(cursor, &k, &v, MDB_LAST);
+  mdb_cursor_close(cursor);
+  if (rc == MDB_NOTFOUND) {
+    *out = 0;
+    return Status::Ok();
+  }
+  if (rc != 0) return lmdb_error("mdb_cursor_get (last)", rc);
+  if (k.mv_size != 8) return Status::Corruption("last key has " + std::to_string(k.mv_size) + " bytes, not 8");
+  *out = get_be64(k.mv_data);
+  return Status::Ok();
+}
+
+Seq LmdbLog::last_seq() const {
+  if (options_.read_only) {
+    Seq seq = 0;
+    if (read_last_seq(&seq).ok()) {
+      last_seq_.store(seq, std::memory_order_release);
+      return seq;
+    }
+  }
+  return last_seq_.load(std::memory_order_acquire);
+}
+
+Status LmdbLog::grow_map() {
+  std::unique_lock exclusive(remap_mutex_);
+  std::size_t current = map_size_.load(std::memory_order_relaxed);
+  if (current >= options_.max_map_size)
+    return Status::IoError("log is full: map size reached its maximum of " + std::to_string(options_.max_map_size) +
+                           " bytes");
+  std::size_t next = current > options_.max_map_size / 2 ? options_.max_map_size : current * 2;
+  int rc = mdb_env_set_mapsize(env_, next);
+  if (rc != 0) return lmdb_error("mdb_env_set_mapsize (grow)", rc);
+  map_growths_.fetch_add(1, std::memory_order_relaxed);
+  return refresh_map_size();
+}
+
+Status LmdbLog::append(std::span<const Event> batch) {
+  if (batch.empty()) return Status::Ok();
+  for (std::size_t i = 1; i < batch.size(); ++i)
+    if (batch[i].seq != batch[0].seq + i)
+      return Status::InvalidArgument("seq gap inside batch: expected " + std::to_string(batch[0].seq + i) +
+                                     ", got " + std::to_string(batch[i].seq));
+  // Reuse the writer's buffers: steady-state appends do not allocate for encoding.
+  try {
+    if (scratch_.size() < batch.size()) scratch_.resize(batch.size());
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      scratch_[i].clear();
+      encode_to(batch[i], scratch_[i]);
+    }
+  } catch (const std::bad_alloc&) {
+    return Status::IoError("out of memory while encoding a batch");
+  }
+  return append_encoded(batch[0].seq, std::span<const std::string>(scratch_.data(), batch.size()));
+}
+
+Status LmdbLog::append_encoded(Seq first_seq, std::span<const std::string> encoded) {
+  if (options_.read_only) return Status::InvalidArgument("log " + dir_ + " is open read-only");
+  if (encoded.empty()) return Status::Ok();
+  const Seq last = last_seq_.load(std::memory_order_acquire);
+  if (first_seq != last + 1)
+    return Status::InvalidArgument("seq gap: expected " + std::to_string(last + 1) + ", got " +
+                                   std::to_string(first_seq));
+
+  for (;;) {
+    bool map_full = false;
+    {
+      // Shared: no remap may happen while this txn maps pages (see remap_mutex_).
+      std::shared_lock lock(remap_mutex_);
+      MDB_txn* txn = nullptr;
+      int rc = mdb_txn_begin(env_, nullptr, 0, &txn);
+      if (rc == MDB_MAP_RESIZED) {
+        lock.unlock();
+        std::unique_lock exclusive(remap_mutex_);
+        rc = mdb_env_set_mapsize(env_, 0);
+        if (rc != 0) return lmdb_error("mdb_env_set_mapsize (adopt)", rc);
+        Status st = refresh_map_size();
+        if (!st.ok()) return st;
+        continue;
+      }
+      if (rc != 0) return lmdb_error("mdb_txn_begin (write)", rc);
+
+      unsigned char key_bytes[8];
+      for (std::size_t i = 0; i < encoded.size() && rc == 0; ++i) {
+        put_be64(first_seq + i, key_bytes);
+        MDB_val k{sizeof key_bytes, key_bytes};
+        MDB_val v{encoded[i].size(), const_cast<char*>(encoded[i].data())};
+        rc = mdb_put(txn, dbi_, &k, &v, MDB_APPEND);
+      }
+      if (rc != 0) {
+        mdb_txn_abort(txn);
+        if (rc == MDB_MAP_FULL) {
+          map_full = true;
+        } else if (rc == MDB_KEYEXIST) {
+          // MDB_APPEND refused a key not above the last one: last_seq_ and the file disagree.
+          return Status::Corruption("append at seq " + std::to_string(first_seq) + ": key not above the last key");
+        } else {
+          return lmdb_error("mdb_put", rc);
+        }
+      } else {
+        rc = mdb_txn_commit(txn);  // frees the txn whatever it returns
+        if (rc == MDB_MAP_FULL) {
+          map_full = true;
+        } else if (rc != 0) {
+          return lmdb_error("mdb_txn_commit", rc);
+        }
+      }
+    }
+    if (!map_full) break;
+    Status st = grow_map();
+    if (!st.ok()) return st;
+  }
+  last_seq_.store(first_seq + encoded.size() - 1, std::memory_order_release);
+  return Status::Ok();
+}
+
+Status LmdbLog::scan(Seq from, const Visitor& visit) const {
+  // Allocation failure is the one exception the body can meet; RAII ends the txn and the lock.
+  try {
+    return scan_chunks(from, visit);
+  } catch (const std::bad_alloc&) {
+    return Status::IoError("out of memory during scan");
+  }
+}
+
+Status LmdbLog::scan_chunks(Seq from, const Visitor& visit) const {
+  EventDecoder decoder;
+  std::vector<Event> chunk;
+  chunk.reserve(256);
+  Seq next = std::max<Seq>(from, 1);
+
+  for (;;) {
+    // Phase 1: a short read txn copies (decodes) at most one chunk.
+    chunk.clear();
+    Status stop;       // an error met in this chunk, returned once its good events are visited
+    bool end = false;  // no more keys
+    {
+      std::shared_lock<std::shared_mutex> lock;
+      TxnGuard guard;
+      Status st = begin_read(&guard.txn, lock);
+      if (!st.ok()) return st;
+      MDB_cursor* cursor = nullptr;
+      int rc = mdb_cursor_open(guard.txn, dbi_, &cursor);
+      if (rc != 0) return lmdb_error("mdb_cursor_open", rc);
+
+      unsigned char key_bytes[8];
+      put_be64(next, key_bytes);
+      MDB_val k{sizeof key_bytes, key_bytes};
+      MDB_val v;
+      rc = mdb_cursor_get(cursor, &k, &v, MDB_SET_RANGE);
+      std::size_t bytes = 0;
+      Seq expected = next;
+      while (stop.ok()) {
+        if (rc == MDB_NOTFOUND) {
+          end = true;
+          break;
+        }
+        if (rc != 0) {
+          stop = lmdb_error("mdb_cursor_get", rc);
+          break;
+        }
+        if (k.mv_size != 8) {
+          stop = Status::Corruption("key after seq " + std::to_string(expected - 1) + " has " +
+                                    std::to_string(k.mv_size) + " bytes, not 8");
+          break;
+        }
+        const Seq seq = get_be64(k.mv_data);
+        if (seq != expected) {
+          stop = Status::Corruption("gap after seq " + std::to_string(expected - 1));
+          break;
+        }
+        Event& event = chunk.emplace_back();
+        Status d = decoder.decode(std::string_view(static_cast<const char*>(v.mv_data), v.mv_size), event);
+        if (!d.ok()) {
+          chunk.pop_back();
+          stop = at_seq(seq, d);
+          break;
+        }
+        if (event.seq != seq) {
+          chunk.pop_back();
+          stop = Status::Corruption("event seq " + std::to_string(seq) + ": encoded seq is " +
+                                    std::to_string(event.seq));
+          break;
+        }
+        ++expected;
+        bytes += v.mv_size;
+        if (chunk.size() >= kScanChunkEvents || bytes >= kScanChunkBytes) break;
+        rc = mdb_cursor_get(cursor, &k, &v, MDB_NEXT);
+      }
+      mdb_cursor_close(cursor);
+    }  // read txn ended, lock released: the visitor runs outside both
+
+    // Phase 2: visit.
+    for (const Event& event : chunk)
+      if (!visit(event)) return Status::Ok();
+    if (!stop.ok()) return stop;
+    if (end) return Status::Ok();
+    next += chunk.size();
+  }
+}
+
+}  // namespace chatd::events

@@ -1,0 +1,97 @@
+// LmdbLog: the durable EventLog, one LMDB environment in a folder. Keys are the seq as 8 bytes
+// big-endian (so LMDB's byte order is seq order and MDB_APPEND applies); values are the event's
+// JSON encoding (events/codec.hpp).
+//
+// Durability: one write txn per append() batch, committed with LMDB's default full sync, so an OK
+// return means the whole batch is on disk (group commit is the caller's batching).
+// Map growth: MDB_MAP_FULL (from a put or from the commit) aborts the txn, doubles the map up to
+// Options::max_map_size and retries the batch; this is routine, not an error.
+// Readers: scan() uses short read txns (at most kScanChunkEvents events or kScanChunkBytes each)
+// and calls the visitor outside any txn, because a read txn held open on a live log keeps LMDB
+// from reusing pages and the file grows without bound.
+//
+// Thread-safety: append()/append_encoded() from one writer thread at a time. scan(), last_seq(),
+// map_size() and map_growths() from any thread, concurrently with the writer (the env is opened
+// with MDB_NOTLS). An internal shared mutex keeps the map from being resized while a read txn of
+// this process is open.
+// Process rule (LMDB's): a folder is open at most once per process; open() refuses a second one.
+// Another process may open it read-only (e.g. chatreplay on a live server's folder). A forked
+// child must not use its parent's LmdbLog (LMDB forbids it); it may open the folder itself.
+#pragma once
+
+#include <lmdb.h>
+#include <sys/types.h>
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <shared_mutex>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "events/log.hpp"
+
+namespace chatd::events {
+
+class LmdbLog final : public EventLog {
+ public:
+  struct Options {
+    std::size_t initial_map_size = std::size_t{64} << 20;  // 64 MiB; an existing larger map wins
+    std::size_t max_map_size = std::size_t{64} << 30;      // 64 GiB; growth stops here
+    bool read_only = false;  // MDB_RDONLY: for tools reading a live server's folder
+  };
+
+  static constexpr std::size_t kScanChunkEvents = 4096;
+  static constexpr std::size_t kScanChunkBytes = std::size_t{4} << 20;
+
+  // Opens (creating the folder and the environment if missing, unless read-only) and reads the
+  // last seq. IoError for LMDB/filesystem failures, InvalidArgument for bad options or a folder
+  // already open in this process, Corruption for a malformed key.
+  static Status open(const std::string& dir, const Options& options, std::unique_ptr<LmdbLog>* out);
+
+  ~LmdbLog() override;
+  LmdbLog(const LmdbLog&) = delete;
+  LmdbLog& operator=(const LmdbLog&) = delete;
+
+  Status append(std::span<const Event> batch) override;
+  // The seq of the last committed event. Read-only logs re-read it from the folder (the writer is
+  // another process); if that read fails the last known value is returned.
+  Seq last_seq() const override;
+  Status scan(Seq from, const Visitor& visit) const override;
+
+  // Appends already-encoded events with seqs first_seq, first_seq + 1, ...; first_seq must be
+  // last_seq() + 1. The txn and growth logic of append(); used by it and by benchmarks.
+  Status append_encoded(Seq first_seq, std::span<const std::string> encoded);
+
+  std::size_t map_size() const { return map_size_.load(std::memory_order_relaxed); }
+  std::uint64_t map_growths() const { return map_growths_.load(std::memory_order_relaxed); }
+  const std::string& dir() const { return dir_; }
+
+ private:
+  LmdbLog(std::string dir, Options options);
+  Status open_env();
+  Status begin_read(MDB_txn** txn, std::shared_lock<std::shared_mutex>& lock) const;
+  Status refresh_map_size() const;
+  Status grow_map();
+  Status read_last_seq(Seq* out) const;
+  Status scan_chunks(Seq from, const Visitor& visit) const;
+
+  std::string dir_;  // canonical path, also the key of the per-process registry of open folders
+  Options options_;
+  MDB_env* env_ = nullptr;
+  MDB_dbi dbi_ = 0;
+  bool registered_ = false;
+  pid_t owner_pid_ = 0;  // the process that opened env_: a forked child must not close it
+
+  mutable std::atomic<Seq> last_seq_{0};
+  mutable std::atomic<std::size_t> map_size_{0};
+  std::atomic<std::uint64_t> map_growths_{0};
+  // Shared by read txns of this process, exclusive for mdb_env_set_mapsize (which remaps the file
+  // and must not run under a live read txn).
+  mutable std::shared_mutex remap_mutex_;
+  std::vector<std::string> scratch_;  // writer-only: append()'s reused encode buffers
+};
+
+}  // namespace chatd::events

@@ -1,0 +1,99 @@
+#include "events/memory_log.hpp"
+
+#include <algorithm>
+#include <new>
+#include <utility>
+
+#include "events/codec.hpp"
+
+namespace chatd::events {
+namespace {
+
+// Events copied out per lock hold in scan(): bounds how long a scan blocks the writer and how
+// much it copies at once, as the LMDB log bounds its read transactions.
+constexpr std::size_t kScanChunk = 4096;
+
+}  // namespace
+
+Status MemoryLog::append(std::span<const Event> batch) {
+  if (batch.empty()) return Status::Ok();
+  // Encode before taking the lock: the batch is all or nothing, and encoding needs no state.
+  std::vector<std::string> encoded;
+  try {
+    encoded.reserve(batch.size());
+    for (const Event& e : batch) encoded.push_back(encode(e));
+  } catch (const std::bad_alloc&) {
+    return Status::IoError("out of memory while encoding a batch");
+  }
+
+  std::lock_guard lock(mutex_);
+  Seq expected = static_cast<Seq>(encoded_.size()) + 1;
+  for (const Event& e : batch) {
+    if (e.seq != expected)
+      return Status::InvalidArgument("seq gap: expected " + std::to_string(expected) + ", got " +
+                                     std::to_string(e.seq));
+    ++expected;
+  }
+  try {
+    encoded_.insert(encoded_.end(), std::make_move_iterator(encoded.begin()),
+                    std::make_move_iterator(encoded.end()));
+  } catch (const std::bad_alloc&) {
+    // Moves of strings do not throw, so a failed insert only failed to grow: nothing appended.
+    return Status::IoError("out of memory while appending a batch");
+  }
+  return Status::Ok();
+}
+
+Seq MemoryLog::last_seq() const {
+  std::lock_guard lock(mutex_);
+  return static_cast<Seq>(encoded_.size());
+}
+
+Status MemoryLog::scan(Seq from, const Visitor& visit) const {
+  try {
+    return scan_chunks(from, visit);
+  } catch (const std::bad_alloc&) {
+    return Status::IoError("out of memory during scan");
+  }
+}
+
+Status MemoryLog::scan_chunks(Seq from, const Visitor& visit) const {
+  EventDecoder decoder;
+  std::vector<std::string> chunk;
+  Seq next = std::max<Seq>(from, 1);
+  for (;;) {
+    chunk.clear();
+    {
+      std::lock_guard lock(mutex_);
+      if (next > encoded_.size()) return Status::Ok();
+      std::size_t begin = static_cast<std::size_t>(next - 1);
+      std::size_t end = std::min(encoded_.size(), begin + kScanChunk);
+      chunk.assign(encoded_.begin() + static_cast<std::ptrdiff_t>(begin),
+                   encoded_.begin() + static_cast<std::ptrdiff_t>(end));
+    }
+    Event event;
+    for (const std::string& bytes : chunk) {
+      Status st = decoder.decode(bytes, event);
+      if (!st.ok()) {
+        // A newer schema stays Unsupported (the operator must upgrade, nothing is damaged).
+        std::string msg = "event seq " + std::to_string(next) + ": " + st.message();
+        return st.code() == Status::Code::kUnsupported ? Status::Unsupported(std::move(msg))
+                                                       : Status::Corruption(std::move(msg));
+      }
+      if (event.seq != next)
+        return Status::Corruption("event seq " + std::to_string(next) + ": encoded seq is " +
+                                  std::to_string(event.seq));
+      if (!visit(event)) return Status::Ok();
+      ++next;
+    }
+  }
+}
+
+Status MemoryLog::corrupt_for_test(Seq seq, std::string bytes) {
+  std::lock_guard lock(mutex_);
+  if (seq == 0 || seq > encoded_.size()) return Status::NotFound("no event with seq " + std::to_string(seq));
+  encoded_[static_cast<std::size_t>(seq - 1)] = std::move(bytes);
+  return Status::Ok();
+}
+
+}  // namespace chatd::events

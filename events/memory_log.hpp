@@ -1,0 +1,37 @@
+// MemoryLog: an EventLog kept in memory, for tests and the simulator. It stores each event
+// encoded, as the LMDB log does, so scan() really goes through the codec and a test sees the same
+// decode errors the durable log would give.
+// Thread-safety: every member function may be called from any thread; a mutex guards the events.
+// The visitor of scan() runs without the lock held, so it may call append() or last_seq().
+#pragma once
+
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "events/log.hpp"
+
+namespace chatd::events {
+
+class MemoryLog final : public EventLog {
+ public:
+  MemoryLog() = default;
+  MemoryLog(const MemoryLog&) = delete;
+  MemoryLog& operator=(const MemoryLog&) = delete;
+
+  // InvalidArgument when the batch's seqs do not continue last_seq() one by one.
+  Status append(std::span<const Event> batch) override;
+  Seq last_seq() const override;
+  Status scan(Seq from, const Visitor& visit) const override;
+
+  // Replaces the stored bytes of event `seq` (tests of corruption handling); NotFound if absent.
+  Status corrupt_for_test(Seq seq, std::string bytes);
+
+ private:
+  Status scan_chunks(Seq from, const Visitor& visit) const;
+
+  mutable std::mutex mutex_;
+  std::vector<std::string> encoded_;  // encoded_[i] holds seq i + 1
+};
+
+}  // namespace chatd::events

@@ -1,0 +1,216 @@
+#include "net/config.hpp"
+
+#include <charconv>
+#include <cmath>
+#include <fstream>
+#include <functional>
+#include <sstream>
+
+namespace chatd {
+namespace {
+
+using Setter = std::function<bool(Config&, const std::string&)>;
+
+struct Option {
+  const char* name;
+  const char* value;  // what the value looks like; nullptr for a switch
+  const char* help;
+  Setter set;
+};
+
+template <typename T>
+Setter unsigned_value(T Config::*field, std::uint64_t min, std::uint64_t max) {
+  return [=](Config& c, const std::string& v) {
+    std::uint64_t n = 0;
+    auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+    if (ec != std::errc() || end != v.data() + v.size() || n < min || n > max) return false;
+    c.*field = static_cast<T>(n);
+    return true;
+  };
+}
+
+// Seconds, with decimals ("0.5"), stored as milliseconds.
+Setter seconds_value(TimeMs Config::*field) {
+  return [=](Config& c, const std::string& v) {
+    char* end = nullptr;
+    double s = std::strtod(v.c_str(), &end);
+    if (v.empty() || *end != '\0' || !(s >= 0) || s > 1e9) return false;
+    c.*field = static_cast<TimeMs>(std::llround(s * 1000));
+    return true;
+  };
+}
+
+Setter bool_value(bool Config::*field) {
+  return [=](Config& c, const std::string& v) {
+    if (v == "on" || v == "true" || v == "1") c.*field = true;
+    else if (v == "off" || v == "false" || v == "0") c.*field = false;
+    else return false;
+    return true;
+  };
+}
+
+bool set_listen(Config& c, const std::string& v) {
+  auto colon = v.rfind(':');
+  if (colon == std::string::npos || colon == 0) return false;
+  std::string host = v.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  unsigned port = 0;
+  auto [end, ec] = std::from_chars(v.data() + colon + 1, v.data() + v.size(), port);
+  if (ec != std::errc() || end != v.data() + v.size() || port > 65535) return false;
+  c.listen_host = host;
+  c.listen_port = static_cast<std::uint16_t>(port);
+  return true;
+}
+
+const std::vector<Option>& options() {
+  static const std::vector<Option> table = {
+      {"help", nullptr, "print this help and exit", nullptr},
+      {"config", "FILE", "read options from FILE (lines 'option = value'; flags win)", nullptr},
+      {"listen", "ADDR:PORT", "address and port to listen on; port 0 picks a free one (127.0.0.1:8082)", set_listen},
+      {"data", "DIR", "data folder holding the LMDB event log (chatd-data)",
+       [](Config& c, const std::string& v) { c.data_dir = v; return !v.empty(); }},
+      {"max-frame", "BYTES", "largest WebSocket frame accepted (65536)",
+       unsigned_value(&Config::max_frame_bytes, 256, 16 << 20)},
+      {"max-message", "BYTES", "longest chat message (4096)", unsigned_value(&Config::max_message_bytes, 1, 1 << 20)},
+      {"max-queued-bytes", "BYTES", "outbound bytes queued per session before it is cut off as a slow reader (1048576)",
+       unsigned_value(&Config::max_queued_bytes, 1024, 1ull << 32)},
+      {"max-inflight", "N", "commands per session waiting for their reply (32)",
+       unsigned_value(&Config::max_inflight, 1, 1 << 16)},
+      {"engine-queue", "N", "commands waiting for the engine, in all (65536)",
+       unsigned_value(&Config::engine_queue, 1, 1 << 24)},
+      {"rate", "PER_SEC", "commands per second per session, 0 = unlimited (20)",
+       unsigned_value(&Config::rate_per_sec, 0, 1 << 24)},
+      {"rate-burst", "N", "commands a session may send at once (40)", unsigned_value(&Config::rate_burst, 1, 1 << 24)},
+      {"max-connections", "N", "open connections in all (18000)", unsigned_value(&Config::max_connections, 1, 1 << 20)},
+      {"max-connections-per-address", "N", "open connections from one address (16)",
+       unsigned_value(&Config::max_connections_per_address, 1, 1 << 20)},
+      {"socket-send-buffer", "BYTES", "SO_SNDBUF of client sockets, 0 = system default (0)",
+       unsigned_value(&Config::socket_send_buffer, 0, 1 << 28)},
+      {"idle-timeout", "SECONDS", "a client LOOKING or DISCONNECTED this long is disconnected, 0 = never (600)",
+       seconds_value(&Config::idle_state_ms)},
+      {"silence-timeout", "SECONDS", "a connection with no frame and no pong this long is closed, 0 = never (90)",
+       seconds_value(&Config::silence_ms)},
+      {"captcha-timeout", "SECONDS", "a connection that has not solved the captcha by then is closed (60)",
+       seconds_value(&Config::gate_ms)},
+      {"captcha-difficulty", "N", "ALTCHA maxnumber of the proof of work, 0 = captcha off (50000)",
+       unsigned_value(&Config::captcha_difficulty, 0, 1ull << 40)},
+      {"captcha-lifetime", "SECONDS", "how long a challenge stays valid (300)", seconds_value(&Config::captcha_lifetime_ms)},
+      {"captcha-native", "on|off", "require the captcha on the native dialect (on)", bool_value(&Config::captcha_native)},
+      {"captcha-lowf", "on|off", "require the captcha on the lowf dialect (off: lowf's page cannot solve one)",
+       bool_value(&Config::captcha_lowf)},
+      {"batch-max", "N", "commands per log transaction (4096)", unsigned_value(&Config::batch_max, 1, 1 << 20)},
+      {"commit-interval", "MICROSECONDS", "wait this long for a batch to fill before committing (0)",
+       unsigned_value(&Config::commit_interval_us, 0, 1'000'000)},
+      {"map-size", "MIB", "initial LMDB map size; it doubles whenever it is full (64)",
+       unsigned_value(&Config::map_size_mb, 1, 1 << 20)},
+  };
+  return table;
+}
+
+const Option* find_option(const std::string& name) {
+  for (const Option& o : options())
+    if (name == o.name) return &o;
+  return nullptr;
+}
+
+bool apply_option(Config& c, const std::string& name, const std::string& value, std::string& error) {
+  const Option* o = find_option(name);
+  if (!o || !o->set) {
+    error = "unknown option '" + name + "' (see --help)";
+    return false;
+  }
+  if (!o->set(c, value)) {
+    error = "bad value '" + value + "' for --" + name + " (expected " + o->value + ")";
+    return false;
+  }
+  return true;
+}
+
+bool read_config_file(const std::string& path, Config& c, std::string& error) {
+  std::ifstream in(path);
+  if (!in) {
+    error = "cannot read config file '" + path + "'";
+    return false;
+  }
+  std::string line;
+  for (int number = 1; std::getline(in, line); ++number) {
+    auto hash = line.find('#');
+    if (hash != std::string::npos) line.resize(hash);
+    auto trim = [](std::string s) {
+      auto b = s.find_first_not_of(" \t\r"), e = s.find_last_not_of(" \t\r");
+      return b == std::string::npos ? std::string() : s.substr(b, e - b + 1);
+    };
+    line = trim(line);
+    if (line.empty()) continue;
+    auto eq = line.find('=');
+    if (eq == std::string::npos) {
+      error = path + ":" + std::to_string(number) + ": expected 'option = value'";
+      return false;
+    }
+    if (!apply_option(c, trim(line.substr(0, eq)), trim(line.substr(eq + 1)), error)) {
+      error = path + ":" + std::to_string(number) + ": " + error;
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+bool parse_config(const std::vector<std::string>& args, Config& config, std::string& error) {
+  // Split into (name, value) pairs first, so the config file can be applied before the flags.
+  std::vector<std::pair<std::string, std::string>> flags;
+  std::string config_file;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string& arg = args[i];
+    if (arg.rfind("--", 0) != 0) {
+      error = "unexpected argument '" + arg + "' (options start with --; see --help)";
+      return false;
+    }
+    std::string name = arg.substr(2), value;
+    bool has_value = false;
+    if (auto eq = name.find('='); eq != std::string::npos) {
+      value = name.substr(eq + 1);
+      name.resize(eq);
+      has_value = true;
+    }
+    const Option* o = find_option(name);
+    if (!o) {
+      error = "unknown option '--" + name + "' (see --help)";
+      return false;
+    }
+    if (!o->value) {
+      config.help = true;
+      continue;
+    }
+    if (!has_value) {
+      if (i + 1 >= args.size()) {
+        error = "option --" + name + " needs a value (" + o->value + ")";
+        return false;
+      }
+      value = args[++i];
+    }
+    if (name == "config")
+      config_file = value;
+    else
+      flags.emplace_back(name, value);
+  }
+  if (!config_file.empty() && !read_config_file(config_file, config, error)) return false;
+  for (const auto& [name, value] : flags)
+    if (!apply_option(config, name, value, error)) return false;
+  return true;
+}
+
+std::string config_help() {
+  std::ostringstream out;
+  out << "usage: chatd [options]\n\nchatd: an event-sourced chat server. Every command becomes an event in an LMDB log.\n\n"
+         "options (also accepted in a --config file as 'option = value'):\n";
+  for (const Option& o : options()) {
+    std::string flag = std::string("  --") + o.name + (o.value ? std::string(" ") + o.value : "");
+    out << flag;
+    out << std::string(flag.size() < 36 ? 36 - flag.size() : 1, ' ') << o.help << '\n';
+  }
+  return out.str();
+}
+
+}  // namespace chatd

@@ -1,0 +1,53 @@
+// Config: every option of chatd, from flags and from an optional config file (`--config FILE`,
+// lines of `option = value`, `#` comments). Flags win over the file. `chatd --help` prints them.
+// Thread-safety: a plain value, read-only once the server starts.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/ids.hpp"
+
+namespace chatd {
+
+struct Config {
+  std::string listen_host = "127.0.0.1";
+  std::uint16_t listen_port = 8082;  // lowf's port
+  std::string data_dir = "chatd-data";
+
+  std::size_t max_frame_bytes = 65536;
+  std::size_t max_message_bytes = 4096;
+  std::size_t max_queued_bytes = 1 << 20;  // per session, outbound; beyond it the reader is too slow
+  std::size_t max_inflight = 32;           // per session
+  std::size_t engine_queue = 65536;        // commands waiting for the engine, in all
+  std::uint32_t rate_per_sec = 20;
+  std::uint32_t rate_burst = 40;
+  std::size_t max_connections = 18000;     // this process may hold 20,000 files
+  std::size_t max_connections_per_address = 16;
+  int socket_send_buffer = 0;              // SO_SNDBUF of client sockets; 0 = the system's
+
+  TimeMs idle_state_ms = 600'000;          // LOOKING or DISCONNECTED longer than this: disconnected
+  TimeMs silence_ms = 90'000;              // no frame and no pong longer than this: disconnected
+  TimeMs gate_ms = 60'000;                 // captcha not solved within this: disconnected
+
+  std::uint64_t captcha_difficulty = 50'000;  // ALTCHA maxnumber; 0 = off
+  TimeMs captcha_lifetime_ms = 300'000;
+  bool captcha_native = true;
+  bool captcha_lowf = false;               // lowf's page cannot solve one
+
+  std::size_t batch_max = 4096;            // commands per log transaction
+  std::uint64_t commit_interval_us = 0;    // wait this long for a batch to fill
+  std::uint64_t map_size_mb = 64;          // initial LMDB map; it doubles when full
+
+  bool help = false;
+};
+
+// Parses the command line (argv[0] excluded). On error returns false and sets `error` to a message
+// naming the option and what is wrong with it.
+bool parse_config(const std::vector<std::string>& args, Config& config, std::string& error);
+
+// The text of `chatd --help`.
+std::string config_help();
+
+}  // namespace chatd

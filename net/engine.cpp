@@ -1,0 +1,74 @@
+#include "net/engine.hpp"
+
+#include <algorithm>
+#include <cassert>
+
+#include "replay/rebuild.hpp"
+
+namespace chatd {
+
+Engine::Engine(events::EventLog& log, Clock& clock, Random& random, EngineOptions options)
+    : log_(log), clock_(clock), random_(random), options_(options) {}
+
+Status Engine::start() {
+  assert(!started_);
+  Status s = replay::rebuild(log_, world_);
+  if (!s.ok()) return s;
+  s = commit_one(events::ServerStarted{world_.clients.size()});
+  if (!s.ok()) return s;
+  started_ = true;
+  return s;
+}
+
+Status Engine::commit_one(events::Payload payload) {
+  events::Event e{world_.last_seq + 1, std::max(clock_.now_ms(), world_.last_time), std::move(payload)};
+  Status s = log_.append(std::span<const events::Event>(&e, 1));
+  if (!s.ok()) return s;
+  s = projections::apply(world_, e);
+  if (!s.ok()) broken_ = true;
+  return s;
+}
+
+Status Engine::process(std::span<const Command> commands, BatchResult& result) {
+  assert(started_ && !broken_);
+  result.replies.clear();
+  result.pushes.clear();
+  result.disconnected.clear();
+  result.push_end.clear();
+  result.first_seq = result.last_seq = 0;
+  batch_.clear();
+
+  // One time for the whole batch: the events of a batch happen together, and time never goes
+  // backwards in the log even if the system clock does.
+  const TimeMs now = std::max(clock_.now_ms(), world_.last_time);
+  Context ctx{now, &random_, options_.limits};
+  for (const Command& command : commands) {
+    Decision d = decide(world_, command, ctx);
+    for (events::Payload& payload : d.events) {
+      events::Event e{world_.last_seq + 1, now, std::move(payload)};
+      projections::notify(world_, e, result.pushes);
+      if (auto* gone = std::get_if<events::ClientDisconnected>(&e.payload)) result.disconnected.push_back(gone->client);
+      Status applied = projections::apply(world_, e);
+      // decide() only returns events that follow the World; anything else is a bug in the rules.
+      assert(applied.ok());
+      if (!applied.ok()) {
+        broken_ = true;
+        return applied;
+      }
+      batch_.push_back(std::move(e));
+    }
+    result.replies.push_back(std::move(d.reply));
+    result.push_end.push_back(result.pushes.size());
+  }
+  if (batch_.empty()) return Status::Ok();
+  Status s = log_.append(batch_);
+  if (!s.ok()) {
+    broken_ = true;
+    return s;
+  }
+  result.first_seq = batch_.front().seq;
+  result.last_seq = batch_.back().seq;
+  return s;
+}
+
+}  // namespace chatd

@@ -1,0 +1,103 @@
+#include "net/engine_runner.hpp"
+
+namespace chatd {
+
+EngineRunner::EngineRunner(Engine& engine, Options options) : engine_(engine), options_(options) {}
+
+EngineRunner::~EngineRunner() { stop(); }
+
+void EngineRunner::start() { thread_ = std::thread([this] { run(); }); }
+
+void EngineRunner::stop() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+bool EngineRunner::submit(Command command, std::shared_ptr<SessionPort> from, std::string request_id, bool essential) {
+  {
+    std::lock_guard lock(mu_);
+    if (!essential && queue_.size() >= options_.queue_capacity) return false;
+    queue_.push_back(Item{std::move(command), std::move(from), std::move(request_id)});
+  }
+  wake_.notify_one();
+  return true;
+}
+
+void EngineRunner::run() {
+  std::vector<Item> items;
+  std::vector<Command> commands;
+  Engine::BatchResult result;
+  for (;;) {
+    items.clear();
+    {
+      std::unique_lock lock(mu_);
+      wake_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // stopping, and everything queued has been processed
+      if (options_.commit_interval.count() > 0 && !stopping_)
+        wake_.wait_for(lock, options_.commit_interval, [&] { return stopping_ || queue_.size() >= options_.max_batch; });
+      std::size_t n = std::min(queue_.size(), options_.max_batch);
+      for (std::size_t i = 0; i < n; ++i) {
+        items.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+    }
+    commands.clear();
+    for (Item& item : items) commands.push_back(std::move(item.command));
+    Status s = engine_.process(commands, result);
+    if (!s.ok()) {
+      if (on_fatal_) on_fatal_(s);
+      return;
+    }
+    ++batches_;
+    // Keep the command kinds for the replies (the commands were moved into the batch).
+    for (std::size_t i = 0; i < items.size(); ++i) items[i].command = std::move(commands[i]);
+    deliver(items, result);
+  }
+}
+
+void EngineRunner::deliver(std::vector<Item>& items, const Engine::BatchResult& result) {
+  struct Mail {
+    std::shared_ptr<SessionPort> port;
+    std::vector<Outbound> items;
+  };
+  std::unordered_map<SessionPort*, Mail> mail;
+  auto post = [&](const std::shared_ptr<SessionPort>& port, Outbound&& out) {
+    Mail& m = mail[port.get()];
+    if (!m.port) m.port = port;
+    m.items.push_back(std::move(out));
+  };
+
+  std::size_t push_begin = 0;
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    const Reply& reply = result.replies[i];
+    if (std::holds_alternative<Connect>(items[i].command) && reply.ok() && items[i].from)
+      routes_[reply.client] = items[i].from;
+    if (items[i].from) {
+      Outbound out;
+      out.kind = Outbound::Kind::kReply;
+      out.command_index = items[i].command.index();
+      out.request_id = std::move(items[i].request_id);
+      out.reply = reply;
+      post(items[i].from, std::move(out));
+    }
+    for (std::size_t p = push_begin; p < result.push_end[i]; ++p) {
+      auto route = routes_.find(result.pushes[p].to);
+      if (route == routes_.end()) continue;
+      auto port = route->second.lock();
+      if (!port) continue;
+      Outbound out;
+      out.kind = Outbound::Kind::kPush;
+      out.push = result.pushes[p];
+      post(port, std::move(out));
+    }
+    push_begin = result.push_end[i];
+  }
+  for (ClientId gone : result.disconnected) routes_.erase(gone);
+  for (auto& [_, m] : mail) m.port->deliver(std::move(m.items));
+}
+
+}  // namespace chatd

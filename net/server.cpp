@@ -1,0 +1,240 @@
+#include "net/server.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/websocket/rfc6455.hpp>
+#include <chrono>
+
+#include "net/ws_session.hpp"
+
+namespace chatd {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using asio::ip::tcp;
+namespace {
+constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
+constexpr std::chrono::seconds kHandshakeTimeout{10};
+}  // namespace
+
+TimeMs SystemClock::now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+ServerContext::ServerContext(const Config& c, EngineRunner& r, CaptchaService& cs) : config(c), runner(r), captcha(cs) {
+  SessionOptions base;
+  base.idle = IdlePolicy{c.gate_ms, c.idle_state_ms, c.silence_ms};
+  base.rate_per_sec = c.rate_per_sec;
+  base.rate_burst = c.rate_burst;
+  base.max_inflight = c.max_inflight;
+  base.max_frame_bytes = c.max_frame_bytes;
+  base.max_message_bytes = c.max_message_bytes;
+  native_options = base;
+  native_options.captcha_required = c.captcha_native;
+  lowf_options = base;
+  lowf_options.captcha_required = c.captcha_lowf;
+}
+
+struct Server::Impl {
+  Impl(asio::io_context& io, ServerContext& ctx) : io(io), ctx(ctx), acceptor(io) {}
+
+  asio::awaitable<void> accept_loop() {
+    while (!ctx.stopping) {
+      auto [ec, socket] = co_await acceptor.async_accept(kTuple);
+      if (ec) {
+        if (ec == asio::error::operation_aborted || ctx.stopping) co_return;
+        continue;  // e.g. EMFILE: keep serving those already connected
+      }
+      asio::co_spawn(io, handshake(beast::tcp_stream(std::move(socket))), asio::detached);
+    }
+  }
+
+  // Reads the HTTP request and routes it; never more than kHandshakeTimeout.
+  asio::awaitable<void> handshake(beast::tcp_stream stream) {
+    beast::error_code ec;
+    auto remote = stream.socket().remote_endpoint(ec);
+    if (ec) co_return;
+    std::string addr = remote.address().to_string();
+    stream.socket().set_option(tcp::no_delay(true), ec);
+
+    beast::flat_buffer buffer;
+    http::request_parser<http::string_body> parser;
+    parser.header_limit(8 * 1024);
+    parser.body_limit(1024);
+    stream.expires_after(kHandshakeTimeout);
+    auto [read_ec, n] = co_await http::async_read(stream, buffer, parser, kTuple);
+    if (read_ec) co_return;
+    http::request<http::string_body> request = parser.release();
+    std::string_view target(request.target().data(), request.target().size());
+    std::string_view path = target.substr(0, target.find('?'));
+
+    if (!beast::websocket::is_upgrade(request)) {
+      if (request.method() == http::verb::get && path == "/health")
+        co_await respond(stream, request, http::status::ok, "{\"status\":\"ok\"}\n");
+      else
+        co_await respond(stream, request, http::status::not_found, "{\"error\":\"not_found\"}\n");
+      co_return;
+    }
+    const WireDialect* dialect = path == "/" ? static_cast<const WireDialect*>(&ctx.native)
+                                 : path == "/lowf" ? static_cast<const WireDialect*>(&ctx.lowf)
+                                                   : nullptr;
+    if (!dialect) {
+      co_await respond(stream, request, http::status::not_found, "{\"error\":\"no such WebSocket path; use / or /lowf\"}\n");
+      co_return;
+    }
+    if (ctx.stopping) co_return;
+    if (ctx.connections >= ctx.config.max_connections) {
+      co_await respond(stream, request, http::status::service_unavailable, "{\"error\":\"too many connections\"}\n");
+      co_return;
+    }
+    auto it = ctx.connections_by_address.find(addr);
+    if (it != ctx.connections_by_address.end() && it->second >= ctx.config.max_connections_per_address) {
+      co_await respond(stream, request, http::status::too_many_requests,
+                       "{\"error\":\"too many connections from your address\"}\n");
+      co_return;
+    }
+    stream.expires_never();
+    const SessionOptions& options = dialect == &ctx.lowf ? ctx.lowf_options : ctx.native_options;
+    start_ws_session(ctx, std::move(stream), std::move(request), *dialect, options, std::move(addr));
+  }
+
+  asio::awaitable<void> respond(beast::tcp_stream& stream, const http::request<http::string_body>& request,
+                                http::status status, std::string body) {
+    http::response<http::string_body> res{status, request.version()};
+    res.set(http::field::server, "chatd");
+    res.set(http::field::content_type, "application/json");
+    res.keep_alive(false);
+    res.body() = std::move(body);
+    res.prepare_payload();
+    co_await http::async_write(stream, res, kTuple);
+    beast::error_code ignored;
+    stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  }
+
+  asio::io_context& io;
+  ServerContext& ctx;
+  tcp::acceptor acceptor;
+};
+
+Server::Server(asio::io_context& io, ServerContext& ctx) : impl_(std::make_unique<Impl>(io, ctx)) {}
+Server::~Server() = default;
+
+std::string Server::listen() {
+  auto address = asio::ip::make_address(impl_->ctx.config.listen_host);
+  tcp::endpoint endpoint(address, impl_->ctx.config.listen_port);
+  impl_->acceptor.open(endpoint.protocol());
+  impl_->acceptor.set_option(tcp::acceptor::reuse_address(true));
+  impl_->acceptor.bind(endpoint);
+  impl_->acceptor.listen(asio::socket_base::max_listen_connections);
+  asio::co_spawn(impl_->io, impl_->accept_loop(), asio::detached);
+  auto bound = impl_->acceptor.local_endpoint();
+  std::string host = bound.address().to_string();
+  if (bound.address().is_v6()) host = "[" + host + "]";
+  return host + ":" + std::to_string(bound.port());
+}
+
+void Server::stop() {
+  impl_->ctx.stopping = true;
+  beast::error_code ignored;
+  impl_->acceptor.close(ignored);
+  // Copy: each hook may end its session and erase itself.
+  auto hooks = impl_->ctx.shutdown_hooks;
+  for (auto& [id, hook] : hooks) hook();
+}
+
+}  // namespace chatd
+
+// ---- chatd's process: log, engine, runner, listener, signals ----------------------------------
+
+#include <sodium.h>
+
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <cstdio>
+#include <iostream>
+
+#include "events/lmdb_log.hpp"
+
+namespace chatd {
+
+int run_chatd(const Config& config) {
+  if (sodium_init() < 0) {
+    std::cerr << "chatd: libsodium failed to initialise\n";
+    return 1;
+  }
+  events::LmdbLog::Options log_options;
+  log_options.initial_map_size = static_cast<std::size_t>(config.map_size_mb) << 20;
+  std::unique_ptr<events::LmdbLog> log;
+  if (Status s = events::LmdbLog::open(config.data_dir, log_options, &log); !s.ok()) {
+    std::cerr << "chatd: cannot open the log in '" << config.data_dir << "': " << s.ToString() << "\n";
+    return 1;
+  }
+
+  // Real time and real randomness come in only here; every outcome they decide is recorded in the
+  // log, so replay never needs them.
+  SystemClock clock;
+  std::uint64_t seed = 0;
+  randombytes_buf(&seed, sizeof seed);
+  SeededRandom random(seed);
+  EngineOptions engine_options;
+  engine_options.limits.max_message_bytes = config.max_message_bytes;
+  Engine engine(*log, clock, random, engine_options);
+  if (Status s = engine.start(); !s.ok()) {
+    std::cerr << "chatd: cannot rebuild the World from the log: " << s.ToString() << "\n";
+    return 1;
+  }
+  EngineRunner runner(engine, EngineRunner::Options{config.engine_queue, config.batch_max,
+                                                     std::chrono::microseconds(config.commit_interval_us)});
+  runner.on_fatal([](const Status& s) {
+    // The World ran ahead of the log and nothing of the batch was acknowledged: stop now; a restart
+    // rebuilds from what is durable.
+    std::cerr << "chatd: fatal: the log refused a batch: " << s.ToString() << "\n" << std::flush;
+    std::_Exit(70);
+  });
+  runner.start();
+
+  std::array<std::uint8_t, 32> captcha_key;
+  randombytes_buf(captcha_key.data(), captcha_key.size());
+  std::uint64_t captcha_seed = 0;
+  randombytes_buf(&captcha_seed, sizeof captcha_seed);
+  CaptchaService captcha(captcha_key, config.captcha_difficulty, std::max<TimeMs>(config.captcha_lifetime_ms, 1000),
+                         std::make_unique<SeededRandom>(captcha_seed));
+
+  asio::io_context io(1);
+  ServerContext ctx(config, runner, captcha);
+  Server server(io, ctx);
+  std::string where;
+  try {
+    where = server.listen();
+  } catch (const std::exception& e) {
+    std::cerr << "chatd: cannot listen on " << config.listen_host << ":" << config.listen_port << ": " << e.what()
+              << "\n";
+    runner.stop();
+    return 1;
+  }
+  std::cout << "listening on " << where << std::endl;
+
+  asio::signal_set signals(io, SIGINT, SIGTERM);
+  asio::steady_timer grace(io);
+  signals.async_wait([&](const beast::error_code& ec, int) {
+    if (ec) return;
+    std::cout << "chatd: shutting down" << std::endl;
+    server.stop();
+    grace.expires_after(std::chrono::seconds(2));
+    grace.async_wait([&](const beast::error_code&) { io.stop(); });
+  });
+  io.run();
+  runner.stop();  // processes the disconnects the sessions submitted, then returns
+  std::cout << "chatd: stopped at seq " << log->last_seq() << std::endl;
+  return 0;
+}
+
+}  // namespace chatd

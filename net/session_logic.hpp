@@ -1,0 +1,101 @@
+// SessionLogic: everything a session decides, without any I/O: the captcha gate, the rate limit,
+// commands in flight, idle deadlines, the client id, and turning engine output into frames. The
+// WebSocket session (net/ws_session.cpp) only moves bytes and timers around it, and the simulator
+// can drive the very same code.
+// Thread-safety: not thread-safe; called from its session's thread only.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <string>
+#include <string_view>
+
+#include "core/idle_tracker.hpp"
+#include "core/rate_limiter.hpp"
+#include "net/captcha_service.hpp"
+#include "net/dialect.hpp"
+
+namespace chatd {
+
+struct SessionOptions {
+  bool captcha_required = true;
+  IdlePolicy idle;
+  std::uint32_t rate_per_sec = 20;
+  std::uint32_t rate_burst = 40;
+  std::uint32_t max_rate_rejections = 20;  // consecutive rejections before "flooding" ends it
+  std::uint32_t max_captcha_failures = 3;
+  std::size_t max_inflight = 32;           // commands submitted and not yet answered
+  std::size_t max_frame_bytes = 65536;
+  std::size_t max_message_bytes = 4096;
+};
+
+// What the logic asks of its transport.
+class SessionIo {
+ public:
+  virtual ~SessionIo() = default;
+  virtual void send(std::string frame) = 0;
+  // Starts a close handshake with `code` and `reason`; nothing more is read afterwards.
+  virtual void close(std::uint16_t code, std::string reason) = 0;
+  // Hands a command to the engine; false if the engine's queue is full.
+  virtual bool submit(Command command, std::string request_id, bool essential) = 0;
+};
+
+// WebSocket close codes the logic uses (RFC 6455).
+inline constexpr std::uint16_t kCloseNormal = 1000;
+inline constexpr std::uint16_t kCloseGoingAway = 1001;
+inline constexpr std::uint16_t kClosePolicy = 1008;
+inline constexpr std::uint16_t kCloseTooBig = 1009;
+
+class SessionLogic {
+ public:
+  SessionLogic(const WireDialect& dialect, const SessionOptions& options, CaptchaService* captcha, SessionIo& io,
+               std::string addr, TimeMs now);
+
+  // The connection is open: say hello, and become a client at once if no captcha is required.
+  void open(TimeMs now);
+  void on_frame(std::string_view frame, TimeMs now);
+  void on_pong(TimeMs now) { idle_.on_activity(now); }
+  void on_outbound(const Outbound& item, TimeMs now);
+  // Checks the idle deadlines; closes the session if one has passed.
+  void on_timer(TimeMs now);
+  // The transport is gone (closed by the peer, or after our close): the engine must hear of it once.
+  void on_transport_closed();
+  // Ends the session for `reason`: tells the engine (once) and closes the transport.
+  void shutdown(events::DisconnectReason reason, std::uint16_t code, std::string text);
+
+  TimeMs deadline() const { return idle_.deadline(); }
+  bool closing() const { return closing_; }
+  ClientId client() const { return client_; }
+  const std::string& addr() const { return addr_; }
+  events::ClientState state() const { return idle_.state(); }
+
+ private:
+  void handle_request(Request& request, TimeMs now);
+  void handle_captcha(Request& request, TimeMs now);
+  void submit_command(Command command, std::string request_id);
+  void become_client(std::string request_id);
+  void gate_reply(const std::string& id, ErrorCode error, std::string_view message);
+
+  const WireDialect& dialect_;
+  const SessionOptions& options_;
+  CaptchaService* captcha_;  // null: no captcha for this session
+  SessionIo& io_;
+  const std::string addr_;
+  IdleTracker idle_;
+  RateLimiter limiter_;
+  std::optional<captcha::Challenge> challenge_;
+  std::string pending_name_;           // a name given before the captcha was solved
+  std::deque<std::pair<Command, std::string>> waiting_for_client_;  // commands sent before Connect's reply
+  ClientId client_ = kNoClient;
+  bool connect_pending_ = false;
+  bool closing_ = false;
+  bool disconnect_sent_ = false;
+  events::DisconnectReason close_reason_ = events::DisconnectReason::kClosed;
+  std::size_t inflight_ = 0;
+  std::uint32_t rate_rejections_ = 0;
+  std::uint32_t captcha_failures_ = 0;
+  Decoded decoded_;  // reused
+  std::string frame_;  // reused
+};
+
+}  // namespace chatd

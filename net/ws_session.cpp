@@ -1,0 +1,239 @@
+#include "net/ws_session.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/websocket.hpp>
+#include <deque>
+#include <iostream>
+
+namespace chatd {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace websocket = beast::websocket;
+using asio::awaitable;
+using asio::use_awaitable;
+constexpr auto kTuple = asio::as_tuple(use_awaitable);
+constexpr TimeMs kCloseGraceMs = 5'000;  // a peer that does not answer our close frame by then is cut off
+
+// WsSession: one WebSocket connection, as three coroutines after Asio's chat server: a reader that
+// feeds frames to the SessionLogic, a writer that drains the bounded outbox (woken by a timer), and
+// a watchdog that sleeps until the next idle deadline or ping. The engine reaches it as a
+// SessionPort; the logic reaches the socket through SessionIo.
+class WsSession final : public SessionPort, public SessionIo, public std::enable_shared_from_this<WsSession> {
+ public:
+  WsSession(ServerContext& ctx, beast::tcp_stream&& stream, const WireDialect& dialect, const SessionOptions& options,
+            std::string addr)
+      : ctx_(ctx),
+        ws_(stream.release_socket()),
+        wake_writer_(ws_.get_executor()),
+        watchdog_(ws_.get_executor()),
+        logic_(dialect, options, &ctx.captcha, *this, std::move(addr), ctx.clock.now_ms()),
+        ping_interval_ms_(options.idle.silence_ms > 0 ? std::max<TimeMs>(options.idle.silence_ms / 3, 1) : 0) {}
+
+  void start(beast::http::request<beast::http::string_body> request) {
+    id_ = ctx_.next_session++;
+    ++ctx_.connections;
+    ++ctx_.connections_by_address[logic_.addr()];
+    ctx_.shutdown_hooks[id_] = [weak = weak_from_this()] {
+      if (auto self = weak.lock())
+        self->logic_.shutdown(events::DisconnectReason::kServerShutdown, kCloseGoingAway, "server shutting down");
+    };
+    asio::co_spawn(ws_.get_executor(), run(shared_from_this(), std::move(request)), asio::detached);
+  }
+
+  ~WsSession() override {
+    ctx_.shutdown_hooks.erase(id_);
+    --ctx_.connections;
+    auto it = ctx_.connections_by_address.find(logic_.addr());
+    if (it != ctx_.connections_by_address.end() && --it->second == 0) ctx_.connections_by_address.erase(it);
+  }
+
+  // SessionPort: called on the engine's thread.
+  void deliver(std::vector<Outbound> items) override {
+    asio::post(ws_.get_executor(), [self = shared_from_this(), items = std::move(items)] {
+      TimeMs now = self->ctx_.clock.now_ms();
+      for (const Outbound& item : items) self->logic_.on_outbound(item, now);
+      self->rearm_watchdog();
+    });
+  }
+
+  // SessionIo.
+  void send(std::string frame) override {
+    if (closed_) return;
+    queued_bytes_ += frame.size();
+    outbox_.push_back(std::move(frame));
+    if (queued_bytes_ > ctx_.config.max_queued_bytes && !overflowed_) {
+      // A reader that falls behind is cut off; memory stays bounded. Not from inside the logic's
+      // own call: post it.
+      overflowed_ = true;
+      asio::post(ws_.get_executor(), [self = shared_from_this()] {
+        self->logic_.shutdown(events::DisconnectReason::kSlowReader, kClosePolicy, "slow reader: too much queued");
+      });
+    }
+    wake_writer_.cancel();
+  }
+
+  void close(std::uint16_t code, std::string reason) override {
+    if (close_requested_) return;
+    close_requested_ = true;
+    if (overflowed_) drop_queued();  // nobody is reading them
+    // Close reasons are at most 123 bytes in a control frame.
+    if (reason.size() > 120) reason.resize(120);
+    close_reason_ = websocket::close_reason(static_cast<websocket::close_code>(code), reason);
+    hard_close_at_ = ctx_.clock.now_ms() + kCloseGraceMs;
+    wake_writer_.cancel();
+    rearm_watchdog();
+  }
+
+  bool submit(Command command, std::string request_id, bool essential) override {
+    return ctx_.runner.submit(std::move(command), shared_from_this(), std::move(request_id), essential);
+  }
+
+ private:
+  static awaitable<void> run(std::shared_ptr<WsSession> self, beast::http::request<beast::http::string_body> request) {
+    co_await self->accept(std::move(request));
+  }
+
+  awaitable<void> accept(beast::http::request<beast::http::string_body> request) {
+    ws_.read_message_max(ctx_.config.max_frame_bytes);
+    ws_.set_option(websocket::stream_base::decorator([](websocket::response_type& res) {
+      res.set(beast::http::field::server, "chatd");
+    }));
+    ws_.control_callback([this](websocket::frame_type kind, beast::string_view) {
+      if (kind == websocket::frame_type::pong || kind == websocket::frame_type::ping) logic_.on_pong(ctx_.clock.now_ms());
+    });
+    if (ctx_.config.socket_send_buffer > 0)
+      ws_.next_layer().set_option(asio::socket_base::send_buffer_size(ctx_.config.socket_send_buffer));
+    auto [ec] = co_await ws_.async_accept(request, kTuple);
+    if (ec) co_return;
+    TimeMs now = ctx_.clock.now_ms();
+    next_ping_at_ = ping_interval_ms_ > 0 ? now + ping_interval_ms_ : IdleTracker::kNever;
+    logic_.open(now);
+    auto self = shared_from_this();
+    asio::co_spawn(ws_.get_executor(), writer(self), asio::detached);
+    asio::co_spawn(ws_.get_executor(), watchdog(self), asio::detached);
+    co_await reader();
+  }
+
+  awaitable<void> reader() {
+    beast::flat_buffer buffer;
+    for (;;) {
+      auto [ec, n] = co_await ws_.async_read(buffer, kTuple);
+      if (ec) {
+        if (ec == websocket::error::message_too_big)
+          logic_.shutdown(events::DisconnectReason::kMalformed, kCloseTooBig, "frame too large");
+        break;
+      }
+      if (!ws_.got_text()) {
+        logic_.shutdown(events::DisconnectReason::kMalformed, kClosePolicy, "binary frames are not accepted");
+      } else {
+        auto data = buffer.cdata();
+        logic_.on_frame(std::string_view(static_cast<const char*>(data.data()), data.size()), ctx_.clock.now_ms());
+        rearm_watchdog();
+      }
+      buffer.consume(buffer.size());
+      // After a close of ours, keep reading until the peer's close frame (or an error) ends it.
+    }
+    closed_ = true;
+    logic_.on_transport_closed();
+    drop_queued();
+    wake_writer_.cancel();
+    watchdog_.cancel();
+  }
+
+  awaitable<void> writer([[maybe_unused]] std::shared_ptr<WsSession> self) {  // self: keeps the session alive
+    while (!closed_) {
+      while (!outbox_.empty() && !closed_) {
+        auto [ec, n] = co_await ws_.async_write(asio::buffer(outbox_.front()), kTuple);
+        if (ec) co_return;
+        queued_bytes_ -= outbox_.front().size();
+        outbox_.pop_front();
+      }
+      if (closed_) co_return;
+      if (close_requested_) {
+        co_await ws_.async_close(close_reason_, kTuple);
+        co_return;
+      }
+      if (ping_due_) {
+        ping_due_ = false;
+        auto [ec] = co_await ws_.async_ping({}, kTuple);
+        if (ec) co_return;
+        continue;
+      }
+      wake_writer_.expires_at(asio::steady_timer::time_point::max());
+      co_await wake_writer_.async_wait(kTuple);
+    }
+  }
+
+  awaitable<void> watchdog([[maybe_unused]] std::shared_ptr<WsSession> self) {  // self: keeps the session alive
+    while (!closed_) {
+      TimeMs now = ctx_.clock.now_ms();
+      armed_for_ = std::min({logic_.deadline(), next_ping_at_, hard_close_at_});
+      watchdog_.expires_after(std::chrono::milliseconds(std::max<TimeMs>(armed_for_ - now, 0)));
+      co_await watchdog_.async_wait(kTuple);
+      if (closed_) co_return;
+      now = ctx_.clock.now_ms();
+      if (now >= hard_close_at_) {
+        // The peer never answered our close frame (or never reads at all): cut the TCP connection.
+        beast::error_code ignored;
+        ws_.next_layer().close(ignored);
+        co_return;
+      }
+      if (now >= next_ping_at_ && !close_requested_) {
+        ping_due_ = true;
+        next_ping_at_ = now + ping_interval_ms_;
+        wake_writer_.cancel();
+      }
+      logic_.on_timer(now);
+    }
+  }
+
+  // Wakes the watchdog if its next deadline moved earlier than the one it sleeps for.
+  void rearm_watchdog() {
+    if (std::min({logic_.deadline(), next_ping_at_, hard_close_at_}) < armed_for_) watchdog_.cancel();
+  }
+
+  void drop_queued() {
+    // The frame at the front may be in the middle of a write: keep it.
+    while (outbox_.size() > 1) {
+      queued_bytes_ -= outbox_.back().size();
+      outbox_.pop_back();
+    }
+  }
+
+  ServerContext& ctx_;
+  websocket::stream<asio::ip::tcp::socket> ws_;
+  asio::steady_timer wake_writer_;
+  asio::steady_timer watchdog_;
+  SessionLogic logic_;
+  const TimeMs ping_interval_ms_;
+  std::uint64_t id_ = 0;
+  std::deque<std::string> outbox_;
+  std::size_t queued_bytes_ = 0;
+  bool overflowed_ = false;
+  bool close_requested_ = false;
+  bool closed_ = false;
+  bool ping_due_ = false;
+  websocket::close_reason close_reason_;
+  TimeMs next_ping_at_ = IdleTracker::kNever;
+  TimeMs hard_close_at_ = IdleTracker::kNever;
+  TimeMs armed_for_ = IdleTracker::kNever;
+};
+
+}  // namespace
+
+void start_ws_session(ServerContext& ctx, beast::tcp_stream stream,
+                      beast::http::request<beast::http::string_body> request, const WireDialect& dialect,
+                      const SessionOptions& options, std::string addr) {
+  auto session = std::make_shared<WsSession>(ctx, std::move(stream), dialect, options, std::move(addr));
+  session->start(std::move(request));
+}
+
+}  // namespace chatd

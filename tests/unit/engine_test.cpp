@@ -1,0 +1,155 @@
+// The engine: batches, the restart event, and rebuild(log) == live World.
+#include <catch2/catch.hpp>
+
+#include "events/memory_log.hpp"
+#include "net/engine.hpp"
+#include "replay/rebuild.hpp"
+
+using namespace chatd;
+using namespace chatd::events;
+
+namespace {
+
+struct EngineFixture {
+  MemoryLog log;
+  ManualClock clock{1'795'310'400'000};
+  SeededRandom random{1};
+  Engine engine{log, clock, random, EngineOptions{}};
+  Engine::BatchResult result;
+
+  EngineFixture() { REQUIRE(engine.start().ok()); }
+
+  const Engine::BatchResult& batch(std::vector<Command> commands) {
+    REQUIRE(engine.process(commands, result).ok());
+    return result;
+  }
+  ClientId connect(std::string name) {
+    batch({Connect{std::move(name), Dialect::kNative, "127.0.0.1"}});
+    return result.replies.at(0).client;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("start appends ServerStarted, which ends the previous run's sessions", "[engine]") {
+  MemoryLog log;
+  ManualClock clock(1000);
+  SeededRandom random(5);
+  {
+    Engine first(log, clock, random, EngineOptions{});
+    REQUIRE(first.start().ok());
+    Engine::BatchResult r;
+    std::vector<Command> cmds{Connect{"a", Dialect::kNative, "x"}, Connect{"b", Dialect::kLowf, "y"}};
+    REQUIRE(first.process(cmds, r).ok());
+    std::vector<Command> search{Search{1}, Search{2}};
+    REQUIRE(first.process(search, r).ok());
+    REQUIRE(first.world().pairs.size() == 1);
+  }
+  Engine second(log, clock, random, EngineOptions{});
+  REQUIRE(second.start().ok());
+  CHECK(second.world().clients.empty());
+  CHECK(second.world().pairs.empty());
+  CHECK(second.world().waiting.empty());
+  CHECK(second.world().next_client == 3);  // ids are never reused
+  CHECK(second.world().restarts == 2);
+  Event last;
+  REQUIRE(log.scan(log.last_seq(), [&](const Event& e) { last = e; return true; }).ok());
+  REQUIRE(std::holds_alternative<ServerStarted>(last.payload));
+  CHECK(std::get<ServerStarted>(last.payload).ended_clients == 2);
+}
+
+TEST_CASE("one batch is one append; its replies follow command order", "[engine]") {
+  EngineFixture f;
+  Seq before = f.log.last_seq();
+  const auto& r = f.batch({Connect{"a", Dialect::kNative, "x"}, Connect{"b", Dialect::kNative, "x"},
+                           Search{1}, Search{2}, Send{1, "hi"}, Send{3, "nobody"}});
+  REQUIRE(r.replies.size() == 6);
+  CHECK(r.replies[0].client == 1);
+  CHECK(r.replies[1].client == 2);
+  CHECK(r.replies[4].ok());
+  CHECK(r.replies[5].error == ErrorCode::kNotConnected);
+  CHECK(r.first_seq == before + 1);
+  CHECK(r.last_seq == before + 5);  // 2 connects, search, pair, message
+  CHECK(f.log.last_seq() == r.last_seq);
+  // push_end splits the pushes by command: the pairing (command 3) made 2, the message 2.
+  CHECK(r.push_end == std::vector<std::size_t>{0, 0, 1, 3, 5, 5});
+}
+
+TEST_CASE("a rejected command appends nothing", "[engine]") {
+  EngineFixture f;
+  ClientId a = f.connect("a");
+  Seq before = f.log.last_seq();
+  auto hash = f.engine.world().hash();
+  const auto& r = f.batch({Send{a, "not paired"}, Leave{a}, SetName{a, ""}});
+  for (const Reply& reply : r.replies) CHECK_FALSE(reply.ok());
+  CHECK(r.first_seq == 0);
+  CHECK(f.log.last_seq() == before);
+  CHECK(f.engine.world().hash() == hash);
+}
+
+TEST_CASE("rebuild(log) equals the live World, by hash, at every batch", "[engine]") {
+  EngineFixture f;
+  SeededRandom script(99);
+  std::vector<ClientId> clients;
+  for (int round = 0; round < 200; ++round) {
+    std::vector<Command> cmds;
+    for (int i = 0; i < 5; ++i) {
+      std::uint64_t dice = script.uniform(10);
+      ClientId c = clients.empty() ? 0 : clients[script.uniform(clients.size())];
+      if (clients.empty() || dice == 0) cmds.push_back(Connect{"n" + std::to_string(round), Dialect::kNative, "a"});
+      else if (dice < 4) cmds.push_back(Search{c});
+      else if (dice < 6) cmds.push_back(Send{c, "m" + std::to_string(round)});
+      else if (dice < 7) cmds.push_back(Leave{c});
+      else if (dice < 8) cmds.push_back(Report{c, "r"});
+      else if (dice < 9) cmds.push_back(SetName{c, "x" + std::to_string(i)});
+      else cmds.push_back(Disconnect{c, DisconnectReason::kClosed});
+    }
+    f.clock.advance(static_cast<TimeMs>(script.uniform(5000)));
+    const auto& r = f.batch(cmds);
+    for (std::size_t i = 0; i < cmds.size(); ++i)
+      if (std::holds_alternative<Connect>(cmds[i])) clients.push_back(r.replies[i].client);
+    if (round % 20 == 0 || round == 199) {
+      projections::World rebuilt;
+      REQUIRE(replay::rebuild(f.log, rebuilt).ok());
+      REQUIRE(rebuilt.hash() == f.engine.world().hash());
+    }
+  }
+  CHECK(f.engine.world().messages > 0);
+  CHECK(f.engine.world().reports > 0);
+}
+
+TEST_CASE("rebuild stops at a corrupted event and names its seq", "[engine]") {
+  EngineFixture f;
+  f.connect("a");
+  f.connect("b");
+  REQUIRE(f.log.corrupt_for_test(2, "{\"v\":1,\"seq\":2,\"t\":1,\"type\":\"no_such_type\"}").ok());
+  projections::World w;
+  Status s = replay::rebuild(f.log, w);
+  CHECK_FALSE(s.ok());
+  CHECK(s.message().find("2") != std::string::npos);
+  CHECK(w.last_seq == 1);
+}
+
+TEST_CASE("apply refuses an event that cannot follow the World, and changes nothing", "[world]") {
+  projections::World w;
+  REQUIRE(projections::apply(w, Event{1, 10, ClientConnected{1, "a", Dialect::kNative, "x"}}).ok());
+  auto hash = w.hash();
+  CHECK_FALSE(projections::apply(w, Event{2, 11, Paired{PairId{}, 1, 7}}).ok());
+  CHECK_FALSE(projections::apply(w, Event{2, 11, ClientConnected{5, "a", Dialect::kNative, "x"}}).ok());
+  CHECK_FALSE(projections::apply(w, Event{3, 11, SearchStarted{1}}).ok());  // seq gap
+  CHECK_FALSE(projections::apply(w, Event{2, 11, SearchCancelled{1}}).ok());
+  CHECK(w.hash() == hash);
+}
+
+TEST_CASE("the World hash is stable and sees every field", "[world]") {
+  projections::World a, b;
+  for (auto* w : {&a, &b}) {
+    REQUIRE(projections::apply(*w, Event{1, 10, ClientConnected{1, "a", Dialect::kNative, "x"}}).ok());
+  }
+  CHECK(a.hash() == b.hash());
+  REQUIRE(projections::apply(b, Event{2, 10, NameChanged{1, "b"}}).ok());
+  CHECK(a.hash() != b.hash());
+  projections::World empty;
+  CHECK(empty.hash() == projections::World{}.hash());
+  CHECK(empty.hash() != a.hash());
+}

@@ -1,0 +1,287 @@
+// The log encoding (events/codec) and the in-memory log (events/memory_log).
+#include <catch2/catch.hpp>
+
+#include <string>
+#include <vector>
+
+#include "events/codec.hpp"
+#include "events/memory_log.hpp"
+
+using namespace chatd;
+using namespace chatd::events;
+
+namespace {
+
+PairId pair_id(std::uint8_t fill) {
+  PairId p;
+  for (std::size_t i = 0; i < p.bytes.size(); ++i) p.bytes[i] = static_cast<std::uint8_t>(fill + i * 17);
+  p.bytes[6] = static_cast<std::uint8_t>((p.bytes[6] & 0x0f) | 0x40);  // version 4
+  p.bytes[8] = static_cast<std::uint8_t>((p.bytes[8] & 0x3f) | 0x80);  // variant
+  return p;
+}
+
+// Strings a codec gets wrong first: quotes, backslashes, every control character, DEL, UTF-8 of
+// 2, 3 and 4 bytes, JSON-looking text, and the empty string.
+std::vector<std::string> awkward_strings() {
+  std::string controls;
+  for (char c = 1; c < 0x20; ++c) controls.push_back(c);
+  controls.push_back('\x7f');
+  return {
+      "",
+      "plain",
+      "\"quoted\" \\back\\slash\\",
+      controls,
+      std::string("nul\0inside", 10),
+      "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80 \xe4\xb8\xad\xe6\x96\x87",
+      "{\"type\":\"paired\",\"v\":99}",
+      "\\u0041 not an escape",
+      "/slash/ and </script>",
+      std::string(5000, 'x'),
+  };
+}
+
+// Every event type, each string field set to `s`.
+std::vector<Payload> every_payload(const std::string& s, std::uint64_t n) {
+  return {
+      ServerStarted{n},
+      ClientConnected{n + 1, s, Dialect::kLowf, s},
+      ClientConnected{n + 2, s, Dialect::kNative, "127.0.0.1:4000"},
+      NameChanged{n + 3, s},
+      SearchStarted{n + 4},
+      SearchCancelled{n + 5},
+      Paired{pair_id(1), n + 6, n + 7},
+      MessageSent{pair_id(2), n + 8, s},
+      PairLeft{pair_id(3), n + 9},
+      Reported{n + 10, n + 11, pair_id(4), s},
+      ClientDisconnected{n + 12, DisconnectReason::kClosed},
+      ClientDisconnected{n + 13, DisconnectReason::kIdleState},
+      ClientDisconnected{n + 14, DisconnectReason::kSilent},
+      ClientDisconnected{n + 15, DisconnectReason::kSlowReader},
+      ClientDisconnected{n + 16, DisconnectReason::kMalformed},
+      ClientDisconnected{n + 17, DisconnectReason::kFlooding},
+      ClientDisconnected{n + 18, DisconnectReason::kServerShutdown},
+      CaptchaFailed{s, s},
+  };
+}
+
+// Field-by-field equality of payloads (the event structs declare no operator==).
+bool same(const Payload& a, const Payload& b) {
+  if (a.index() != b.index()) return false;
+  return std::visit(
+      [&](const auto& x) {
+        using T = std::decay_t<decltype(x)>;
+        const T& y = std::get<T>(b);
+        if constexpr (std::is_same_v<T, ServerStarted>) return x.ended_clients == y.ended_clients;
+        if constexpr (std::is_same_v<T, ClientConnected>)
+          return x.client == y.client && x.name == y.name && x.dialect == y.dialect && x.addr == y.addr;
+        if constexpr (std::is_same_v<T, NameChanged>) return x.client == y.client && x.name == y.name;
+        if constexpr (std::is_same_v<T, SearchStarted>) return x.client == y.client;
+        if constexpr (std::is_same_v<T, SearchCancelled>) return x.client == y.client;
+        if constexpr (std::is_same_v<T, Paired>) return x.pair == y.pair && x.seeker == y.seeker && x.waiter == y.waiter;
+        if constexpr (std::is_same_v<T, MessageSent>) return x.pair == y.pair && x.from == y.from && x.text == y.text;
+        if constexpr (std::is_same_v<T, PairLeft>) return x.pair == y.pair && x.by == y.by;
+        if constexpr (std::is_same_v<T, Reported>)
+          return x.reporter == y.reporter && x.reported == y.reported && x.pair == y.pair && x.reason == y.reason;
+        if constexpr (std::is_same_v<T, ClientDisconnected>) return x.client == y.client && x.reason == y.reason;
+        if constexpr (std::is_same_v<T, CaptchaFailed>) return x.addr == y.addr && x.reason == y.reason;
+      },
+      a);
+}
+
+Status decode_text(const std::string& json) {
+  EventDecoder decoder;
+  Event e;
+  return decoder.decode(json, e);
+}
+
+}  // namespace
+
+TEST_CASE("codec: every event type round-trips with awkward strings", "[events][codec]") {
+  EventDecoder decoder;  // one decoder for everything: its reused parser must not leak state
+  std::uint64_t n = 0;
+  std::size_t types_seen = 0;
+  for (const std::string& s : awkward_strings()) {
+    for (const Payload& p : every_payload(s, n)) {
+      Event in{n + 1, 1795310400000 + static_cast<TimeMs>(n), p};
+      const std::string json = encode(in);
+      INFO(json);
+      Event out;
+      Status st = decoder.decode(json, out);
+      REQUIRE(st.ok());
+      CHECK(out.seq == in.seq);
+      CHECK(out.time == in.time);
+      CHECK(same(in.payload, out.payload));
+      ++n;
+    }
+    types_seen = every_payload(s, 0).size();
+  }
+  CHECK(types_seen >= std::variant_size_v<Payload>);
+}
+
+TEST_CASE("codec: extreme numbers round-trip", "[events][codec]") {
+  EventDecoder decoder;
+  for (TimeMs t : {TimeMs{0}, TimeMs{-1}, INT64_MIN, INT64_MAX}) {
+    Event in{UINT64_MAX, t, ServerStarted{UINT64_MAX}};
+    Event out;
+    REQUIRE(decoder.decode(encode(in), out).ok());
+    CHECK(out.seq == UINT64_MAX);
+    CHECK(out.time == t);
+    CHECK(std::get<ServerStarted>(out.payload).ended_clients == UINT64_MAX);
+  }
+}
+
+TEST_CASE("codec: byte-exact encodings", "[events][codec]") {
+  PairId p = *PairId::parse("6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b");
+  CHECK(encode(Event{7, 1795310400000, Paired{p, 3, 2}}) ==
+        R"({"v":1,"seq":7,"t":1795310400000,"type":"paired","pair":"6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b","seeker":3,"waiter":2})");
+  CHECK(encode(Event{1, 5, ClientConnected{9, "a\"b\\c\n\x01", Dialect::kLowf, "10.0.0.1"}}) ==
+        R"({"v":1,"seq":1,"t":5,"type":"client_connected","client":9,"name":"a\"b\\c\n\u0001","dialect":"lowf","addr":"10.0.0.1"})");
+  CHECK(encode(Event{2, 6, ClientDisconnected{4, DisconnectReason::kSlowReader}}) ==
+        R"({"v":1,"seq":2,"t":6,"type":"client_disconnected","client":4,"reason":"slow_reader"})");
+  CHECK(encode(Event{3, 7, ServerStarted{0}}) == R"({"v":1,"seq":3,"t":7,"type":"server_started","ended_clients":0})");
+
+  std::string appended = "prefix";
+  encode_to(Event{4, 8, SearchStarted{1}}, appended);
+  CHECK(appended == R"(prefix{"v":1,"seq":4,"t":8,"type":"search_started","client":1})");
+}
+
+TEST_CASE("codec: field order and unknown fields do not matter", "[events][codec]") {
+  EventDecoder decoder;
+  Event out;
+  REQUIRE(decoder.decode(
+                     R"( {"text":"hi","from":5,"extra":{"nested":[1,2,{"x":null}]},"type":"message_sent","pair":"6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b","t":-3,"seq":12,"v":1} )",
+                     out)
+              .ok());
+  CHECK(out.seq == 12);
+  CHECK(out.time == -3);
+  const auto& m = std::get<MessageSent>(out.payload);
+  CHECK(m.from == 5);
+  CHECK(m.text == "hi");
+  CHECK(m.pair.to_string() == "6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b");
+  // Escapes written by other JSON writers decode too.
+  REQUIRE(decoder.decode(R"({"v":1,"seq":1,"t":0,"type":"name_changed","client":1,"name":"\u00e9\ud83d\ude00\/"})", out).ok());
+  CHECK(std::get<NameChanged>(out.payload).name == "\xc3\xa9\xf0\x9f\x98\x80/");
+}
+
+TEST_CASE("codec: bad input is rejected with the right code and a useful message", "[events][codec]") {
+  using C = Status::Code;
+  struct Case {
+    std::string json;
+    C code;
+    std::string says;
+  };
+  const std::vector<Case> cases = {
+      {R"({"v":1,"seq":1,"t":0,"type":"teleported","client":1})", C::kCorruption, "unknown event type 'teleported'"},
+      {R"({"v":1,"seq":1,"t":0,"type":"paired","pair":"6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b","seeker":3})",
+       C::kCorruption, "paired: missing field 'waiter'"},
+      {R"({"v":1,"seq":1,"t":0,"type":"name_changed","client":1})", C::kCorruption, "missing field 'name'"},
+      {R"({"v":1,"t":0,"type":"search_started","client":1})", C::kCorruption, "missing field 'seq'"},
+      {R"({"seq":1,"t":0,"type":"search_started","client":1})", C::kCorruption, "missing field 'v'"},
+      {R"({"v":1,"seq":1,"t":0,"client":1})", C::kCorruption, "missing field 'type'"},
+      {R"({"v":1,"seq":1,"t":0,"type":"search_started","client":"7"})", C::kCorruption,
+       "field 'client' must be an unsigned integer"},
+      {R"({"v":1,"seq":1,"t":0,"type":"search_started","client":-7})", C::kCorruption,
+       "field 'client' must be an unsigned integer"},
+      {R"({"v":1,"seq":1,"t":0,"type":"search_started","client":1.5})", C::kCorruption,
+       "field 'client' must be an unsigned integer"},
+      {R"({"v":1,"seq":1,"t":"now","type":"search_started","client":1})", C::kCorruption, "field 't' must be an integer"},
+      {R"({"v":1,"seq":1,"t":0,"type":7,"client":1})", C::kCorruption, "field 'type' must be a string"},
+      {R"({"v":1,"seq":1,"t":0,"type":"name_changed","client":1,"name":null})", C::kCorruption,
+       "field 'name' must be a string"},
+      {R"({"v":1,"seq":1,"t":0,"type":"pair_left","pair":"not-a-uuid","by":1})", C::kCorruption,
+       "field 'pair' is not a UUID"},
+      {R"({"v":1,"seq":1,"t":0,"type":"client_connected","client":1,"name":"a","dialect":"klingon","addr":"x"})",
+       C::kCorruption, "unknown dialect 'klingon'"},
+      {R"({"v":1,"seq":1,"t":0,"type":"client_disconnected","client":1,"reason":"bored"})", C::kCorruption,
+       "unknown disconnect reason 'bored'"},
+      {R"({"v":2,"seq":1,"t":0,"type":"search_started","client":1})", C::kUnsupported,
+       "log written by a newer chatd: schema version 2"},
+      // A newer version wins over anything else wrong: its fields may legitimately differ.
+      {R"({"client":"x","type":"hologram","seq":1,"t":0,"v":3})", C::kUnsupported, "schema version 3"},
+      {R"({"v":0,"seq":1,"t":0,"type":"search_started","client":1})", C::kCorruption, "schema version 0"},
+      {R"([1,2,3])", C::kCorruption, "not a single JSON object"},
+      {R"("text")", C::kCorruption, "not a single JSON object"},
+      {"", C::kCorruption, "empty"},
+      {R"({"v":1,"seq":1,"t":0,"type":"search_started","client":1)", C::kCorruption, "not a single JSON object"},
+      {R"({"v":1,"seq":1,"t":0,"type":"search_started","client":1}garbage)", C::kCorruption, ""},
+      {R"({"v":1,"seq":1,"t":0,"type":"search_started","client":1,})", C::kCorruption, "malformed JSON"},
+      {R"({"v":1,"seq":1,"t":0,"type":"name_changed","client":1,"name":"unterminated})", C::kCorruption, ""},
+      {"{\"v\":1,\"seq\":1,\"t\":0,\"type\":\"name_changed\",\"client\":1,\"name\":\"\xff\"}", C::kCorruption, ""},
+  };
+  EventDecoder decoder;
+  for (const Case& c : cases) {
+    INFO(c.json);
+    Event out;
+    out.seq = 4242;
+    Status st = decoder.decode(c.json, out);
+    INFO(st.ToString());
+    CHECK(st.code() == c.code);
+    CHECK(st.message().find(c.says) != std::string::npos);
+    CHECK(out.seq == 4242);  // a failed decode leaves the event alone
+    // The decoder is still usable after any failure.
+    Event ok;
+    REQUIRE(decoder.decode(R"({"v":1,"seq":2,"t":0,"type":"search_started","client":1})", ok).ok());
+    CHECK(ok.seq == 2);
+  }
+  CHECK(decode_text(R"({"v":1,"seq":1,"t":0,"type":"search_started","client":1})").ok());
+}
+
+TEST_CASE("memory log: append, scan, continuity", "[events][memory_log]") {
+  MemoryLog log;
+  CHECK(log.last_seq() == 0);
+  std::vector<Event> batch;
+  for (Seq s = 1; s <= 10000; ++s) batch.push_back(Event{s, static_cast<TimeMs>(s), MessageSent{pair_id(1), s, "m" + std::to_string(s)}});
+  REQUIRE(log.append(std::span<const Event>(batch).first(3)).ok());
+  REQUIRE(log.append(std::span<const Event>(batch).subspan(3)).ok());
+  CHECK(log.last_seq() == 10000);
+
+  SECTION("gap and repeat rejected, log unchanged") {
+    Event gap{10002, 0, SearchStarted{1}};
+    Status st = log.append(std::span<const Event>(&gap, 1));
+    CHECK(st.code() == Status::Code::kInvalidArgument);
+    CHECK(st.message().find("expected 10001") != std::string::npos);
+    Event repeat{10000, 0, SearchStarted{1}};
+    CHECK(log.append(std::span<const Event>(&repeat, 1)).code() == Status::Code::kInvalidArgument);
+    std::vector<Event> holey{{10001, 0, SearchStarted{1}}, {10003, 0, SearchStarted{1}}};
+    CHECK(log.append(holey).code() == Status::Code::kInvalidArgument);
+    CHECK(log.last_seq() == 10000);
+    CHECK(log.append({}).ok());
+  }
+  SECTION("scan all, from the middle, past the end, and stop early") {
+    Seq expect = 1;
+    REQUIRE(log.scan(0, [&](const Event& e) {
+                  CHECK(e.seq == expect);
+                  CHECK(std::get<MessageSent>(e.payload).text == "m" + std::to_string(expect));
+                  ++expect;
+                  return true;
+                }).ok());
+    CHECK(expect == 10001);
+    expect = 4097;
+    REQUIRE(log.scan(4097, [&](const Event& e) { return e.seq == expect++; }).ok());
+    CHECK(expect == 10001);
+    int visits = 0;
+    REQUIRE(log.scan(10001, [&](const Event&) { return ++visits, true; }).ok());
+    CHECK(visits == 0);
+    REQUIRE(log.scan(5, [&](const Event&) { return ++visits < 3; }).ok());
+    CHECK(visits == 3);
+  }
+  SECTION("corruption is reported with its seq, after the good events") {
+    REQUIRE(log.corrupt_for_test(5000, "{not json").ok());
+    CHECK(log.corrupt_for_test(20000, "x").code() == Status::Code::kNotFound);
+    Seq visited = 0;
+    Status st = log.scan(1, [&](const Event& e) { return visited = e.seq, true; });
+    CHECK(st.code() == Status::Code::kCorruption);
+    CHECK(st.message().rfind("event seq 5000: ", 0) == 0);
+    CHECK(visited == 4999);
+    REQUIRE(log.corrupt_for_test(5000, R"({"v":9,"seq":5000,"t":0,"type":"x"})").ok());
+    CHECK(log.scan(4990, [](const Event&) { return true; }).code() == Status::Code::kUnsupported);
+  }
+  SECTION("the visitor may append") {
+    Seq next = log.last_seq() + 1;
+    REQUIRE(log.scan(9999, [&](const Event&) {
+                  Event e{next++, 0, SearchStarted{1}};
+                  return log.append(std::span<const Event>(&e, 1)).ok() && next < 10010;
+                }).ok());
+    CHECK(log.last_seq() >= 10002);
+  }
+}

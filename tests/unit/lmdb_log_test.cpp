@@ -1,0 +1,415 @@
+// The durable log (events/lmdb_log): persistence, continuity, chunked scans, map growth,
+// corruption reporting and read-only access from another process.
+#include <catch2/catch.hpp>
+
+#include <lmdb.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <thread>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "events/codec.hpp"
+#include "events/lmdb_log.hpp"
+
+using namespace chatd;
+using namespace chatd::events;
+
+namespace {
+
+// A fresh folder under /tmp per test, removed afterwards.
+struct TempDir {
+  std::string path;
+  TempDir() {
+    char tmpl[] = "/tmp/chatd_lmdb_test_XXXXXX";
+    char* p = mkdtemp(tmpl);
+    REQUIRE(p != nullptr);
+    path = p;
+  }
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path, ec);
+  }
+  std::string sub(const std::string& name) const { return path + "/" + name; }
+};
+
+Event message(Seq seq, std::size_t text_size = 40) {
+  PairId p;
+  p.bytes[0] = static_cast<std::uint8_t>(seq);
+  p.bytes[6] = 0x40;
+  p.bytes[8] = 0x80;
+  std::string text = "message " + std::to_string(seq) + " \"q\" \\ \xc3\xa9 ";
+  text.resize(std::max(text.size(), text_size), '.');
+  return Event{seq, 1795310400000 + static_cast<TimeMs>(seq), MessageSent{p, seq % 97, text}};
+}
+
+std::vector<Event> messages(Seq first, std::size_t n, std::size_t text_size = 40) {
+  std::vector<Event> out;
+  out.reserve(n);
+  for (std::size_t i = 0; i < n; ++i) out.push_back(message(first + i, text_size));
+  return out;
+}
+
+std::unique_ptr<LmdbLog> open_log(const std::string& dir, LmdbLog::Options options = {}) {
+  std::unique_ptr<LmdbLog> log;
+  Status st = LmdbLog::open(dir, options, &log);
+  INFO(st.ToString());
+  REQUIRE(st.ok());
+  REQUIRE(log);
+  return log;
+}
+
+Status append_in_batches(LmdbLog& log, Seq first, std::size_t n, std::size_t batch, std::size_t text_size = 40) {
+  for (std::size_t done = 0; done < n; done += batch) {
+    auto events = messages(first + done, std::min(batch, n - done), text_size);
+    Status st = log.append(events);
+    if (!st.ok()) return st;
+  }
+  return Status::Ok();
+}
+
+// Scans from `from`, checking every event is the one message() made; returns how many it saw.
+std::size_t check_scan(const LmdbLog& log, Seq from, Status* status = nullptr, std::size_t text_size = 40) {
+  std::size_t seen = 0;
+  Seq expect = std::max<Seq>(from, 1);
+  bool all_good = true;
+  Status st = log.scan(from, [&](const Event& e) {
+    const Event want = message(expect, text_size);
+    all_good = all_good && e.seq == want.seq && e.time == want.time &&
+               std::get<MessageSent>(e.payload).text == std::get<MessageSent>(want.payload).text &&
+               std::get<MessageSent>(e.payload).from == std::get<MessageSent>(want.payload).from &&
+               std::get<MessageSent>(e.payload).pair == std::get<MessageSent>(want.payload).pair;
+    ++expect;
+    ++seen;
+    return true;
+  });
+  CHECK(all_good);
+  if (status) {
+    *status = st;
+  } else {
+    INFO(st.ToString());
+    CHECK(st.ok());
+  }
+  return seen;
+}
+
+// Runs `edit` on the folder's LMDB environment through the C API (the log must be closed).
+template <typename Edit>
+void raw_edit(const std::string& dir, Edit edit) {
+  MDB_env* env = nullptr;
+  REQUIRE(mdb_env_create(&env) == 0);
+  REQUIRE(mdb_env_set_mapsize(env, std::size_t{64} << 20) == 0);
+  REQUIRE(mdb_env_open(env, dir.c_str(), 0, 0644) == 0);
+  MDB_txn* txn = nullptr;
+  REQUIRE(mdb_txn_begin(env, nullptr, 0, &txn) == 0);
+  MDB_dbi dbi;
+  REQUIRE(mdb_dbi_open(txn, nullptr, 0, &dbi) == 0);
+  edit(txn, dbi);
+  REQUIRE(mdb_txn_commit(txn) == 0);
+  mdb_env_close(env);
+}
+
+MDB_val be_key(Seq seq, unsigned char (&buf)[8]) {
+  for (int i = 7; i >= 0; --i) {
+    buf[i] = static_cast<unsigned char>(seq & 0xff);
+    seq >>= 8;
+  }
+  return MDB_val{8, buf};
+}
+
+}  // namespace
+
+TEST_CASE("lmdb log: append and scan survive a reopen, seqs stay continuous", "[events][lmdb]") {
+  TempDir tmp;
+  const std::string dir = tmp.sub("log/nested");  // open() creates missing folders
+  {
+    auto log = open_log(dir);
+    CHECK(log->last_seq() == 0);
+    CHECK(check_scan(*log, 1) == 0);
+    CHECK(log->append({}).ok());
+    REQUIRE(append_in_batches(*log, 1, 250, 100).ok());
+    CHECK(log->last_seq() == 250);
+    CHECK(log->map_growths() == 0);
+    CHECK(log->map_size() >= (std::size_t{64} << 20));
+  }
+  {
+    auto log = open_log(dir);
+    CHECK(log->last_seq() == 250);
+    CHECK(check_scan(*log, 0) == 250);
+
+    // Gaps, repeats and holes inside a batch are refused and change nothing.
+    auto gap = messages(252, 1);
+    Status st = log->append(gap);
+    CHECK(st.code() == Status::Code::kInvalidArgument);
+    CHECK(st.message().find("expected 251") != std::string::npos);
+    auto repeat = messages(250, 1);
+    CHECK(log->append(repeat).code() == Status::Code::kInvalidArgument);
+    std::vector<Event> holey{message(251), message(253)};
+    CHECK(log->append(holey).code() == Status::Code::kInvalidArgument);
+    std::vector<std::string> raw{encode(message(260))};
+    CHECK(log->append_encoded(260, raw).code() == Status::Code::kInvalidArgument);
+    CHECK(log->last_seq() == 250);
+
+    REQUIRE(append_in_batches(*log, 251, 50, 7).ok());
+    std::vector<std::string> encoded{encode(message(301)), encode(message(302))};
+    REQUIRE(log->append_encoded(301, encoded).ok());
+    CHECK(log->last_seq() == 302);
+  }
+  auto log = open_log(dir);
+  CHECK(log->last_seq() == 302);
+  CHECK(check_scan(*log, 1) == 302);
+}
+
+TEST_CASE("lmdb log: scans from the middle, across read-txn chunks, and stop on request", "[events][lmdb]") {
+  TempDir tmp;
+  auto log = open_log(tmp.path);
+  REQUIRE(append_in_batches(*log, 1, 10000, 1000).ok());
+  REQUIRE(10000 > 2 * LmdbLog::kScanChunkEvents);
+
+  CHECK(check_scan(*log, 1) == 10000);
+  CHECK(check_scan(*log, 4096) == 10000 - 4095);
+  CHECK(check_scan(*log, 4097) == 10000 - 4096);
+  CHECK(check_scan(*log, 9999) == 2);
+  CHECK(check_scan(*log, 10000) == 1);
+  CHECK(check_scan(*log, 10001) == 0);
+  CHECK(check_scan(*log, UINT64_MAX) == 0);
+
+  int visits = 0;
+  REQUIRE(log->scan(4000, [&](const Event&) { return ++visits < 200; }).ok());  // stops inside chunk 1
+  CHECK(visits == 200);
+
+  // The visitor runs outside the read txn, so it may append to the log it scans.
+  Seq next = 10001;
+  REQUIRE(log->scan(9990, [&](const Event&) {
+                   auto e = messages(next++, 1);
+                   return log->append(e).ok();
+                 }).ok());
+  CHECK(log->last_seq() >= 10010);
+  CHECK(check_scan(*log, 1) == log->last_seq());
+}
+
+TEST_CASE("lmdb log: a tiny map grows on MDB_MAP_FULL and keeps every event", "[events][lmdb]") {
+  TempDir tmp;
+  LmdbLog::Options options;
+  options.initial_map_size = 64 << 10;  // 64 KiB
+  {
+    auto log = open_log(tmp.path, options);
+    const std::size_t start_size = log->map_size();
+    REQUIRE(append_in_batches(*log, 1, 20000, 250, 120).ok());
+    CHECK(log->last_seq() == 20000);
+    CHECK(log->map_growths() >= 4);
+    CHECK(log->map_size() >= start_size << log->map_growths());
+    CHECK(check_scan(*log, 1, nullptr, 120) == 20000);
+
+    // One batch far larger than the map: several doublings inside a single append().
+    const std::uint64_t before = log->map_growths();
+    auto big = messages(20001, 200, 64 << 10);  // ~12.5 MiB
+    REQUIRE(log->append(big).ok());
+    CHECK(log->map_growths() >= before + 2);
+    CHECK(check_scan(*log, 20001, nullptr, 64 << 10) == 200);
+  }
+  // Reopened with the same tiny initial size: LMDB adopts the file's larger map.
+  auto log = open_log(tmp.path, options);
+  CHECK(log->last_seq() == 20200);
+  CHECK(log->map_size() > (64u << 10));
+  Seq n = 0;
+  REQUIRE(log->scan(1, [&](const Event& e) { return e.seq == ++n; }).ok());
+  CHECK(n == 20200);
+}
+
+TEST_CASE("lmdb log: growth stops at max_map_size and the failed batch leaves no trace", "[events][lmdb]") {
+  TempDir tmp;
+  LmdbLog::Options options;
+  options.initial_map_size = 64 << 10;
+  options.max_map_size = 256 << 10;
+  auto log = open_log(tmp.path, options);
+  REQUIRE(append_in_batches(*log, 1, 100, 100).ok());
+  auto huge = messages(101, 40, 16 << 10);  // ~640 KiB, more than the maximum
+  Status st = log->append(huge);
+  INFO(st.ToString());
+  CHECK(st.code() == Status::Code::kIoError);
+  CHECK(st.message().find("maximum") != std::string::npos);
+  CHECK(log->map_size() <= options.max_map_size);
+  CHECK(log->last_seq() == 100);
+  CHECK(check_scan(*log, 1) == 100);
+  REQUIRE(append_in_batches(*log, 101, 10, 10).ok());  // still usable
+  CHECK(check_scan(*log, 1) == 110);
+}
+
+TEST_CASE("lmdb log: a value that does not decode is reported with its seq", "[events][lmdb]") {
+  TempDir tmp;
+  {
+    auto log = open_log(tmp.path);
+    REQUIRE(append_in_batches(*log, 1, 5000, 1000).ok());
+  }
+  raw_edit(tmp.path, [](MDB_txn* txn, MDB_dbi dbi) {
+    unsigned char kb[8];
+    MDB_val k = be_key(4500, kb);
+    std::string garbage = "\x01\x02 not json at all";
+    MDB_val v{garbage.size(), garbage.data()};
+    REQUIRE(mdb_put(txn, dbi, &k, &v, 0) == 0);
+  });
+  auto log = open_log(tmp.path);
+  Status st;
+  CHECK(check_scan(*log, 1, &st) == 4499);  // every good event before it is still visited
+  CHECK(st.code() == Status::Code::kCorruption);
+  CHECK(st.message().rfind("event seq 4500: ", 0) == 0);
+  CHECK(check_scan(*log, 4501) == 500);  // and the events after it can be read on their own
+}
+
+TEST_CASE("lmdb log: a payload whose seq disagrees with its key is corruption", "[events][lmdb]") {
+  TempDir tmp;
+  {
+    auto log = open_log(tmp.path);
+    REQUIRE(append_in_batches(*log, 1, 10, 10).ok());
+  }
+  raw_edit(tmp.path, [](MDB_txn* txn, MDB_dbi dbi) {
+    unsigned char kb[8];
+    MDB_val k = be_key(3, kb);
+    std::string moved = encode(message(9));
+    MDB_val v{moved.size(), moved.data()};
+    REQUIRE(mdb_put(txn, dbi, &k, &v, 0) == 0);
+  });
+  auto log = open_log(tmp.path);
+  Status st;
+  CHECK(check_scan(*log, 1, &st) == 2);
+  CHECK(st.code() == Status::Code::kCorruption);
+  CHECK(st.message().find("event seq 3") != std::string::npos);
+}
+
+TEST_CASE("lmdb log: a missing key is reported as a gap", "[events][lmdb]") {
+  TempDir tmp;
+  {
+    auto log = open_log(tmp.path);
+    REQUIRE(append_in_batches(*log, 1, 100, 100).ok());
+  }
+  raw_edit(tmp.path, [](MDB_txn* txn, MDB_dbi dbi) {
+    unsigned char kb[8];
+    MDB_val k = be_key(42, kb);
+    REQUIRE(mdb_del(txn, dbi, &k, nullptr) == 0);
+  });
+  auto log = open_log(tmp.path);
+  Status st;
+  CHECK(check_scan(*log, 1, &st) == 41);
+  CHECK(st.code() == Status::Code::kCorruption);
+  CHECK(st.message() == "gap after seq 41");
+  CHECK(check_scan(*log, 42, &st) == 0);  // starting right at the hole
+  CHECK(st.message() == "gap after seq 41");
+}
+
+TEST_CASE("lmdb log: one folder is open once per process; read-only needs an existing log", "[events][lmdb]") {
+  TempDir tmp;
+  auto log = open_log(tmp.path);
+  std::unique_ptr<LmdbLog> second;
+  LmdbLog::Options ro;
+  ro.read_only = true;
+  CHECK(LmdbLog::open(tmp.path, {}, &second).code() == Status::Code::kInvalidArgument);
+  CHECK(LmdbLog::open(tmp.path + "/.", ro, &second).code() == Status::Code::kInvalidArgument);
+  CHECK(second == nullptr);
+  log.reset();
+  REQUIRE(LmdbLog::open(tmp.path, ro, &second).ok());  // free again once closed
+  auto e = messages(1, 1);
+  CHECK(second->append(e).code() == Status::Code::kInvalidArgument);
+  second.reset();
+
+  CHECK_FALSE(LmdbLog::open(tmp.sub("missing"), ro, &second).ok());
+  CHECK_FALSE(std::filesystem::exists(tmp.sub("missing")));
+  LmdbLog::Options bad;
+  bad.initial_map_size = 2 << 20;
+  bad.max_map_size = 1 << 20;
+  CHECK(LmdbLog::open(tmp.path, bad, &second).code() == Status::Code::kInvalidArgument);
+}
+
+TEST_CASE("lmdb log: another process reads a live log read-only while it grows", "[events][lmdb]") {
+  TempDir tmp;
+  LmdbLog::Options options;
+  options.initial_map_size = 64 << 10;  // the writer will grow the map under the reader's feet
+  auto writer = open_log(tmp.path, options);
+  REQUIRE(append_in_batches(*writer, 1, 100, 100).ok());
+
+  int to_child[2], to_parent[2];
+  REQUIRE(pipe(to_child) == 0);
+  REQUIRE(pipe(to_parent) == 0);
+  pid_t pid = fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    // Child: no Catch macros (their failures belong to the parent); report through the exit code.
+    close(to_child[1]);
+    close(to_parent[0]);
+    LmdbLog::Options ro;
+    ro.read_only = true;
+    ro.initial_map_size = 64 << 10;  // so the writer's growth outruns this map: MDB_MAP_RESIZED
+    std::unique_ptr<LmdbLog> reader;
+    if (!LmdbLog::open(tmp.path, ro, &reader).ok()) _exit(10);
+    auto count = [&](Seq* last) {
+      Seq n = 0;
+      bool in_order = true;
+      Status st = reader->scan(1, [&](const Event& e) { return in_order = e.seq == ++n; });
+      *last = n;
+      return st.ok() && in_order;
+    };
+    Seq n = 0;
+    if (!count(&n) || n != 100 || reader->last_seq() != 100) _exit(11);
+    char c = 'r';
+    if (write(to_parent[1], &c, 1) != 1) _exit(20);
+    if (read(to_child[0], &c, 1) != 1) _exit(21);  // the writer has grown the map meanwhile
+    const std::size_t map_before = reader->map_size();
+    if (!count(&n) || n != 6100) _exit(12);
+    if (reader->map_size() <= map_before) _exit(15);  // it adopted the writer's larger map
+    if (reader->last_seq() != 6100) _exit(13);
+    auto e = messages(6101, 1);
+    if (reader->append(e).code() != Status::Code::kInvalidArgument) _exit(14);
+    _exit(0);  // skip destructors and Catch's teardown of the parent's state
+  }
+  close(to_child[0]);
+  close(to_parent[1]);
+  char c = 0;
+  REQUIRE(read(to_parent[0], &c, 1) == 1);
+  REQUIRE(append_in_batches(*writer, 101, 6000, 200, 200).ok());
+  CHECK(writer->map_growths() > 0);
+  REQUIRE(write(to_child[1], &c, 1) == 1);
+  int wstatus = 0;
+  REQUIRE(waitpid(pid, &wstatus, 0) == pid);
+  close(to_child[1]);
+  close(to_parent[0]);
+  REQUIRE(WIFEXITED(wstatus));
+  CHECK(WEXITSTATUS(wstatus) == 0);
+}
+
+TEST_CASE("lmdb log: scans on other threads while the writer grows the map", "[events][lmdb]") {
+  TempDir tmp;
+  LmdbLog::Options options;
+  options.initial_map_size = 64 << 10;  // growth (a remap) happens while readers are active
+  auto log = open_log(tmp.path, options);
+  std::atomic<bool> done{false};
+  std::atomic<int> bad{0};
+  std::atomic<int> scans{0};
+  auto reader = [&] {
+    while (!done.load()) {
+      const Seq floor = log->last_seq();  // everything up to here is committed and must be seen
+      Seq n = 0;
+      Status st = log->scan(1, [&](const Event& e) {
+        if (e.seq != n + 1 || std::get<MessageSent>(e.payload).text != std::get<MessageSent>(message(e.seq).payload).text)
+          ++bad;
+        n = e.seq;
+        return true;
+      });
+      if (!st.ok() || n < floor) ++bad;
+      ++scans;
+    }
+  };
+  std::thread r1(reader), r2(reader);
+  Status st = append_in_batches(*log, 1, 20000, 100);
+  done = true;
+  r1.join();
+  r2.join();
+  REQUIRE(st.ok());
+  CHECK(log->map_growths() > 0);
+  CHECK(bad.load() == 0);
+  CHECK(scans.load() > 0);
+  CHECK(check_scan(*log, 1) == 20000);
+}

@@ -1,0 +1,276 @@
+// The gates of a session (captcha, rate limit, in-flight bound, idle deadlines), driven with a
+// fake clock and a fake transport: the same SessionLogic the WebSocket session runs.
+#include <catch2/catch.hpp>
+
+#include "net/lowf_dialect.hpp"
+#include "net/native_dialect.hpp"
+#include "net/session_logic.hpp"
+
+using namespace chatd;
+using namespace chatd::events;
+
+namespace {
+
+struct FakeIo : SessionIo {
+  std::vector<std::string> sent;
+  std::vector<std::pair<Command, std::string>> submitted;
+  std::optional<std::pair<std::uint16_t, std::string>> closed;
+  bool engine_full = false;
+
+  void send(std::string frame) override { sent.push_back(std::move(frame)); }
+  void close(std::uint16_t code, std::string reason) override { closed.emplace(code, std::move(reason)); }
+  bool submit(Command c, std::string id, bool essential) override {
+    if (engine_full && !essential) return false;
+    submitted.emplace_back(std::move(c), std::move(id));
+    return true;
+  }
+  bool sent_contains(std::string_view text) const {
+    for (const auto& f : sent)
+      if (f.find(text) != std::string::npos) return true;
+    return false;
+  }
+};
+
+Outbound reply_to(const Command& c, std::string id, Reply r) {
+  Outbound o;
+  o.kind = Outbound::Kind::kReply;
+  o.command_index = c.index();
+  o.request_id = std::move(id);
+  o.reply = std::move(r);
+  return o;
+}
+
+Outbound push(projections::Push::Kind kind, ClientState state) {
+  Outbound o;
+  o.kind = Outbound::Kind::kPush;
+  o.push.kind = kind;
+  o.push.state = state;
+  return o;
+}
+
+struct Fixture {
+  NativeDialect native;
+  SessionOptions options;
+  FakeIo io;
+  ManualClock clock{1'795'310'400'000};
+  CaptchaService captcha{{}, 20, 60'000, std::make_unique<SeededRandom>(3)};
+
+  Fixture() {
+    options.idle = IdlePolicy{10'000, 30'000, 20'000};
+    options.rate_per_sec = 5;
+    options.rate_burst = 5;
+    options.max_rate_rejections = 3;
+    options.max_inflight = 4;
+  }
+
+  // A native session whose captcha (if any) was solved and whose Connect got client id 7.
+  std::unique_ptr<SessionLogic> connected(bool with_captcha) {
+    options.captcha_required = with_captcha;
+    auto s = std::make_unique<SessionLogic>(native, options, &captcha, io, "10.0.0.1", clock.now_ms());
+    s->open(clock.now_ms());
+    if (with_captcha) solve(*s, "1");
+    REQUIRE(!io.submitted.empty());
+    REQUIRE(std::holds_alternative<Connect>(io.submitted.back().first));
+    s->on_outbound(reply_to(Connect{}, io.submitted.back().second, Reply{.client = 7}), clock.now_ms());
+    io.submitted.clear();
+    io.sent.clear();
+    return s;
+  }
+
+  void solve(SessionLogic& s, std::string id) {
+    // The hello carries the challenge; solve it as a client would.
+    REQUIRE(!io.sent.empty());
+    const std::string& hello = io.sent.front();
+    auto field = [&](std::string key) {
+      auto at = hello.find("\"" + key + "\":\"") + key.size() + 4;
+      return hello.substr(at, hello.find('"', at) - at);
+    };
+    captcha::Challenge ch;
+    ch.challenge = field("challenge");
+    ch.salt = field("salt");
+    ch.signature = field("signature");
+    ch.maxnumber = 20;
+    auto number = captcha::solve(ch);
+    REQUIRE(number);
+    std::string frame = "{\"op\":\"captcha\",\"id\":" + id + ",\"solution\":" + captcha::solution_json(captcha::make_solution(ch, *number)) + "}";
+    s.on_frame(frame, clock.now_ms());
+  }
+};
+
+}  // namespace
+
+TEST_CASE("captcha gate: nothing but the solution and the name before it is solved", "[session]") {
+  Fixture f;
+  f.options.captcha_required = true;
+  SessionLogic s(f.native, f.options, &f.captcha, f.io, "10.0.0.1", f.clock.now_ms());
+  s.open(f.clock.now_ms());
+  REQUIRE(f.io.sent.size() == 1);
+  CHECK(f.io.sent[0].find("\"type\":\"hello\"") != std::string::npos);
+  CHECK(f.io.sent[0].find("\"algorithm\":\"SHA-256\"") != std::string::npos);
+
+  s.on_frame(R"({"op":"search","id":1})", f.clock.now_ms());
+  CHECK(f.io.sent.back() == R"({"type":"reply","id":1,"ok":false,"error":"captcha_required","message":"solve the captcha of the hello message first"})");
+  s.on_frame(R"({"op":"name","id":2,"name":"Alice"})", f.clock.now_ms());
+  CHECK(f.io.sent.back() == R"({"type":"reply","id":2,"ok":true})");
+  CHECK(f.io.submitted.empty());  // no event for a session that has not passed the captcha
+
+  // A wrong solution is refused and recorded as an audit event.
+  s.on_frame(R"({"op":"captcha","id":3,"solution":{"algorithm":"SHA-256","challenge":"00","number":1,"salt":"x","signature":"00"}})",
+             f.clock.now_ms());
+  CHECK(f.io.sent_contains("\"error\":\"captcha_invalid\""));
+  REQUIRE(f.io.submitted.size() == 1);
+  CHECK(std::holds_alternative<RecordCaptchaFailure>(f.io.submitted[0].first));
+  CHECK_FALSE(f.io.closed);
+
+  f.solve(s, "4");
+  REQUIRE(f.io.submitted.size() == 2);
+  const auto& connect = std::get<Connect>(f.io.submitted[1].first);
+  CHECK(connect.name == "Alice");
+  CHECK(connect.addr == "10.0.0.1");
+  CHECK(f.io.submitted[1].second == "4");  // the captcha's reply is Connect's reply
+}
+
+TEST_CASE("captcha gate: too many failures close the connection", "[session]") {
+  Fixture f;
+  f.options.captcha_required = true;
+  SessionLogic s(f.native, f.options, &f.captcha, f.io, "10.0.0.1", f.clock.now_ms());
+  s.open(f.clock.now_ms());
+  for (int i = 0; i < 3; ++i)
+    s.on_frame(R"({"op":"captcha","payload":"bm90IGpzb24="})", f.clock.now_ms());
+  REQUIRE(f.io.closed);
+  CHECK(f.io.closed->first == kClosePolicy);
+  CHECK(f.io.closed->second == "captcha failed too many times");
+}
+
+TEST_CASE("captcha gate: a connection that never solves it is closed at the gate deadline", "[session]") {
+  Fixture f;
+  f.options.captcha_required = true;
+  SessionLogic s(f.native, f.options, &f.captcha, f.io, "10.0.0.1", f.clock.now_ms());
+  s.open(f.clock.now_ms());
+  CHECK(s.deadline() == f.clock.now_ms() + 10'000);
+  f.clock.advance(9'999);
+  s.on_timer(f.clock.now_ms());
+  CHECK_FALSE(f.io.closed);
+  f.clock.advance(1);
+  s.on_timer(f.clock.now_ms());
+  REQUIRE(f.io.closed);
+  CHECK(f.io.closed->second == "captcha not solved in time");
+  CHECK(f.io.submitted.empty());
+}
+
+TEST_CASE("commands sent before Connect's reply wait for the client id, in order", "[session]") {
+  Fixture f;
+  f.options.captcha_required = false;
+  SessionLogic s(f.native, f.options, &f.captcha, f.io, "10.0.0.1", f.clock.now_ms());
+  s.open(f.clock.now_ms());
+  REQUIRE(f.io.submitted.size() == 1);
+  s.on_frame(R"({"op":"name","id":1,"name":"Bob"})", f.clock.now_ms());
+  s.on_frame(R"({"op":"search","id":2})", f.clock.now_ms());
+  CHECK(f.io.submitted.size() == 1);
+  s.on_outbound(reply_to(Connect{}, "", Reply{.client = 9}), f.clock.now_ms());
+  REQUIRE(f.io.submitted.size() == 3);
+  CHECK(std::get<SetName>(f.io.submitted[1].first).client == 9);
+  CHECK(std::get<SetName>(f.io.submitted[1].first).name == "Bob");
+  CHECK(std::get<Search>(f.io.submitted[2].first).client == 9);
+  CHECK(f.io.submitted[2].second == "2");
+}
+
+TEST_CASE("rate limit: rejected with an error, then flooding ends the session", "[session]") {
+  Fixture f;
+  auto s = f.connected(false);
+  for (int i = 0; i < 4; ++i) s->on_frame(R"({"op":"ping"})", f.clock.now_ms());
+  s->on_frame(R"({"op":"ping","id":5})", f.clock.now_ms());  // 5th: the burst is used up
+  CHECK(f.io.sent.back() == R"({"type":"reply","id":5,"ok":true})");
+  s->on_frame(R"({"op":"ping","id":6})", f.clock.now_ms());
+  CHECK(f.io.sent.back().find("rate_limited") != std::string::npos);
+  f.clock.advance(200);  // one token back at 5 per second
+  s->on_frame(R"({"op":"ping","id":7})", f.clock.now_ms());
+  CHECK(f.io.sent.back() == R"({"type":"reply","id":7,"ok":true})");
+  for (int i = 0; i < 4; ++i) s->on_frame(R"({"op":"ping"})", f.clock.now_ms());
+  REQUIRE(f.io.closed);
+  CHECK(f.io.closed->second.find("flooding") == 0);
+  REQUIRE(f.io.submitted.size() == 1);
+  CHECK(std::get<Disconnect>(f.io.submitted[0].first).reason == DisconnectReason::kFlooding);
+}
+
+TEST_CASE("in-flight bound: replies busy past max_inflight", "[session]") {
+  Fixture f;
+  f.options.rate_per_sec = 0;
+  auto s = f.connected(false);
+  for (int i = 0; i < 5; ++i) s->on_frame(R"({"op":"search","id":)" + std::to_string(i) + "}", f.clock.now_ms());
+  CHECK(f.io.submitted.size() == 4);
+  CHECK(f.io.sent.back().find("\"error\":\"busy\"") != std::string::npos);
+  s->on_outbound(reply_to(Search{}, "0", Reply{}), f.clock.now_ms());
+  s->on_frame(R"({"op":"search","id":9})", f.clock.now_ms());
+  CHECK(f.io.submitted.size() == 5);
+}
+
+TEST_CASE("idle: LOOKING too long is disconnected at the deadline, not before", "[session]") {
+  Fixture f;
+  auto s = f.connected(false);
+  s->on_outbound(push(projections::Push::Kind::kState, ClientState::kLooking), f.clock.now_ms());
+  TimeMs entered = f.clock.now_ms();
+  // Activity keeps silence away but not the state deadline.
+  for (int i = 0; i < 5; ++i) {
+    f.clock.advance(5'000);
+    s->on_pong(f.clock.now_ms());
+  }
+  f.clock.set(entered + 29'999);
+  s->on_pong(f.clock.now_ms());
+  s->on_timer(f.clock.now_ms());
+  CHECK_FALSE(f.io.closed);
+  CHECK(s->deadline() == entered + 30'000);
+  f.clock.set(entered + 30'000);
+  s->on_timer(f.clock.now_ms());
+  REQUIRE(f.io.closed);
+  CHECK(f.io.closed->second == "idle: looking for too long");
+  REQUIRE(f.io.submitted.size() == 1);
+  const auto& d = std::get<Disconnect>(f.io.submitted[0].first);
+  CHECK(d.client == 7);
+  CHECK(d.reason == DisconnectReason::kIdleState);
+}
+
+TEST_CASE("idle: PAIRED has no state deadline, only silence", "[session]") {
+  Fixture f;
+  auto s = f.connected(false);
+  s->on_outbound(push(projections::Push::Kind::kPaired, ClientState::kPaired), f.clock.now_ms());
+  f.clock.advance(19'999);
+  s->on_timer(f.clock.now_ms());
+  CHECK_FALSE(f.io.closed);
+  f.clock.advance(1);
+  s->on_timer(f.clock.now_ms());
+  REQUIRE(f.io.closed);
+  CHECK(std::get<Disconnect>(f.io.submitted.at(0).first).reason == DisconnectReason::kSilent);
+}
+
+TEST_CASE("the engine hears of a session's end exactly once", "[session]") {
+  Fixture f;
+  auto s = f.connected(false);
+  s->shutdown(DisconnectReason::kSlowReader, kClosePolicy, "slow reader");
+  s->on_transport_closed();
+  s->on_transport_closed();
+  REQUIRE(f.io.submitted.size() == 1);
+  CHECK(std::get<Disconnect>(f.io.submitted[0].first).reason == DisconnectReason::kSlowReader);
+}
+
+TEST_CASE("a session closed while Connect is in flight still ends its client", "[session]") {
+  Fixture f;
+  f.options.captcha_required = false;
+  SessionLogic s(f.native, f.options, &f.captcha, f.io, "10.0.0.1", f.clock.now_ms());
+  s.open(f.clock.now_ms());
+  s.on_transport_closed();
+  CHECK(f.io.submitted.size() == 1);
+  s.on_outbound(reply_to(Connect{}, "", Reply{.client = 3}), f.clock.now_ms());
+  REQUIRE(f.io.submitted.size() == 2);
+  CHECK(std::get<Disconnect>(f.io.submitted[1].first).client == 3);
+}
+
+TEST_CASE("a malformed frame closes with a reason", "[session]") {
+  Fixture f;
+  auto s = f.connected(false);
+  s->on_frame("not json", f.clock.now_ms());
+  REQUIRE(f.io.closed);
+  CHECK(f.io.closed->first == kClosePolicy);
+  CHECK(f.io.closed->second == "malformed frame: not a JSON object");
+  CHECK(std::get<Disconnect>(f.io.submitted.at(0).first).reason == DisconnectReason::kMalformed);
+}
