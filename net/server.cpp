@@ -158,6 +158,7 @@ void Server::stop() {
 
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <csignal>
 #include <cstdio>
 #include <iostream>
 
@@ -166,6 +167,8 @@ void Server::stop() {
 namespace chatd {
 
 int run_chatd(const Config& config) {
+  // A closed stdout or socket must never kill the server; Asio reports socket errors as values.
+  std::signal(SIGPIPE, SIG_IGN);
   if (sodium_init() < 0) {
     std::cerr << "chatd: libsodium failed to initialise\n";
     return 1;
@@ -228,8 +231,14 @@ int run_chatd(const Config& config) {
     if (ec) return;
     std::cout << "chatd: shutting down" << std::endl;
     server.stop();
-    grace.expires_after(std::chrono::seconds(2));
-    grace.async_wait([&](const beast::error_code&) { io.stop(); });
+    // Give the sessions up to 2 s to send their close frames, then stop.
+    asio::co_spawn(io, [&]() -> asio::awaitable<void> {
+      for (int i = 0; i < 40 && ctx.connections > 0; ++i) {
+        grace.expires_after(std::chrono::milliseconds(50));
+        co_await grace.async_wait(kTuple);
+      }
+      io.stop();
+    }, asio::detached);
   });
   io.run();
   runner.stop();  // processes the disconnects the sessions submitted, then returns

@@ -1,0 +1,396 @@
+// Integration tests: the real chatd over real WebSocket, in both dialects.
+#include <catch2/catch.hpp>
+
+#include <set>
+#include <thread>
+
+#include "events/lmdb_log.hpp"
+#include "replay/rebuild.hpp"
+#include "tests/integration/harness.hpp"
+
+using namespace chatd;
+using namespace chatd::testing;
+using namespace std::chrono_literals;
+
+namespace {
+
+const std::vector<std::string> kNoCaptcha = {"--captcha-difficulty", "0"};
+
+// Every event of a data folder (read-only, as a tool would while chatd runs or after it stopped).
+std::vector<events::Event> read_log(const std::string& dir) {
+  events::LmdbLog::Options options;
+  options.read_only = true;
+  std::unique_ptr<events::LmdbLog> log;
+  Status s = events::LmdbLog::open(dir, options, &log);
+  REQUIRE(s.ok());
+  std::vector<events::Event> all;
+  REQUIRE(log->scan(1, [&](const events::Event& e) { all.push_back(e); return true; }).ok());
+  return all;
+}
+
+template <typename T>
+std::vector<T> events_of(const std::vector<events::Event>& all) {
+  std::vector<T> out;
+  for (const auto& e : all)
+    if (auto* p = std::get_if<T>(&e.payload)) out.push_back(*p);
+  return out;
+}
+
+// Connects a native client with the captcha off and a name; returns after its name is set.
+std::unique_ptr<WsClient> native_client(std::uint16_t port, const std::string& name) {
+  auto c = std::make_unique<WsClient>(port, "/");
+  auto hello = c->recv();
+  REQUIRE(hello);
+  REQUIRE(hello->find("\"type\":\"hello\"") != std::string::npos);
+  REQUIRE(hello->find("\"captcha\":null") != std::string::npos);
+  c->send(R"({"op":"name","id":"n","name":")" + name + R"("})");
+  REQUIRE(c->recv() == std::optional<std::string>(R"({"type":"reply","id":"n","ok":true})"));
+  return c;
+}
+
+std::string field(const std::string& frame, const std::string& key) {
+  auto at = frame.find("\"" + key + "\":\"");
+  REQUIRE(at != std::string::npos);
+  at += key.size() + 4;
+  return frame.substr(at, frame.find('"', at) - at);
+}
+
+}  // namespace
+
+TEST_CASE("native: two strangers pair, chat, leave and report", "[integration][native]") {
+  TempDir data;
+  ChatdProcess chatd(data.path(), kNoCaptcha);
+  auto alice = native_client(chatd.port(), "Alice");
+  auto bob = native_client(chatd.port(), "Bob");
+
+  alice->send(R"({"op":"search","id":1})");
+  CHECK(alice->recv() == std::optional<std::string>(R"({"type":"reply","id":1,"ok":true})"));
+  CHECK(alice->recv() == std::optional<std::string>(R"({"type":"state","state":"looking"})"));
+  bob->send(R"({"op":"search","id":2})");
+  CHECK(bob->recv() == std::optional<std::string>(R"({"type":"reply","id":2,"ok":true})"));
+  auto bob_paired = bob->recv();
+  auto alice_paired = alice->recv();
+  REQUIRE(bob_paired);
+  REQUIRE(alice_paired);
+  CHECK(bob_paired->find(R"("partner":"Alice")") != std::string::npos);
+  CHECK(alice_paired->find(R"("partner":"Bob")") != std::string::npos);
+  std::string pair = field(*alice_paired, "pair");
+  CHECK(field(*bob_paired, "pair") == pair);
+
+  alice->send(R"({"op":"send","id":3,"text":"hello bob \"quoted\" \u00e9"})");
+  CHECK(alice->recv() == std::optional<std::string>(R"({"type":"reply","id":3,"ok":true})"));
+  CHECK(bob->recv() == std::optional<std::string>(R"({"type":"message","pair":")" + pair +
+                                                  R"(","from":"Alice","text":"hello bob \"quoted\" é"})"));
+  bob->send(R"({"op":"send","id":4,"text":""})");
+  auto empty = bob->recv();
+  REQUIRE(empty);
+  CHECK(empty->find(R"("ok":false,"error":"invalid_message")") != std::string::npos);
+
+  bob->send(R"({"op":"leave","id":5})");
+  CHECK(bob->recv() == std::optional<std::string>(R"({"type":"reply","id":5,"ok":true})"));
+  CHECK(bob->recv() == std::optional<std::string>(R"({"type":"state","state":"disconnected","pair":")" + pair + "\"}"));
+  CHECK(alice->recv() == std::optional<std::string>(R"({"type":"partner_left","pair":")" + pair + "\"}"));
+
+  alice->send(R"({"op":"report","id":6,"reason":"rude"})");
+  CHECK(alice->recv() == std::optional<std::string>(R"({"type":"reply","id":6,"ok":true})"));
+  alice->send(R"({"op":"report","id":7})");
+  auto again = alice->recv();
+  REQUIRE(again);
+  CHECK(again->find(R"("error":"already_reported")") != std::string::npos);
+
+  alice.reset();
+  bob.reset();
+  REQUIRE(chatd.stop() == 0);
+  auto log = read_log(data.path());
+  auto reports = events_of<events::Reported>(log);
+  REQUIRE(reports.size() == 1);
+  CHECK(reports[0].reason == "rude");
+  CHECK(reports[0].pair.to_string() == pair);
+  auto messages = events_of<events::MessageSent>(log);
+  REQUIRE(messages.size() == 1);
+  CHECK(messages[0].text == "hello bob \"quoted\" \xc3\xa9");
+}
+
+TEST_CASE("native: the captcha is required and enforced", "[integration][native][captcha]") {
+  TempDir data;
+  ChatdProcess chatd(data.path(), {"--captcha-difficulty", "2000"});
+  WsClient c(chatd.port(), "/");
+  auto hello = c.recv();
+  REQUIRE(hello);
+  CHECK(hello->find(R"("captcha":{"algorithm":"SHA-256","challenge":")") != std::string::npos);
+
+  c.send(R"({"op":"search","id":1})");
+  auto refused = c.recv();
+  REQUIRE(refused);
+  CHECK(refused->find(R"("error":"captcha_required")") != std::string::npos);
+  c.send(R"({"op":"name","id":2,"name":"Carol"})");
+  CHECK(c.recv() == std::optional<std::string>(R"({"type":"reply","id":2,"ok":true})"));
+
+  // A solution for someone else's challenge is refused.
+  WsClient other(chatd.port(), "/");
+  auto other_hello = other.recv();
+  REQUIRE(other_hello);
+  c.send(solve_hello_captcha(*other_hello, "3"));
+  auto wrong = c.recv();
+  REQUIRE(wrong);
+  CHECK(wrong->find(R"("error":"captcha_invalid","message":"captcha_not_issued_here")") != std::string::npos);
+
+  c.send(solve_hello_captcha(*hello, "4"));
+  auto ok = c.recv();
+  REQUIRE(ok);
+  CHECK(ok->find(R"({"type":"reply","id":4,"ok":true,"client":)") == 0);
+  c.send(R"({"op":"search","id":5})");
+  CHECK(c.recv() == std::optional<std::string>(R"({"type":"reply","id":5,"ok":true})"));
+
+  REQUIRE(chatd.stop() == 0);
+  auto log = read_log(data.path());
+  auto connected = events_of<events::ClientConnected>(log);
+  REQUIRE(connected.size() == 1);  // the other connection never passed the gate: no event
+  CHECK(connected[0].name == "Carol");
+  CHECK(events_of<events::CaptchaFailed>(log).size() == 1);
+}
+
+TEST_CASE("lowf: exactly lowf's protocol", "[integration][lowf]") {
+  TempDir data;
+  ChatdProcess chatd(data.path(), {});  // the lowf dialect needs no captcha by default
+  WsClient a(chatd.port(), "/lowf");
+  WsClient b(chatd.port(), "/lowf");
+  a.send(R"({"type":"command","body":4,"message":"Alice"})");
+  a.send(R"({"type":"command","body":0})");
+  CHECK(a.recv() == std::optional<std::string>(R"({"type":"state","body":1})"));
+  b.send(R"({"type":"command","body":4,"message":"Bob"})");
+  b.send(R"({"type":"command","body":0})");
+  CHECK(b.recv() == std::optional<std::string>(R"({"type":"state","body":2,"message":"Alice"})"));
+  CHECK(a.recv() == std::optional<std::string>(R"({"type":"state","body":2,"message":"Bob"})"));
+
+  // The sender's own message is echoed: lowf's page shows its own lines from the echo.
+  a.send(R"({"type":"command","body":2,"message":"hello bob"})");
+  CHECK(a.recv() == std::optional<std::string>(R"({"type":"message","body":"Alice","message":"hello bob"})"));
+  CHECK(b.recv() == std::optional<std::string>(R"({"type":"message","body":"Alice","message":"hello bob"})"));
+
+  b.send(R"({"type":"command","body":4,"message":"Robert"})");
+  std::string renamed = R"({"type":"message","body":0,"message":"Bob has changed names. Their name is now Robert."})";
+  CHECK(b.recv() == std::optional<std::string>(renamed));
+  CHECK(a.recv() == std::optional<std::string>(renamed));
+
+  // Commands not allowed in the state are ignored silently, as lowf does.
+  a.send(R"({"type":"command","body":0})");
+  a.send(R"({"type":"command","body":1})");
+  auto left_a = a.recv();
+  auto left_b = b.recv();
+  REQUIRE(left_a);
+  REQUIRE(left_b);
+  CHECK(left_a->find(R"({"type":"state","body":3,"message":")") == 0);
+  CHECK(*left_a == *left_b);  // both get the pair id
+  std::string pair = field(*left_a, "message");
+  CHECK(pair.size() == 36);
+
+  b.send(R"({"type":"command","body":3})");  // report: no reply in lowf
+  b.send(R"({"type":"command","body":0})");
+  CHECK(b.recv() == std::optional<std::string>(R"({"type":"state","body":1})"));
+
+  // A malformed command closes the connection with a reason (lowf left a zombie socket).
+  a.send(R"({"type":"command","body":"1"})");
+  CHECK_FALSE(a.recv());
+  CHECK(a.closed());
+  CHECK(a.close_info().code == 1008);
+  CHECK(a.close_info().reason == "malformed command: body must be a command number from 0 to 4");
+
+  REQUIRE(chatd.stop() == 0);
+  auto log = read_log(data.path());
+  auto reports = events_of<events::Reported>(log);
+  REQUIRE(reports.size() == 1);
+  CHECK(reports[0].pair.to_string() == pair);
+  auto gone = events_of<events::ClientDisconnected>(log);
+  REQUIRE(!gone.empty());
+  CHECK(gone[0].reason == events::DisconnectReason::kMalformed);
+}
+
+TEST_CASE("a lowf client and a native client can be paired", "[integration][lowf][native]") {
+  TempDir data;
+  ChatdProcess chatd(data.path(), kNoCaptcha);
+  auto n = native_client(chatd.port(), "Nat");
+  WsClient l(chatd.port(), "/lowf");
+  l.send(R"({"type":"command","body":4,"message":"Low"})");
+  l.send(R"({"type":"command","body":0})");
+  CHECK(l.recv() == std::optional<std::string>(R"({"type":"state","body":1})"));
+  n->send(R"({"op":"search"})");
+  auto paired = n->recv();
+  REQUIRE(paired);
+  CHECK(paired->find(R"("partner":"Low")") != std::string::npos);
+  CHECK(l.recv() == std::optional<std::string>(R"({"type":"state","body":2,"message":"Nat"})"));
+  n->send(R"({"op":"send","text":"hi low"})");
+  CHECK(l.recv() == std::optional<std::string>(R"({"type":"message","body":"Nat","message":"hi low"})"));
+}
+
+TEST_CASE("malformed and oversized frames close the connection with a reason", "[integration][native]") {
+  TempDir data;
+  ChatdProcess chatd(data.path(), {"--captcha-difficulty", "0", "--max-frame", "1024"});
+  {
+    auto c = native_client(chatd.port(), "x");
+    c->send("{not json");
+    CHECK_FALSE(c->recv());
+    CHECK(c->close_info().code == 1008);
+    CHECK(c->close_info().reason == "malformed frame: not a JSON object");
+  }
+  {
+    auto c = native_client(chatd.port(), "y");
+    c->send(R"({"op":"send","text":")" + std::string(2000, 'a') + "\"}");
+    CHECK_FALSE(c->recv());
+    CHECK(c->close_info().code == 1009);
+  }
+  {
+    auto c = native_client(chatd.port(), "z");
+    c->send_binary("\x01\x02");
+    CHECK_FALSE(c->recv());
+    CHECK(c->close_info().code == 1008);
+  }
+  {
+    // Unknown ops and ill-typed fields get an error reply; the connection stays.
+    auto c = native_client(chatd.port(), "w");
+    c->send(R"({"op":"dance","id":1})");
+    auto r = c->recv();
+    REQUIRE(r);
+    CHECK(r->find(R"("error":"unknown_op")") != std::string::npos);
+    c->send(R"({"op":"send","id":2,"text":5})");
+    r = c->recv();
+    REQUIRE(r);
+    CHECK(r->find(R"("error":"bad_request")") != std::string::npos);
+    c->send(R"({"op":"ping","id":3})");
+    CHECK(c->recv() == std::optional<std::string>(R"({"type":"reply","id":3,"ok":true})"));
+  }
+  REQUIRE(chatd.stop() == 0);
+  auto gone = events_of<events::ClientDisconnected>(read_log(data.path()));
+  int malformed = 0;
+  for (const auto& g : gone) malformed += g.reason == events::DisconnectReason::kMalformed;
+  CHECK(malformed == 3);
+}
+
+TEST_CASE("a reader that never reads is disconnected; memory stays bounded", "[integration][slow]") {
+  TempDir data;
+  ChatdProcess chatd(data.path(), {"--captcha-difficulty", "0", "--rate", "0", "--max-inflight", "4096",
+                                   "--max-queued-bytes", "65536", "--socket-send-buffer", "4096"});
+  auto sender = native_client(chatd.port(), "Sender");
+  // The sleeper pairs, then never reads again; its receive buffer is small.
+  auto sleeper = std::make_unique<WsClient>(chatd.port(), "/", 4096);
+  REQUIRE(sleeper->recv());
+  sleeper->send(R"({"op":"search"})");
+  REQUIRE(sleeper->recv());
+  sender->send(R"({"op":"search"})");
+  REQUIRE(sender->recv_until("\"paired\""));
+
+  std::string text(1000, 'x');
+  bool partner_left = false;
+  // Bounded: at most 2,000 messages (2 MB), far more than 64 KiB of queue plus socket buffers.
+  for (int i = 0; i < 2000 && !partner_left; ++i) {
+    sender->send(R"({"op":"send","id":)" + std::to_string(i) + R"(,"text":")" + text + "\"}");
+    auto r = sender->recv();
+    REQUIRE(r);
+    if (r->find("partner_left") != std::string::npos) partner_left = true;
+  }
+  if (!partner_left) partner_left = sender->recv_until("partner_left", 5s).has_value();
+  CHECK(partner_left);
+  REQUIRE(chatd.stop() == 0);
+  auto gone = events_of<events::ClientDisconnected>(read_log(data.path()));
+  REQUIRE_FALSE(gone.empty());
+  CHECK(gone[0].reason == events::DisconnectReason::kSlowReader);
+}
+
+TEST_CASE("idle: a client LOOKING too long is disconnected with a reason", "[integration][idle]") {
+  TempDir data;
+  ChatdProcess chatd(data.path(), {"--captcha-difficulty", "0", "--idle-timeout", "0.3"});
+  auto c = native_client(chatd.port(), "Idle");
+  c->send(R"({"op":"search","id":1})");
+  REQUIRE(c->recv_until("looking"));
+  CHECK_FALSE(c->recv(5s));
+  CHECK(c->closed());
+  CHECK(c->close_info().code == 1000);
+  CHECK(c->close_info().reason == "idle: looking for too long");
+  REQUIRE(chatd.stop() == 0);
+  auto gone = events_of<events::ClientDisconnected>(read_log(data.path()));
+  REQUIRE(gone.size() == 1);
+  CHECK(gone[0].reason == events::DisconnectReason::kIdleState);
+}
+
+TEST_CASE("connection limits per address, and plain HTTP routes", "[integration][limits]") {
+  TempDir data;
+  ChatdProcess chatd(data.path(), {"--captcha-difficulty", "0", "--max-connections-per-address", "2"});
+  CHECK(http_status(chatd.port(), "/health", false) == 200);
+  CHECK(http_status(chatd.port(), "/nope", false) == 404);
+  CHECK(http_status(chatd.port(), "/elsewhere", true) == 404);
+  WsClient a(chatd.port(), "/lowf");
+  WsClient b(chatd.port(), "/");
+  REQUIRE(b.recv());
+  CHECK(http_status(chatd.port(), "/lowf", true) == 429);
+}
+
+TEST_CASE("crash safety: every acknowledged message survives SIGKILL", "[integration][crash]") {
+  TempDir data;
+  std::set<std::string> acknowledged;
+  std::string hash_before;
+  Seq seq_before = 0;
+  {
+    ChatdProcess chatd(data.path(), {"--captcha-difficulty", "0", "--rate", "0"});
+    auto a = native_client(chatd.port(), "A");
+    auto b = native_client(chatd.port(), "B");
+    auto c = native_client(chatd.port(), "C");
+    a->send(R"({"op":"search"})");
+    REQUIRE(a->recv_until("looking"));
+    b->send(R"({"op":"search"})");
+    REQUIRE(b->recv_until("paired"));
+    c->send(R"({"op":"search"})");  // C waits: a pending search for the restart to drop
+    REQUIRE(c->recv_until("looking"));
+    for (int i = 0; i < 200; ++i) {
+      std::string text = "message " + std::to_string(i);
+      a->send(R"({"op":"send","id":)" + std::to_string(i) + R"(,"text":")" + text + "\"}");
+      auto ack = a->recv_until(R"("id":)" + std::to_string(i) + ",");
+      REQUIRE(ack);
+      REQUIRE(ack->find(R"("ok":true)") != std::string::npos);
+      acknowledged.insert(text);
+    }
+    a->send(R"({"op":"info","id":"i"})");
+    auto info = a->recv_until(R"("id":"i")");
+    REQUIRE(info);
+    hash_before = field(*info, "world_hash");
+    auto at = info->find("\"seq\":") + 6;
+    seq_before = std::stoull(info->substr(at, info->find(',', at) - at));
+    chatd.kill_hard();
+  }
+  ChatdProcess restarted(data.path(), kNoCaptcha);
+  auto log = read_log(data.path());
+  std::set<std::string> logged;
+  for (const auto& m : events_of<events::MessageSent>(log)) logged.insert(m.text);
+  for (const auto& text : acknowledged) CHECK(logged.count(text) == 1);
+
+  // The World rebuilt up to the kill equals the World the server reported before it.
+  events::LmdbLog::Options ro;
+  ro.read_only = true;
+  std::unique_ptr<events::LmdbLog> reader;
+  REQUIRE(events::LmdbLog::open(data.path(), ro, &reader).ok());
+  projections::World before;
+  REQUIRE(replay::rebuild(*reader, before, seq_before).ok());
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(before.hash()));
+  CHECK(hash_before == hex);
+  CHECK(before.clients.size() == 3);
+  CHECK(before.pairs.size() == 1);
+  CHECK(before.waiting.size() == 1);
+
+  // The restart's first event ends exactly what the kill left behind, and nothing else.
+  REQUIRE(log.size() > seq_before);
+  const auto& restart = log[seq_before];  // seq_before + 1
+  REQUIRE(std::holds_alternative<events::ServerStarted>(restart.payload));
+  CHECK(std::get<events::ServerStarted>(restart.payload).ended_clients == 3);
+  projections::World after = before;
+  REQUIRE(projections::apply(after, restart).ok());
+  CHECK(after.clients.empty());
+  CHECK(after.pairs.empty());
+  CHECK(after.waiting.empty());
+  CHECK(after.messages == before.messages);
+  CHECK(after.next_client == before.next_client);
+
+  // And the restarted server works.
+  auto d = native_client(restarted.port(), "D");
+  d->send(R"({"op":"search","id":1})");
+  CHECK(d->recv() == std::optional<std::string>(R"({"type":"reply","id":1,"ok":true})"));
+}

@@ -1,0 +1,214 @@
+#include "tests/integration/harness.hpp"
+
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
+#include <filesystem>
+#include <stdexcept>
+#include <thread>
+
+#include "core/captcha.hpp"
+
+namespace chatd::testing {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace websocket = beast::websocket;
+using asio::ip::tcp;
+
+TempDir::TempDir() {
+  std::string pattern = (std::filesystem::temp_directory_path() / "chatd-test-XXXXXX").string();
+  if (!mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
+  path_ = pattern;
+}
+
+TempDir::~TempDir() {
+  std::error_code ignored;
+  std::filesystem::remove_all(path_, ignored);
+}
+
+ChatdProcess::ChatdProcess(const std::string& data_dir, std::vector<std::string> args) {
+  args.insert(args.begin(), {CHATD_BINARY, "--listen", "127.0.0.1:0", "--data", data_dir});
+  int out[2];
+  if (pipe(out) != 0) throw std::runtime_error("pipe failed");
+  pid_ = fork();
+  if (pid_ < 0) throw std::runtime_error("fork failed");
+  if (pid_ == 0) {
+    dup2(out[1], STDOUT_FILENO);
+    close(out[0]);
+    close(out[1]);
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    execv(argv[0], argv.data());
+    _exit(127);
+  }
+  close(out[1]);
+  // Read until "listening on ADDR:PORT\n" (bounded: chatd prints it within a second or two).
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  char buf[256];
+  while (std::chrono::steady_clock::now() < deadline) {
+    auto pos = output_.find("listening on ");
+    if (pos != std::string::npos && output_.find('\n', pos) != std::string::npos) {
+      std::string line = output_.substr(pos, output_.find('\n', pos) - pos);
+      port_ = static_cast<std::uint16_t>(std::stoi(line.substr(line.rfind(':') + 1)));
+      break;
+    }
+    ssize_t n = read(out[0], buf, sizeof buf);
+    if (n <= 0) break;
+    output_.append(buf, static_cast<std::size_t>(n));
+  }
+  close(out[0]);  // later output goes nowhere (SIGPIPE is ignored by writes to a closed pipe? no: discard)
+  if (port_ == 0) {
+    kill_hard();
+    throw std::runtime_error("chatd did not start: " + output_);
+  }
+}
+
+ChatdProcess::~ChatdProcess() {
+  if (pid_ > 0) stop();
+}
+
+void ChatdProcess::kill_hard() {
+  if (pid_ <= 0) return;
+  ::kill(pid_, SIGKILL);
+  int status = 0;
+  waitpid(pid_, &status, 0);
+  pid_ = -1;
+}
+
+int ChatdProcess::stop() {
+  if (pid_ <= 0) return -1;
+  ::kill(pid_, SIGTERM);
+  int status = 0;
+  for (int i = 0; i < 100; ++i) {
+    if (waitpid(pid_, &status, WNOHANG) == pid_) {
+      pid_ = -1;
+      return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  kill_hard();
+  return -1;
+}
+
+struct WsClient::Impl {
+  asio::io_context io;
+  websocket::stream<tcp::socket> ws{io};
+  beast::flat_buffer buffer;
+};
+
+WsClient::WsClient(std::uint16_t port, const std::string& path, int receive_buffer) : impl_(std::make_unique<Impl>()) {
+  auto& sock = impl_->ws.next_layer();
+  sock.open(tcp::v4());
+  if (receive_buffer > 0) sock.set_option(asio::socket_base::receive_buffer_size(receive_buffer));
+  sock.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+  impl_->ws.handshake("127.0.0.1:" + std::to_string(port), path);
+  impl_->ws.read_message_max(1 << 20);
+}
+
+WsClient::~WsClient() {
+  beast::error_code ignored;
+  impl_->ws.next_layer().close(ignored);
+}
+
+void WsClient::send(const std::string& text) {
+  impl_->ws.text(true);
+  impl_->ws.write(asio::buffer(text));
+}
+
+void WsClient::send_binary(const std::string& bytes) {
+  impl_->ws.binary(true);
+  impl_->ws.write(asio::buffer(bytes));
+}
+
+std::optional<std::string> WsClient::recv(std::chrono::milliseconds timeout) {
+  if (closed_ || timed_out_) return std::nullopt;
+  bool done = false;
+  beast::error_code result;
+  impl_->buffer.clear();
+  impl_->ws.async_read(impl_->buffer, [&](beast::error_code ec, std::size_t) {
+    done = true;
+    result = ec;
+  });
+  impl_->io.restart();
+  impl_->io.run_for(timeout);
+  if (!done) {
+    // A cancelled WebSocket read leaves the stream unusable: this client is done.
+    timed_out_ = true;
+    beast::error_code ignored;
+    impl_->ws.next_layer().cancel(ignored);
+    impl_->io.restart();
+    impl_->io.run();
+    return std::nullopt;
+  }
+  if (result) {
+    closed_ = true;
+    close_.code = impl_->ws.reason().code;
+    close_.reason = std::string(impl_->ws.reason().reason.c_str());
+    return std::nullopt;
+  }
+  return beast::buffers_to_string(impl_->buffer.data());
+}
+
+std::optional<std::string> WsClient::recv_until(const std::string& needle, std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) return std::nullopt;
+    auto frame = recv(left);
+    if (!frame) return std::nullopt;
+    if (frame->find(needle) != std::string::npos) return frame;
+  }
+}
+
+int http_status(std::uint16_t port, const std::string& path, bool upgrade) {
+  asio::io_context io;
+  beast::tcp_stream stream(io);
+  stream.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+  beast::http::request<beast::http::empty_body> req{beast::http::verb::get, path, 11};
+  req.set(beast::http::field::host, "127.0.0.1");
+  if (upgrade) {
+    req.set(beast::http::field::connection, "Upgrade");
+    req.set(beast::http::field::upgrade, "websocket");
+    req.set(beast::http::field::sec_websocket_version, "13");
+    req.set(beast::http::field::sec_websocket_key, "dGhlIHNhbXBsZSBub25jZQ==");
+  }
+  beast::http::write(stream, req);
+  beast::flat_buffer buffer;
+  beast::http::response<beast::http::string_body> res;
+  beast::http::read(stream, buffer, res);
+  return static_cast<int>(res.result_int());
+}
+
+std::string solve_hello_captcha(const std::string& hello, const std::string& request_id) {
+  auto field = [&](const std::string& key) {
+    auto at = hello.find("\"" + key + "\":");
+    if (at == std::string::npos) throw std::runtime_error("hello has no " + key + ": " + hello);
+    at += key.size() + 3;
+    if (hello[at] == '"') {
+      ++at;
+      return hello.substr(at, hello.find('"', at) - at);
+    }
+    return hello.substr(at, hello.find_first_of(",}", at) - at);
+  };
+  captcha::Challenge ch;
+  ch.challenge = field("challenge");
+  ch.salt = field("salt");
+  ch.signature = field("signature");
+  ch.maxnumber = std::stoull(field("maxnumber"));
+  auto number = captcha::solve(ch);
+  if (!number) throw std::runtime_error("captcha has no solution");
+  return "{\"op\":\"captcha\",\"id\":" + request_id + ",\"solution\":" +
+         captcha::solution_json(captcha::make_solution(ch, *number)) + "}";
+}
+
+}  // namespace chatd::testing

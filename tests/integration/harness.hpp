@@ -1,0 +1,83 @@
+// Test harness for integration tests: the real chatd as a child process (port 0, temp data
+// folder), and a small blocking WebSocket client with timeouts.
+// Thread-safety: one test thread.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace chatd::testing {
+
+// A temporary folder, removed with its contents at the end of the test.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+// The real chatd, started with `args` plus --listen 127.0.0.1:0 and --data.
+class ChatdProcess {
+ public:
+  ChatdProcess(const std::string& data_dir, std::vector<std::string> args);
+  ~ChatdProcess();  // SIGTERM, then SIGKILL if it does not stop
+
+  std::uint16_t port() const { return port_; }
+  pid_t pid() const { return pid_; }
+  void kill_hard();          // SIGKILL, and wait for it
+  int stop();                // SIGTERM, wait, return the exit status
+  std::string output() const { return output_; }  // what it printed up to "listening on"
+
+ private:
+  pid_t pid_ = -1;
+  std::uint16_t port_ = 0;
+  std::string output_;
+};
+
+struct CloseInfo {
+  int code = 0;
+  std::string reason;
+};
+
+// A blocking WebSocket client; every wait is bounded.
+class WsClient {
+ public:
+  WsClient(std::uint16_t port, const std::string& path, int receive_buffer = 0);
+  ~WsClient();
+  WsClient(const WsClient&) = delete;
+  WsClient& operator=(const WsClient&) = delete;
+
+  void send(const std::string& text);
+  void send_binary(const std::string& bytes);
+  // The next text frame, or nullopt if the connection closed (see close_info()) or `timeout` passed.
+  std::optional<std::string> recv(std::chrono::milliseconds timeout = std::chrono::seconds(5));
+  // Reads frames until one contains `needle`; returns it, or nullopt.
+  std::optional<std::string> recv_until(const std::string& needle, std::chrono::milliseconds timeout = std::chrono::seconds(5));
+  bool closed() const { return closed_; }
+  const CloseInfo& close_info() const { return close_; }
+  bool timed_out() const { return timed_out_; }
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+  bool closed_ = false;
+  bool timed_out_ = false;
+  CloseInfo close_;
+};
+
+// Tries an HTTP GET (or a WebSocket upgrade when `upgrade`) and returns the HTTP status.
+int http_status(std::uint16_t port, const std::string& path, bool upgrade);
+
+// Solves the ALTCHA challenge in a native hello frame and returns the captcha request frame.
+std::string solve_hello_captcha(const std::string& hello, const std::string& request_id);
+
+}  // namespace chatd::testing
