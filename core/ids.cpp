@@ -8,15 +8,21 @@ bool PairId::empty() const {
   return true;
 }
 
-std::string PairId::to_string() const {
+void PairId::append_to(std::string& out) const {
   static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(36);
+  char text[36];
+  std::size_t at = 0;
   for (std::size_t i = 0; i < bytes.size(); ++i) {
-    if (i == 4 || i == 6 || i == 8 || i == 10) out.push_back('-');
-    out.push_back(kHex[bytes[i] >> 4]);
-    out.push_back(kHex[bytes[i] & 0xf]);
+    if (i == 4 || i == 6 || i == 8 || i == 10) text[at++] = '-';
+    text[at++] = kHex[bytes[i] >> 4];
+    text[at++] = kHex[bytes[i] & 0xf];
   }
+  out.append(text, sizeof text);
+}
+
+std::string PairId::to_string() const {
+  std::string out;
+  append_to(out);
   return out;
 }
 

@@ -28,6 +28,7 @@ struct PairId {
 
   bool empty() const;
   std::string to_string() const;  // canonical 8-4-4-4-12 lower-case form
+  void append_to(std::string& out) const;  // the same 36 characters, appended without allocating
   static std::optional<PairId> parse(std::string_view text);
   auto operator<=>(const PairId&) const = default;
 };

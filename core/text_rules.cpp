@@ -1,5 +1,8 @@
 #include "core/text_rules.hpp"
 
+#include <cstdint>
+#include <cstring>
+
 namespace chatd {
 
 std::size_t utf8_sequence_length(std::string_view s, std::size_t i) {
@@ -26,6 +29,15 @@ std::size_t utf8_sequence_length(std::string_view s, std::size_t i) {
 long utf8_length(std::string_view text) {
   long count = 0;
   for (std::size_t i = 0; i < text.size(); ++count) {
+    // Fast path: ASCII is most text; skip it eight bytes at a time.
+    while (i + 8 <= text.size()) {
+      std::uint64_t word;
+      std::memcpy(&word, text.data() + i, 8);
+      if (word & 0x8080808080808080ULL) break;
+      i += 8;
+      count += 8;
+    }
+    if (i >= text.size()) break;
     std::size_t n = utf8_sequence_length(text, i);
     if (n == 0) return -1;
     i += n;

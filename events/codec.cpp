@@ -35,7 +35,7 @@ void field_pair(std::string& out, const char* name, const PairId& p) {
   key(out, name);
   // to_string() is hex and dashes only: no escaping needed.
   out.push_back('"');
-  out.append(p.to_string());
+  p.append_to(out);
   out.push_back('"');
 }
 

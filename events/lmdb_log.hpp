@@ -63,7 +63,7 @@ class LmdbLog final : public EventLog {
 
   // Appends already-encoded events with seqs first_seq, first_seq + 1, ...; first_seq must be
   // last_seq() + 1. The txn and growth logic of append(); used by it and by benchmarks.
-  Status append_encoded(Seq first_seq, std::span<const std::string> encoded);
+  Status append_encoded(Seq first_seq, std::span<const std::string> encoded) override;
 
   std::size_t map_size() const { return map_size_.load(std::memory_order_relaxed); }
   std::uint64_t map_growths() const { return map_growths_.load(std::memory_order_relaxed); }

@@ -5,6 +5,7 @@
 
 #include <functional>
 #include <span>
+#include <string>
 
 #include "core/status.hpp"
 #include "events/event.hpp"
@@ -20,6 +21,10 @@ class EventLog {
   // Appends a batch whose seqs continue last_seq() without a gap. When it returns OK the whole
   // batch is durable (one transaction, one sync); on error nothing of the batch is in the log.
   virtual Status append(std::span<const Event> batch) = 0;
+
+  // The same for events already encoded (events/codec.hpp) with seqs first_seq, first_seq + 1, ...
+  // The engine encodes on its own thread so that the writer only writes.
+  virtual Status append_encoded(Seq first_seq, std::span<const std::string> encoded) = 0;
 
   // The seq of the last durable event, 0 for an empty log.
   virtual Seq last_seq() const = 0;

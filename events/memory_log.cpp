@@ -44,6 +44,20 @@ Status MemoryLog::append(std::span<const Event> batch) {
   return Status::Ok();
 }
 
+Status MemoryLog::append_encoded(Seq first_seq, std::span<const std::string> encoded) {
+  if (encoded.empty()) return Status::Ok();
+  std::lock_guard lock(mutex_);
+  Seq expected = static_cast<Seq>(encoded_.size()) + 1;
+  if (first_seq != expected)
+    return Status::InvalidArgument("seq gap: expected " + std::to_string(expected) + ", got " + std::to_string(first_seq));
+  try {
+    encoded_.insert(encoded_.end(), encoded.begin(), encoded.end());
+  } catch (const std::bad_alloc&) {
+    return Status::IoError("out of memory while appending a batch");
+  }
+  return Status::Ok();
+}
+
 Seq MemoryLog::last_seq() const {
   std::lock_guard lock(mutex_);
   return static_cast<Seq>(encoded_.size());

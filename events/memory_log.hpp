@@ -21,6 +21,7 @@ class MemoryLog final : public EventLog {
 
   // InvalidArgument when the batch's seqs do not continue last_seq() one by one.
   Status append(std::span<const Event> batch) override;
+  Status append_encoded(Seq first_seq, std::span<const std::string> encoded) override;
   Seq last_seq() const override;
   Status scan(Seq from, const Visitor& visit) const override;
 

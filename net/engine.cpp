@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cassert>
 
+#include "events/codec.hpp"
 #include "replay/rebuild.hpp"
 
 namespace chatd {
@@ -29,14 +30,14 @@ Status Engine::commit_one(events::Payload payload) {
   return s;
 }
 
-Status Engine::process(std::span<const Command> commands, BatchResult& result) {
+Status Engine::prepare(std::span<const Command> commands, BatchResult& result) {
   assert(started_ && !broken_);
   result.replies.clear();
   result.pushes.clear();
   result.disconnected.clear();
   result.push_end.clear();
   result.first_seq = result.last_seq = 0;
-  batch_.clear();
+  result.encoded_count = 0;
 
   // One time for the whole batch: the events of a batch happen together, and time never goes
   // backwards in the log even if the system clock does.
@@ -55,20 +56,30 @@ Status Engine::process(std::span<const Command> commands, BatchResult& result) {
         broken_ = true;
         return applied;
       }
-      batch_.push_back(std::move(e));
+      if (result.first_seq == 0) result.first_seq = e.seq;
+      result.last_seq = e.seq;
+      if (result.encoded.size() <= result.encoded_count) result.encoded.emplace_back();
+      std::string& out = result.encoded[result.encoded_count++];
+      out.clear();
+      events::encode_to(e, out);
     }
     result.replies.push_back(std::move(d.reply));
     result.push_end.push_back(result.pushes.size());
   }
-  if (batch_.empty()) return Status::Ok();
-  Status s = log_.append(batch_);
-  if (!s.ok()) {
-    broken_ = true;
-    return s;
-  }
-  result.first_seq = batch_.front().seq;
-  result.last_seq = batch_.back().seq;
+  return Status::Ok();
+}
+
+Status Engine::commit(const BatchResult& result) {
+  if (result.encoded_count == 0) return Status::Ok();
+  Status s = log_.append_encoded(result.first_seq, std::span<const std::string>(result.encoded.data(), result.encoded_count));
+  if (!s.ok()) broken_ = true;
   return s;
+}
+
+Status Engine::process(std::span<const Command> commands, BatchResult& result) {
+  Status s = prepare(commands, result);
+  if (!s.ok()) return s;
+  return commit(result);
 }
 
 }  // namespace chatd

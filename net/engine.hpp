@@ -2,10 +2,15 @@
 // them to the log in batches (one transaction and one sync per batch) and only then hands out the
 // replies and pushes of that batch. It does no threading and no networking itself: EngineRunner
 // (net/engine_runner.hpp) drives it in chatd, and the simulator can drive it directly.
-// Thread-safety: not thread-safe; one thread calls start() and process().
+// A batch goes through prepare() (decide, apply, encode: CPU only) and commit() (the log's
+// transaction and sync), so that the next batch can be prepared while one is being synced.
+// Thread-safety: prepare() and the World belong to one thread; commit() may run on another, one
+// batch at a time, in the order the batches were prepared.
 #pragma once
 
+#include <atomic>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "core/command.hpp"
@@ -29,6 +34,8 @@ class Engine {
     std::vector<std::size_t> push_end;           // command i caused pushes [push_end[i-1], push_end[i])
     std::vector<ClientId> disconnected;          // clients whose sessions ended in this batch
     Seq first_seq = 0, last_seq = 0;             // the events appended (none if first_seq == 0)
+    std::vector<std::string> encoded;            // the events, encoded (buffers reused)
+    std::size_t encoded_count = 0;               // how many of `encoded` belong to this batch
   };
 
   Engine(events::EventLog& log, Clock& clock, Random& random, EngineOptions options);
@@ -37,9 +44,16 @@ class Engine {
   // of the previous run. Must succeed before process() is called.
   Status start();
 
-  // Decides and applies each command, appends the batch durably, and fills `result`. On error the
-  // batch is not in the log, nobody may be told anything of it, and the World has run ahead of the
-  // log: the engine is then broken and the owner must stop (a restart rebuilds from the log).
+  // Decides and applies each command and encodes the events into `result`. Nothing is durable
+  // yet: nobody may be told anything of the batch before commit() returns OK.
+  Status prepare(std::span<const Command> commands, BatchResult& result);
+
+  // Appends a prepared batch in one transaction and one sync. On error the batch is not in the
+  // log, nobody may be told anything of it, and the World has run ahead of the log: the owner must
+  // stop (a restart rebuilds from the log).
+  Status commit(const BatchResult& result);
+
+  // prepare() then commit().
   Status process(std::span<const Command> commands, BatchResult& result);
 
   const projections::World& world() const { return world_; }
@@ -53,9 +67,8 @@ class Engine {
   Random& random_;
   EngineOptions options_;
   projections::World world_;
-  std::vector<events::Event> batch_;  // reused between batches
   bool started_ = false;
-  bool broken_ = false;
+  std::atomic<bool> broken_{false};
 };
 
 }  // namespace chatd

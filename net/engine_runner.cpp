@@ -6,7 +6,10 @@ EngineRunner::EngineRunner(Engine& engine, Options options) : engine_(engine), o
 
 EngineRunner::~EngineRunner() { stop(); }
 
-void EngineRunner::start() { thread_ = std::thread([this] { run(); }); }
+void EngineRunner::start() {
+  engine_thread_ = std::thread([this] { prepare_loop(); });
+  commit_thread_ = std::thread([this] { commit_loop(); });
+}
 
 void EngineRunner::stop() {
   {
@@ -14,7 +17,8 @@ void EngineRunner::stop() {
     stopping_ = true;
   }
   wake_.notify_all();
-  if (thread_.joinable()) thread_.join();
+  if (engine_thread_.joinable()) engine_thread_.join();
+  if (commit_thread_.joinable()) commit_thread_.join();
 }
 
 bool EngineRunner::submit(Command command, std::shared_ptr<SessionPort> from, std::string request_id, bool essential) {
@@ -27,39 +31,83 @@ bool EngineRunner::submit(Command command, std::shared_ptr<SessionPort> from, st
   return true;
 }
 
-void EngineRunner::run() {
-  std::vector<Item> items;
-  std::vector<Command> commands;
-  Engine::BatchResult result;
-  for (;;) {
-    items.clear();
+void EngineRunner::fail(const Status& s) {
+  {
+    std::lock_guard lock(pipe_mu_);
+    failed_ = true;
+  }
+  pipe_cv_.notify_all();
+  if (on_fatal_) on_fatal_(s);
+}
+
+void EngineRunner::prepare_loop() {
+  for (std::size_t next = 0;; next ^= 1) {
+    Slot& slot = slots_[next];
+    {
+      // Wait until the commit thread is done with this slot (it holds the batch before last).
+      std::unique_lock lock(pipe_mu_);
+      pipe_cv_.wait(lock, [&] { return !slot.ready || failed_; });
+      if (failed_) break;
+    }
+    slot.items.clear();
     {
       std::unique_lock lock(mu_);
       wake_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
-      if (queue_.empty()) return;  // stopping, and everything queued has been processed
+      if (queue_.empty()) break;  // stopping, and everything queued has been taken
       if (options_.commit_interval.count() > 0 && !stopping_)
         wake_.wait_for(lock, options_.commit_interval, [&] { return stopping_ || queue_.size() >= options_.max_batch; });
       std::size_t n = std::min(queue_.size(), options_.max_batch);
       for (std::size_t i = 0; i < n; ++i) {
-        items.push_back(std::move(queue_.front()));
+        slot.items.push_back(std::move(queue_.front()));
         queue_.pop_front();
       }
     }
-    commands.clear();
-    for (Item& item : items) commands.push_back(std::move(item.command));
-    Status s = engine_.process(commands, result);
+    slot.commands.clear();
+    for (Item& item : slot.items) slot.commands.push_back(std::move(item.command));
+    Status s = engine_.prepare(slot.commands, slot.result);
     if (!s.ok()) {
-      if (on_fatal_) on_fatal_(s);
+      fail(s);
+      break;
+    }
+    {
+      std::lock_guard lock(pipe_mu_);
+      slot.ready = true;
+    }
+    pipe_cv_.notify_all();
+  }
+  {
+    std::lock_guard lock(pipe_mu_);
+    preparing_done_ = true;
+  }
+  pipe_cv_.notify_all();
+}
+
+void EngineRunner::commit_loop() {
+  for (std::size_t next = 0;; next ^= 1) {
+    Slot& slot = slots_[next];
+    {
+      std::unique_lock lock(pipe_mu_);
+      pipe_cv_.wait(lock, [&] { return slot.ready || preparing_done_ || failed_; });
+      if (failed_ || !slot.ready) return;  // a ready slot is committed even while stopping
+    }
+    Status s = engine_.commit(slot.result);
+    if (!s.ok()) {
+      fail(s);
       return;
     }
     ++batches_;
     // Keep the command kinds for the replies (the commands were moved into the batch).
-    for (std::size_t i = 0; i < items.size(); ++i) items[i].command = std::move(commands[i]);
-    deliver(items, result);
+    for (std::size_t i = 0; i < slot.items.size(); ++i) slot.items[i].command = std::move(slot.commands[i]);
+    deliver(slot.items, slot.result);
+    {
+      std::lock_guard lock(pipe_mu_);
+      slot.ready = false;
+    }
+    pipe_cv_.notify_all();
   }
 }
 
-void EngineRunner::deliver(std::vector<Item>& items, const Engine::BatchResult& result) {
+void EngineRunner::deliver(std::vector<Item>& items, Engine::BatchResult& result) {
   struct Mail {
     std::shared_ptr<SessionPort> port;
     std::vector<Outbound> items;
@@ -73,7 +121,7 @@ void EngineRunner::deliver(std::vector<Item>& items, const Engine::BatchResult& 
 
   std::size_t push_begin = 0;
   for (std::size_t i = 0; i < items.size(); ++i) {
-    const Reply& reply = result.replies[i];
+    Reply& reply = result.replies[i];
     if (std::holds_alternative<Connect>(items[i].command) && reply.ok() && items[i].from)
       routes_[reply.client] = items[i].from;
     if (items[i].from) {
@@ -81,7 +129,7 @@ void EngineRunner::deliver(std::vector<Item>& items, const Engine::BatchResult& 
       out.kind = Outbound::Kind::kReply;
       out.command_index = items[i].command.index();
       out.request_id = std::move(items[i].request_id);
-      out.reply = reply;
+      out.reply = std::move(reply);
       post(items[i].from, std::move(out));
     }
     for (std::size_t p = push_begin; p < result.push_end[i]; ++p) {
@@ -91,7 +139,7 @@ void EngineRunner::deliver(std::vector<Item>& items, const Engine::BatchResult& 
       if (!port) continue;
       Outbound out;
       out.kind = Outbound::Kind::kPush;
-      out.push = result.pushes[p];
+      out.push = std::move(result.pushes[p]);
       post(port, std::move(out));
     }
     push_begin = result.push_end[i];

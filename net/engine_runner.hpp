@@ -1,8 +1,10 @@
-// EngineRunner: runs the Engine on its own thread. Sessions submit commands into one bounded
-// queue; the runner takes whatever has queued as one batch (group commit: while a batch syncs, the
-// next one fills), and after the batch is durable hands each session its replies and pushes.
-// Thread-safety: submit() may be called from any thread. Everything else about the Engine and the
-// routes from clients to sessions belongs to the runner's thread.
+// EngineRunner: runs the Engine as a two-stage pipeline. Sessions submit commands into one bounded
+// queue. The engine thread takes whatever has queued as one batch and prepares it (decide, apply,
+// encode); the commit thread appends it (one transaction, one sync) and only then hands each
+// session its replies and pushes. While one batch syncs, the next is prepared and the one after
+// fills the queue: group commit.
+// Thread-safety: submit() may be called from any thread. The Engine's World belongs to the engine
+// thread; the routes from clients to sessions to the commit thread.
 #pragma once
 
 #include <atomic>
@@ -74,22 +76,39 @@ class EngineRunner {
     std::shared_ptr<SessionPort> from;
     std::string request_id;
   };
-  void run();
-  void deliver(std::vector<Item>& items, const Engine::BatchResult& result);
+  // A batch between the two stages.
+  struct Slot {
+    std::vector<Item> items;
+    std::vector<Command> commands;
+    Engine::BatchResult result;
+    bool ready = false;  // prepared, waiting for (or in) commit; guarded by pipe_mu_
+  };
+  void prepare_loop();
+  void commit_loop();
+  void deliver(std::vector<Item>& items, Engine::BatchResult& result);  // moves replies and pushes out
+  void fail(const Status& s);
 
   Engine& engine_;
   const Options options_;
   std::function<void(const Status&)> on_fatal_;
-  std::thread thread_;
+  std::thread engine_thread_;
+  std::thread commit_thread_;
   std::atomic<std::uint64_t> batches_{0};
 
-  // Guarded by mu_.
+  // The queue of submitted commands; guarded by mu_.
   std::mutex mu_;
   std::condition_variable wake_;
   std::deque<Item> queue_;
   bool stopping_ = false;
 
-  // Runner thread only.
+  // The two slots of the pipeline; `ready` flags and these flags guarded by pipe_mu_.
+  std::mutex pipe_mu_;
+  std::condition_variable pipe_cv_;
+  Slot slots_[2];
+  bool preparing_done_ = false;  // the engine thread has stopped
+  bool failed_ = false;
+
+  // Commit thread only.
   std::unordered_map<ClientId, std::weak_ptr<SessionPort>> routes_;
 };
 

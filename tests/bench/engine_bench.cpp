@@ -1,0 +1,231 @@
+// Benchmark: durable events per second through the whole engine, against raw batched LMDB appends
+// of the very same events, in one run (docs/benchmarks.md).
+//
+//   engine_bench [--events N] [--batch B] [--runs R] [--dir DIR] [--smoke]
+//
+// Workload: C clients connect, pair up, and send messages of 64 bytes round-robin until N events.
+//  - "engine direct": Engine::process on batches of B commands (decide, apply, notify, encode, one
+//    LMDB transaction + sync per batch).
+//  - "engine runner": the same commands queued in EngineRunner before it starts; it forms its own
+//    batches (up to B), prepares one while the previous one commits, and delivers replies and
+//    pushes to a counting SessionPort. This is the path chatd runs.
+//  - "raw LMDB": the encoded events the engine wrote, appended with LmdbLog::append_encoded in
+//    transactions of the same number of events per batch, into a fresh folder.
+// Each run uses fresh folders; the figures are medians over the runs. --smoke runs a tiny workload
+// and only checks that every path wrote the same events (for ctest; no timing assertions).
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "events/codec.hpp"
+#include "events/lmdb_log.hpp"
+#include "net/engine.hpp"
+#include "net/engine_runner.hpp"
+
+using namespace chatd;
+using Clock_ = std::chrono::steady_clock;
+
+namespace {
+
+struct Args {
+  std::size_t events = 300'000;
+  std::size_t batch = 1000;
+  int runs = 5;
+  std::string dir = "/tmp";
+  bool smoke = false;
+};
+
+class FixedClock final : public Clock {
+ public:
+  TimeMs now_ms() override { return now_ += 1; }
+
+ private:
+  TimeMs now_ = 1'795'310'400'000;
+};
+
+class CountingPort final : public SessionPort {
+ public:
+  void deliver(std::vector<Outbound> items) override { delivered += items.size(); }
+  std::atomic<std::size_t> delivered{0};
+};
+
+// The commands of the workload, in order; each command yields about one event.
+std::vector<Command> workload(std::size_t events) {
+  const std::size_t clients = std::min<std::size_t>(1000, std::max<std::size_t>(2, events / 10)) & ~std::size_t{1};
+  std::vector<Command> cmds;
+  for (std::size_t c = 0; c < clients; ++c) cmds.push_back(Connect{"user" + std::to_string(c), events::Dialect::kNative, "127.0.0.1"});
+  for (std::size_t c = 1; c <= clients; ++c) cmds.emplace_back(std::in_place_type<Search>, c);
+  std::string text(64, 'm');
+  for (std::size_t i = 0; cmds.size() < events; ++i) cmds.push_back(Send{1 + i % clients, text});
+  return cmds;
+}
+
+std::string fresh_dir(const std::string& base, const std::string& name) {
+  std::string d = base + "/chatd-bench-" + std::to_string(getpid()) + "-" + name;
+  std::filesystem::remove_all(d);
+  return d;
+}
+
+std::unique_ptr<events::LmdbLog> open_log(const std::string& dir) {
+  std::unique_ptr<events::LmdbLog> log;
+  events::LmdbLog::Options o;
+  o.initial_map_size = std::size_t{1} << 30;
+  Status s = events::LmdbLog::open(dir, o, &log);
+  if (!s.ok()) {
+    std::cerr << "cannot open " << dir << ": " << s.ToString() << "\n";
+    std::exit(1);
+  }
+  return log;
+}
+
+struct RunResult {
+  double engine_direct = 0, engine_runner = 0, raw = 0;  // events per second
+  Seq events = 0;
+  bool same = true;
+};
+
+RunResult run_once(const Args& a, const std::vector<Command>& cmds) {
+  RunResult r;
+  std::vector<std::string> encoded;
+  std::vector<std::size_t> batch_events;  // events per engine batch, for the raw run
+  {
+    std::string dir = fresh_dir(a.dir, "engine");
+    auto log = open_log(dir);
+    FixedClock clock;
+    SeededRandom random(1);
+    Engine engine(*log, clock, random, EngineOptions{});
+    if (!engine.start().ok()) std::exit(1);
+    Seq start = log->last_seq();
+    Engine::BatchResult result;
+    auto t0 = Clock_::now();
+    for (std::size_t i = 0; i < cmds.size(); i += a.batch) {
+      std::span<const Command> batch(cmds.data() + i, std::min(a.batch, cmds.size() - i));
+      if (!engine.process(batch, result).ok()) std::exit(1);
+      batch_events.push_back(result.last_seq - result.first_seq + 1);
+    }
+    double secs = std::chrono::duration<double>(Clock_::now() - t0).count();
+    r.events = log->last_seq() - start;
+    r.engine_direct = static_cast<double>(r.events) / secs;
+    log->scan(start + 1, [&](const events::Event& e) {
+      encoded.push_back(events::encode(e));
+      return true;
+    });
+    log.reset();
+    std::filesystem::remove_all(dir);
+  }
+  {
+    std::string dir = fresh_dir(a.dir, "runner");
+    auto log = open_log(dir);
+    FixedClock clock;
+    SeededRandom random(1);
+    Engine engine(*log, clock, random, EngineOptions{});
+    if (!engine.start().ok()) std::exit(1);
+    Seq start = log->last_seq();
+    EngineRunner runner(engine, EngineRunner::Options{cmds.size() + 1, a.batch, std::chrono::microseconds(0)});
+    auto port = std::make_shared<CountingPort>();
+    // Queue everything first: the figure is the engine's, not a producer thread's.
+    for (const Command& c : cmds) runner.submit(c, port, "", true);
+    auto t0 = Clock_::now();
+    runner.start();
+    runner.stop();  // returns once everything queued is durable and delivered
+    double secs = std::chrono::duration<double>(Clock_::now() - t0).count();
+    Seq n = log->last_seq() - start;
+    r.engine_runner = static_cast<double>(n) / secs;
+    r.same = r.same && n == r.events && port->delivered >= cmds.size();
+    log.reset();
+    std::filesystem::remove_all(dir);
+  }
+  {
+    std::string dir = fresh_dir(a.dir, "raw");
+    auto log = open_log(dir);
+    // The engine's log began with its ServerStarted event: write one first so seqs line up.
+    std::vector<std::string> first{events::encode(events::Event{1, 0, events::ServerStarted{}})};
+    if (!log->append_encoded(1, first).ok()) std::exit(1);
+    Seq next = 2;
+    std::size_t at = 0;
+    auto t0 = Clock_::now();
+    for (std::size_t n : batch_events) {
+      if (!log->append_encoded(next, std::span<const std::string>(encoded.data() + at, n)).ok()) std::exit(1);
+      at += n;
+      next += n;
+    }
+    double secs = std::chrono::duration<double>(Clock_::now() - t0).count();
+    r.raw = static_cast<double>(at) / secs;
+    r.same = r.same && at == r.events && log->last_seq() == r.events + 1;
+    log.reset();
+    std::filesystem::remove_all(dir);
+  }
+  return r;
+}
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Args a;
+  for (int i = 1; i < argc; ++i) {
+    std::string k = argv[i];
+    auto next = [&]() -> std::string {
+      if (i + 1 >= argc) {
+        std::cerr << k << " needs a value\n";
+        std::exit(2);
+      }
+      return argv[++i];
+    };
+    if (k == "--events") a.events = std::stoull(next());
+    else if (k == "--batch") a.batch = std::stoull(next());
+    else if (k == "--runs") a.runs = std::stoi(next());
+    else if (k == "--dir") a.dir = next();
+    else if (k == "--smoke") a.smoke = true;
+    else {
+      std::cerr << "usage: engine_bench [--events N] [--batch B] [--runs R] [--dir DIR] [--smoke]\n";
+      return 2;
+    }
+  }
+  if (a.smoke) {
+    a.events = 2000;
+    a.batch = 100;
+    a.runs = 1;
+  }
+  auto cmds = workload(a.events);
+  double load[3] = {0, 0, 0};
+  getloadavg(load, 3);
+  std::printf("engine_bench: %zu commands, batches of %zu, %d runs, %u cores, load %.2f %.2f %.2f, dir %s\n",
+              cmds.size(), a.batch, a.runs, std::thread::hardware_concurrency(), load[0], load[1], load[2], a.dir.c_str());
+  std::vector<double> direct, runner, raw, ratio_direct, ratio_runner;
+  bool same = true;
+  for (int i = 0; i < a.runs; ++i) {
+    RunResult r = run_once(a, cmds);
+    same = same && r.same;
+    direct.push_back(r.engine_direct);
+    runner.push_back(r.engine_runner);
+    raw.push_back(r.raw);
+    ratio_direct.push_back(r.engine_direct / r.raw);
+    ratio_runner.push_back(r.engine_runner / r.raw);
+    std::printf("run %d: %llu events  engine direct %.0f/s  engine runner %.0f/s  raw LMDB %.0f/s\n", i + 1,
+                static_cast<unsigned long long>(r.events), r.engine_direct, r.engine_runner, r.raw);
+  }
+  std::printf("median: engine direct %.0f events/s, engine runner %.0f events/s, raw LMDB %.0f events/s\n",
+              median(direct), median(runner), median(raw));
+  std::printf("median ratio to raw LMDB: engine direct %.2f, engine runner %.2f\n", median(ratio_direct),
+              median(ratio_runner));
+  if (!same) {
+    std::printf("FAILED: the paths did not write the same number of events\n");
+    return 1;
+  }
+  return 0;
+}

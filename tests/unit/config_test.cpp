@@ -1,0 +1,79 @@
+// chatd's options: flags, the config file, and clear errors for bad ones.
+#include <catch2/catch.hpp>
+
+#include <cstdio>
+#include <fstream>
+
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "net/config.hpp"
+
+using namespace chatd;
+
+TEST_CASE("flags set options; defaults otherwise", "[config]") {
+  Config c;
+  std::string error;
+  REQUIRE(parse_config({"--listen", "127.0.0.1:0", "--data=/tmp/x", "--captcha-difficulty", "0", "--idle-timeout", "0.5",
+                        "--captcha-lowf", "on"},
+                       c, error));
+  CHECK(c.listen_host == "127.0.0.1");
+  CHECK(c.listen_port == 0);
+  CHECK(c.data_dir == "/tmp/x");
+  CHECK(c.captcha_difficulty == 0);
+  CHECK(c.idle_state_ms == 500);
+  CHECK(c.captcha_lowf);
+  CHECK(c.max_frame_bytes == 65536);
+  CHECK_FALSE(c.help);
+}
+
+TEST_CASE("bad options are refused with a message naming them", "[config]") {
+  Config c;
+  std::string error;
+  CHECK_FALSE(parse_config({"--nope"}, c, error));
+  CHECK(error == "unknown option '--nope' (see --help)");
+  CHECK_FALSE(parse_config({"--listen", "127.0.0.1"}, c, error));
+  CHECK(error == "bad value '127.0.0.1' for --listen (expected ADDR:PORT)");
+  CHECK_FALSE(parse_config({"--listen", "127.0.0.1:70000"}, c, error));
+  CHECK_FALSE(parse_config({"--max-frame", "12"}, c, error));
+  CHECK(error.find("--max-frame") != std::string::npos);
+  CHECK_FALSE(parse_config({"--rate"}, c, error));
+  CHECK(error == "option --rate needs a value (PER_SEC)");
+  CHECK_FALSE(parse_config({"--idle-timeout", "-1"}, c, error));
+  CHECK_FALSE(parse_config({"stray"}, c, error));
+}
+
+TEST_CASE("a config file is read, and flags win over it", "[config]") {
+  char name[] = "/tmp/chatd-config-XXXXXX";
+  int fd = mkstemp(name);
+  REQUIRE(fd >= 0);
+  close(fd);
+  std::string path = name;
+  {
+    std::ofstream f(path);
+    f << "# chatd test config\nlisten = 127.0.0.1:9000\nrate = 7   # per second\n\ndata = /var/chat\n";
+  }
+  Config c;
+  std::string error;
+  REQUIRE(parse_config({"--config", path, "--rate", "9"}, c, error));
+  CHECK(c.listen_port == 9000);
+  CHECK(c.data_dir == "/var/chat");
+  CHECK(c.rate_per_sec == 9);
+  {
+    std::ofstream f(path);
+    f << "listen 127.0.0.1:9000\n";
+  }
+  CHECK_FALSE(parse_config({"--config", path}, c, error));
+  CHECK(error == path + ":1: expected 'option = value'");
+  std::remove(path.c_str());
+  CHECK_FALSE(parse_config({"--config", "/nonexistent/chatd.conf"}, c, error));
+  CHECK(error == "cannot read config file '/nonexistent/chatd.conf'");
+}
+
+TEST_CASE("--help lists every option", "[config]") {
+  std::string help = config_help();
+  for (const char* option : {"--listen", "--data", "--config", "--max-frame", "--max-message", "--max-queued-bytes",
+                             "--max-inflight", "--engine-queue", "--rate", "--idle-timeout", "--silence-timeout",
+                             "--captcha-difficulty", "--captcha-lowf", "--batch-max", "--commit-interval", "--map-size"})
+    CHECK(help.find(option) != std::string::npos);
+}
