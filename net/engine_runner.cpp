@@ -19,6 +19,9 @@ void EngineRunner::stop() {
   wake_.notify_all();
   if (engine_thread_.joinable()) engine_thread_.join();
   if (commit_thread_.joinable()) commit_thread_.join();
+  // Let go of the sessions now, while their owner (the network layer) still exists.
+  for (Slot& slot : slots_) slot.items.clear();
+  routes_.clear();
 }
 
 bool EngineRunner::submit(Command command, std::shared_ptr<SessionPort> from, std::string request_id, bool essential) {

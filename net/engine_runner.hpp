@@ -61,7 +61,7 @@ class EngineRunner {
   void on_fatal(std::function<void(const Status&)> handler) { on_fatal_ = std::move(handler); }
 
   void start();
-  // Processes what is queued, then stops the thread.
+  // Processes what is queued, stops the threads, and drops every reference to a session.
   void stop();
 
   // Queues a command. Returns false if the queue is full, unless `essential` (disconnects, which

@@ -10,6 +10,7 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
 #include <chrono>
+#include <iostream>
 
 #include "net/ws_session.hpp"
 
@@ -23,6 +24,17 @@ namespace {
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
 constexpr std::chrono::seconds kHandshakeTimeout{10};
 }  // namespace
+
+void report_coroutine_failure(std::exception_ptr error) {
+  if (!error) return;
+  try {
+    std::rethrow_exception(error);
+  } catch (const std::exception& e) {
+    std::cerr << "chatd: a connection ended on an unexpected error: " << e.what() << std::endl;
+  } catch (...) {
+    std::cerr << "chatd: a connection ended on an unexpected error" << std::endl;
+  }
+}
 
 TimeMs SystemClock::now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
@@ -53,7 +65,7 @@ struct Server::Impl {
         if (ec == asio::error::operation_aborted || ctx.stopping) co_return;
         continue;  // e.g. EMFILE: keep serving those already connected
       }
-      asio::co_spawn(io, handshake(beast::tcp_stream(std::move(socket))), asio::detached);
+      asio::co_spawn(io, handshake(beast::tcp_stream(std::move(socket))), report_coroutine_failure);
     }
   }
 
@@ -134,7 +146,7 @@ std::string Server::listen() {
   impl_->acceptor.set_option(tcp::acceptor::reuse_address(true));
   impl_->acceptor.bind(endpoint);
   impl_->acceptor.listen(asio::socket_base::max_listen_connections);
-  asio::co_spawn(impl_->io, impl_->accept_loop(), asio::detached);
+  asio::co_spawn(impl_->io, impl_->accept_loop(), report_coroutine_failure);
   auto bound = impl_->acceptor.local_endpoint();
   std::string host = bound.address().to_string();
   if (bound.address().is_v6()) host = "[" + host + "]";
@@ -211,8 +223,10 @@ int run_chatd(const Config& config) {
   CaptchaService captcha(captcha_key, config.captcha_difficulty, std::max<TimeMs>(config.captcha_lifetime_ms, 1000),
                          std::make_unique<SeededRandom>(captcha_seed));
 
-  asio::io_context io(1);
+  // The context outlives the io_context: destroying the io_context destroys the coroutines still
+  // suspended in it, and they unregister from the context.
   ServerContext ctx(config, runner, captcha);
+  asio::io_context io(1);
   Server server(io, ctx);
   std::string where;
   try {

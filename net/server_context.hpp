@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <exception>
 #include <functional>
 #include <string>
 #include <unordered_map>
@@ -22,6 +23,10 @@ class SystemClock final : public Clock {
  public:
   TimeMs now_ms() override;
 };
+
+// Completion of every coroutine chatd spawns: an exception escaping a session is reported on
+// stderr and ends that session only, never the server.
+void report_coroutine_failure(std::exception_ptr error);
 
 struct ServerContext {
   ServerContext(const Config& config, EngineRunner& runner, CaptchaService& captcha);

@@ -45,15 +45,9 @@ class WsSession final : public SessionPort, public SessionIo, public std::enable
       if (auto self = weak.lock())
         self->logic_.shutdown(events::DisconnectReason::kServerShutdown, kCloseGoingAway, "server shutting down");
     };
-    asio::co_spawn(ws_.get_executor(), run(shared_from_this(), std::move(request)), asio::detached);
+    asio::co_spawn(ws_.get_executor(), run(shared_from_this(), std::move(request)), report_coroutine_failure);
   }
 
-  ~WsSession() override {
-    ctx_.shutdown_hooks.erase(id_);
-    --ctx_.connections;
-    auto it = ctx_.connections_by_address.find(logic_.addr());
-    if (it != ctx_.connections_by_address.end() && --it->second == 0) ctx_.connections_by_address.erase(it);
-  }
 
   // SessionPort: called on the engine's thread.
   void deliver(std::vector<Outbound> items) override {
@@ -98,7 +92,21 @@ class WsSession final : public SessionPort, public SessionIo, public std::enable
 
  private:
   static awaitable<void> run(std::shared_ptr<WsSession> self, beast::http::request<beast::http::string_body> request) {
+    // Unregisters however the session ends, an exception included.
+    struct Unregister {
+      WsSession* session;
+      ~Unregister() { session->unregister(); }
+    } unregister{self.get()};
     co_await self->accept(std::move(request));
+  }
+
+  // On the network thread, when the session is over. (Not in the destructor: the last reference
+  // may be dropped by the engine's threads, which must not touch the registry.)
+  void unregister() {
+    ctx_.shutdown_hooks.erase(id_);
+    --ctx_.connections;
+    auto it = ctx_.connections_by_address.find(logic_.addr());
+    if (it != ctx_.connections_by_address.end() && --it->second == 0) ctx_.connections_by_address.erase(it);
   }
 
   awaitable<void> accept(beast::http::request<beast::http::string_body> request) {
@@ -109,16 +117,18 @@ class WsSession final : public SessionPort, public SessionIo, public std::enable
     ws_.control_callback([this](websocket::frame_type kind, beast::string_view) {
       if (kind == websocket::frame_type::pong || kind == websocket::frame_type::ping) logic_.on_pong(ctx_.clock.now_ms());
     });
-    if (ctx_.config.socket_send_buffer > 0)
-      ws_.next_layer().set_option(asio::socket_base::send_buffer_size(ctx_.config.socket_send_buffer));
+    if (ctx_.config.socket_send_buffer > 0) {
+      beast::error_code ignored;  // a socket already gone fails the accept below
+      ws_.next_layer().set_option(asio::socket_base::send_buffer_size(ctx_.config.socket_send_buffer), ignored);
+    }
     auto [ec] = co_await ws_.async_accept(request, kTuple);
     if (ec) co_return;
     TimeMs now = ctx_.clock.now_ms();
     next_ping_at_ = ping_interval_ms_ > 0 ? now + ping_interval_ms_ : IdleTracker::kNever;
     logic_.open(now);
     auto self = shared_from_this();
-    asio::co_spawn(ws_.get_executor(), writer(self), asio::detached);
-    asio::co_spawn(ws_.get_executor(), watchdog(self), asio::detached);
+    asio::co_spawn(ws_.get_executor(), writer(self), report_coroutine_failure);
+    asio::co_spawn(ws_.get_executor(), watchdog(self), report_coroutine_failure);
     co_await reader();
   }
 
