@@ -50,4 +50,10 @@ struct QueryInfo {};
 
 using Command = std::variant<Connect, SetName, Search, Leave, Send, Report, Disconnect, RecordCaptchaFailure, QueryInfo>;
 
+// The index of command type T in Command, as Command::index() reports it (replies carry it).
+template <typename T>
+constexpr std::size_t command_index() {
+  return Command(std::in_place_type<T>).index();
+}
+
 }  // namespace chatd

@@ -236,10 +236,10 @@ bool NativeDialect::outbound(const Outbound& item, std::string& out) const {
     if (!reply.ok() || item.request_id.empty()) return gate_reply(item.request_id, reply.error, reply.message, out);
     begin_reply(out, item.request_id);
     out += ",\"ok\":true";
-    if (item.command_index == Command(Connect{}).index()) {
+    if (item.command_index == command_index<Connect>()) {
       out += ",\"client\":";
       append_json_uint(out, reply.client);
-    } else if (item.command_index == Command(QueryInfo{}).index()) {
+    } else if (item.command_index == command_index<QueryInfo>()) {
       out += ",\"seq\":";
       append_json_uint(out, reply.info_seq);
       out += ",\"world_hash\":";

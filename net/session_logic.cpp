@@ -14,11 +14,6 @@ void set_client(Command& command, ClientId client) {
       command);
 }
 
-template <typename T>
-constexpr std::size_t index_of() {
-  return Command(T{}).index();
-}
-
 }  // namespace
 
 SessionLogic::SessionLogic(const WireDialect& dialect, const SessionOptions& options, CaptchaService* captcha,
@@ -119,7 +114,7 @@ void SessionLogic::submit_command(Command command, std::string request_id) {
 void SessionLogic::on_outbound(const Outbound& item, TimeMs now) {
   if (item.kind == Outbound::Kind::kReply) {
     if (inflight_ > 0) --inflight_;
-    if (item.command_index == index_of<Connect>()) {
+    if (item.command_index == command_index<Connect>()) {
       connect_pending_ = false;
       if (item.reply.ok()) {
         client_ = item.reply.client;

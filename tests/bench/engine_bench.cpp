@@ -111,7 +111,7 @@ RunResult run_once(const Args& a, const std::vector<Command>& cmds) {
     for (std::size_t i = 0; i < cmds.size(); i += a.batch) {
       std::span<const Command> batch(cmds.data() + i, std::min(a.batch, cmds.size() - i));
       if (!engine.process(batch, result).ok()) std::exit(1);
-      batch_events.push_back(result.last_seq - result.first_seq + 1);
+      batch_events.push_back(result.first_seq == 0 ? 0 : result.last_seq - result.first_seq + 1);
     }
     double secs = std::chrono::duration<double>(Clock_::now() - t0).count();
     r.events = log->last_seq() - start;
