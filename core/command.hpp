@@ -45,10 +45,16 @@ struct RecordCaptchaFailure {
   std::string addr;
   std::string reason;
 };
+// Audit: a connection that never became a client was closed for abuse.
+struct RecordRejection {
+  std::string addr;
+  std::string reason;
+};
 // Asks for the log position and World hash as of this command (for operators and tests).
 struct QueryInfo {};
 
-using Command = std::variant<Connect, SetName, Search, Leave, Send, Report, Disconnect, RecordCaptchaFailure, QueryInfo>;
+using Command = std::variant<Connect, SetName, Search, Leave, Send, Report, Disconnect, RecordCaptchaFailure,
+                             RecordRejection, QueryInfo>;
 
 // The index of command type T in Command, as Command::index() reports it (replies carry it).
 template <typename T>

@@ -117,11 +117,12 @@ class Decider {
   }
 
   Decision operator()(const RecordCaptchaFailure& c) const { return accept({CaptchaFailed{c.addr, c.reason}}); }
+  Decision operator()(const RecordRejection& c) const { return accept({ConnectionRejected{c.addr, c.reason}}); }
 
   Decision operator()(const QueryInfo&) const {
+    // The hash costs a pass over the World: the engine adds it, at most once per log position.
     Decision d;
     d.reply.info_seq = w_.last_seq;
-    d.reply.info_hash = w_.hash();
     return d;
   }
 

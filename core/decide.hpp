@@ -32,7 +32,7 @@ struct Reply {
   std::string message;          // human-readable detail of an error
   ClientId client = kNoClient;  // set on a successful Connect
   Seq info_seq = 0;             // QueryInfo: the last seq ...
-  std::uint64_t info_hash = 0;  // ... and the World's hash at that point
+  std::uint64_t info_hash = 0;  // ... and the World's hash at that point (filled in by the engine)
 
   bool ok() const { return error == ErrorCode::kNone; }
 };

@@ -82,6 +82,10 @@ struct FieldWriter {
     field_str(out, "addr", e.addr);
     field_str(out, "reason", e.reason);
   }
+  void operator()(const ConnectionRejected& e) const {
+    field_str(out, "addr", e.addr);
+    field_str(out, "reason", e.reason);
+  }
 };
 
 }  // namespace
@@ -355,6 +359,8 @@ Status EventDecoder::Impl::build(Event& out) const {
     payload = e;
   } else if (type == "captcha_failed") {
     payload = CaptchaFailed{r.str(kAddr), r.str(kReason)};
+  } else if (type == "connection_rejected") {
+    payload = ConnectionRejected{r.str(kAddr), r.str(kReason)};
   } else {
     return Status::Corruption("unknown event type '" + std::string(type) + "'");
   }

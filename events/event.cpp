@@ -53,6 +53,7 @@ struct TypeNamer {
   const char* operator()(const Reported&) const { return "reported"; }
   const char* operator()(const ClientDisconnected&) const { return "client_disconnected"; }
   const char* operator()(const CaptchaFailed&) const { return "captcha_failed"; }
+  const char* operator()(const ConnectionRejected&) const { return "connection_rejected"; }
 };
 
 }  // namespace

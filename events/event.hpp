@@ -95,9 +95,16 @@ struct CaptchaFailed {
   std::string addr;
   std::string reason;
 };
+// Audit only: a connection that never became a client was closed for abuse (malformed frames,
+// flooding, too many captcha failures).
+struct ConnectionRejected {
+  std::string addr;
+  std::string reason;
+};
 
 using Payload = std::variant<ServerStarted, ClientConnected, NameChanged, SearchStarted, SearchCancelled,
-                             Paired, MessageSent, PairLeft, Reported, ClientDisconnected, CaptchaFailed>;
+                             Paired, MessageSent, PairLeft, Reported, ClientDisconnected, CaptchaFailed,
+                             ConnectionRejected>;
 
 // The stable type name written in the log ("paired", "message_sent", ...).
 const char* type_name(const Payload& payload);

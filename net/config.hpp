@@ -19,6 +19,8 @@ struct Config {
   std::size_t max_frame_bytes = 65536;
   std::size_t max_message_bytes = 4096;
   std::size_t max_queued_bytes = 1 << 20;  // per session, outbound; beyond it the reader is too slow
+  std::size_t max_total_queued_bytes = std::size_t{256} << 20;  // all sessions together
+  TimeMs write_timeout_ms = 30'000;        // a write to a client stalled this long: slow reader
   std::size_t max_inflight = 32;           // per session
   std::size_t engine_queue = 65536;        // commands waiting for the engine, in all
   std::uint32_t rate_per_sec = 20;

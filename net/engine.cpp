@@ -31,7 +31,8 @@ Status Engine::commit_one(events::Payload payload) {
 }
 
 Status Engine::prepare(std::span<const Command> commands, BatchResult& result) {
-  assert(started_ && !broken_);
+  assert(started_);
+  if (broken_) return Status::InvalidArgument("the engine is broken: a batch failed; restart to rebuild from the log");
   result.replies.clear();
   result.pushes.clear();
   result.disconnected.clear();
@@ -63,10 +64,20 @@ Status Engine::prepare(std::span<const Command> commands, BatchResult& result) {
       out.clear();
       events::encode_to(e, out);
     }
+    if (std::holds_alternative<QueryInfo>(command)) d.reply.info_hash = world_hash();
     result.replies.push_back(std::move(d.reply));
     result.push_end.push_back(result.pushes.size());
   }
   return Status::Ok();
+}
+
+std::uint64_t Engine::world_hash() {
+  // Any number of clients asking costs one pass over the World per log position.
+  if (hashed_seq_ != world_.last_seq || world_.last_seq == 0) {
+    hashed_ = world_.hash();
+    hashed_seq_ = world_.last_seq;
+  }
+  return hashed_;
 }
 
 Status Engine::commit(const BatchResult& result) {

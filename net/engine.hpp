@@ -61,6 +61,7 @@ class Engine {
 
  private:
   Status commit_one(events::Payload payload);
+  std::uint64_t world_hash();  // World::hash(), remembered per last_seq
 
   events::EventLog& log_;
   Clock& clock_;
@@ -69,6 +70,8 @@ class Engine {
   projections::World world_;
   bool started_ = false;
   std::atomic<bool> broken_{false};
+  Seq hashed_seq_ = 0;
+  std::uint64_t hashed_ = 0;
 };
 
 }  // namespace chatd

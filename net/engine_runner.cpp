@@ -35,12 +35,14 @@ bool EngineRunner::submit(Command command, std::shared_ptr<SessionPort> from, st
 }
 
 void EngineRunner::fail(const Status& s) {
+  bool first = false;
   {
     std::lock_guard lock(pipe_mu_);
+    first = !failed_;
     failed_ = true;
   }
   pipe_cv_.notify_all();
-  if (on_fatal_) on_fatal_(s);
+  if (first && on_fatal_) on_fatal_(s);  // the owner hears of the first failure only
 }
 
 void EngineRunner::prepare_loop() {
@@ -67,6 +69,11 @@ void EngineRunner::prepare_loop() {
     }
     slot.commands.clear();
     for (Item& item : slot.items) slot.commands.push_back(std::move(item.command));
+    {
+      // A failed commit leaves the World ahead of the log: prepare nothing more.
+      std::lock_guard lock(pipe_mu_);
+      if (failed_) break;
+    }
     Status s = engine_.prepare(slot.commands, slot.result);
     if (!s.ok()) {
       fail(s);
@@ -102,6 +109,7 @@ void EngineRunner::commit_loop() {
     // Keep the command kinds for the replies (the commands were moved into the batch).
     for (std::size_t i = 0; i < slot.items.size(); ++i) slot.items[i].command = std::move(slot.commands[i]);
     deliver(slot.items, slot.result);
+    slot.items.clear();  // let go of the sessions now, not when the slot is reused
     {
       std::lock_guard lock(pipe_mu_);
       slot.ready = false;

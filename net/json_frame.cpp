@@ -16,10 +16,4 @@ simdjson::error_code FrameParser::parse(std::string_view frame, simdjson::ondema
   return parser_.iterate(buffer_.data(), frame.size(), buffer_.size()).get(doc);
 }
 
-std::string_view trim_token(std::string_view token) {
-  while (!token.empty() && (token.back() == ' ' || token.back() == '\n' || token.back() == '\r' || token.back() == '\t'))
-    token.remove_suffix(1);
-  return token;
-}
-
 }  // namespace chatd

@@ -21,7 +21,4 @@ class FrameParser {
   std::string buffer_;
 };
 
-// The raw text of a scalar token (a number or a quoted string) without trailing blanks.
-std::string_view trim_token(std::string_view token);
-
 }  // namespace chatd

@@ -3,6 +3,7 @@
 #include <sodium.h>
 
 #include "core/json_text.hpp"
+#include "core/text_rules.hpp"
 #include "net/json_frame.hpp"
 
 namespace chatd {
@@ -98,20 +99,21 @@ bool read_fields(simdjson::ondemand::object obj, Fields& f) {
     if (key == "op") {
       string_field(f.op, f.has_op);
     } else if (key == "id") {
+      // Parsed and written again, never echoed raw: a reply must always be valid JSON.
       json_type t;
+      std::int64_t number = 0;
+      std::string_view text;
       if (v.type().get(t)) return false;
-      if (t != json_type::number && t != json_type::string) {
+      f.id.clear();
+      if (t == json_type::number && !v.get_int64().get(number)) {
+        append_json_int(f.id, number);
+      } else if (t == json_type::string && !v.get_string().get(text) && utf8_length(text) >= 0 &&
+                 utf8_length(text) <= 100) {
+        append_json_string(f.id, text);
+      } else {
         f.bad_type = true;
         f.bad_field = "id";
-        continue;
       }
-      std::string_view raw = trim_token(v.raw_json_token());
-      if (raw.size() > 100) {
-        f.bad_type = true;
-        f.bad_field = "id";
-        continue;
-      }
-      f.id.assign(raw);
     } else if (key == "name") {
       string_field(f.name, f.has_name);
     } else if (key == "text") {

@@ -41,6 +41,11 @@ TimeMs SystemClock::now_ms() {
       .count();
 }
 
+TimeMs MonotonicClock::now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
 ServerContext::ServerContext(const Config& c, EngineRunner& r, CaptchaService& cs) : config(c), runner(r), captcha(cs) {
   SessionOptions base;
   base.idle = IdlePolicy{c.gate_ms, c.idle_state_ms, c.silence_ms};
@@ -157,9 +162,8 @@ void Server::stop() {
   impl_->ctx.stopping = true;
   beast::error_code ignored;
   impl_->acceptor.close(ignored);
-  // Copy: each hook may end its session and erase itself.
-  auto hooks = impl_->ctx.shutdown_hooks;
-  for (auto& [id, hook] : hooks) hook();
+  for (auto& [id, session] : impl_->ctx.sessions)
+    session->end(events::DisconnectReason::kServerShutdown, kCloseGoingAway, "server shutting down");
 }
 
 }  // namespace chatd
@@ -221,7 +225,7 @@ int run_chatd(const Config& config) {
   std::uint64_t captcha_seed = 0;
   randombytes_buf(&captcha_seed, sizeof captcha_seed);
   CaptchaService captcha(captcha_key, config.captcha_difficulty, std::max<TimeMs>(config.captcha_lifetime_ms, 1000),
-                         std::make_unique<SeededRandom>(captcha_seed));
+                         std::make_unique<SeededRandom>(captcha_seed), clock);
 
   // The context outlives the io_context: destroying the io_context destroys the coroutines still
   // suspended in it, and they unregister from the context.

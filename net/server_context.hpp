@@ -18,10 +18,26 @@
 
 namespace chatd {
 
-// The real wall clock, in ms since the epoch; sessions and the engine get it through Clock.
+// The real wall clock, in ms since the epoch: event times and captcha expiry.
 class SystemClock final : public Clock {
  public:
   TimeMs now_ms() override;
+};
+
+// A monotonic clock in ms: session deadlines and rate limits, which must not jump when the
+// system clock is set.
+class MonotonicClock final : public Clock {
+ public:
+  TimeMs now_ms() override;
+};
+
+// What the server may do to a running session from outside it.
+class ManagedSession {
+ public:
+  virtual ~ManagedSession() = default;
+  virtual std::size_t queued_bytes() const = 0;
+  // Ends the session for `reason` (posted: safe to call from inside another session's call).
+  virtual void end(events::DisconnectReason reason, std::uint16_t code, std::string text) = 0;
 };
 
 // Completion of every coroutine chatd spawns: an exception escaping a session is reported on
@@ -34,7 +50,7 @@ struct ServerContext {
   const Config& config;
   EngineRunner& runner;
   CaptchaService& captcha;
-  SystemClock clock;
+  MonotonicClock clock;  // for sessions
   NativeDialect native;
   LowfDialect lowf;
   SessionOptions native_options;
@@ -43,9 +59,10 @@ struct ServerContext {
   // Network thread only.
   std::unordered_map<std::string, std::size_t> connections_by_address;
   std::size_t connections = 0;
+  std::size_t queued_bytes = 0;  // outbound bytes queued in all sessions
   bool stopping = false;
-  // Called by each session when it starts and when it ends; shutdown() ends all of them.
-  std::unordered_map<std::uint64_t, std::function<void()>> shutdown_hooks;
+  // The running sessions: registered when they start, removed when their coroutine ends.
+  std::unordered_map<std::uint64_t, ManagedSession*> sessions;
   std::uint64_t next_session = 1;
 };
 

@@ -1,9 +1,15 @@
 #include "net/session_logic.hpp"
 
+#include <cassert>
+
 #include "core/text_rules.hpp"
 
 namespace chatd {
 namespace {
+
+bool is_abuse(events::DisconnectReason reason) {
+  return reason == events::DisconnectReason::kMalformed || reason == events::DisconnectReason::kFlooding;
+}
 
 // Fills in the client id of a command that acts for a client.
 void set_client(Command& command, ClientId client) {
@@ -26,8 +32,9 @@ SessionLogic::SessionLogic(const WireDialect& dialect, const SessionOptions& opt
       idle_(options.idle, now),
       limiter_(options.rate_per_sec, options.rate_burst, now) {}
 
-void SessionLogic::open(TimeMs now) {
-  if (captcha_) challenge_ = captcha_->issue(now);
+void SessionLogic::open() {
+  if (closing_) return;  // shut down before the handshake completed
+  if (captcha_) challenge_ = captcha_->issue();
   HelloInfo info{options_.max_frame_bytes, options_.max_message_bytes, challenge_ ? &*challenge_ : nullptr};
   frame_.clear();
   if (dialect_.hello(info, frame_)) io_.send(frame_);
@@ -61,14 +68,14 @@ void SessionLogic::on_frame(std::string_view frame, TimeMs now) {
   switch (decoded_.outcome) {
     case Decoded::Outcome::kReject: return gate_reply(decoded_.request.id, decoded_.error, decoded_.message);
     case Decoded::Outcome::kIgnore: return;
-    case Decoded::Outcome::kRequest: return handle_request(decoded_.request, now);
+    case Decoded::Outcome::kRequest: return handle_request(decoded_.request);
     case Decoded::Outcome::kClose: return;  // handled above
   }
 }
 
-void SessionLogic::handle_request(Request& request, TimeMs now) {
+void SessionLogic::handle_request(Request& request) {
   if (request.kind == Request::Kind::kPing) return gate_reply(request.id, ErrorCode::kNone, "");
-  if (request.kind == Request::Kind::kCaptcha) return handle_captcha(request, now);
+  if (request.kind == Request::Kind::kCaptcha) return handle_captcha(request);
   if (challenge_) {
     // Before the captcha is solved only a name is accepted, and it is kept here: no event yet.
     if (auto* name = std::get_if<SetName>(&request.command)) {
@@ -88,13 +95,13 @@ void SessionLogic::handle_request(Request& request, TimeMs now) {
   submit_command(std::move(request.command), std::move(request.id));
 }
 
-void SessionLogic::handle_captcha(Request& request, TimeMs now) {
+void SessionLogic::handle_captcha(Request& request) {
   if (!challenge_) return gate_reply(request.id, ErrorCode::kInvalidState, "no captcha is pending");
-  captcha::Verdict verdict = captcha_->verify(request.solution, challenge_->challenge, now);
+  captcha::Verdict verdict = captcha_->verify(request.solution, challenge_->challenge);
   if (verdict != captcha::Verdict::kOk) {
     // Moderators ask about failed captchas: record it (if the queue is full, the audit is dropped,
     // not the server).
-    io_.submit(RecordCaptchaFailure{addr_, captcha::to_string(verdict)}, "", false);
+    io_.submit(RecordCaptchaFailure{addr_, captcha::to_string(verdict)}, "", true);  // bounded: max_captcha_failures
     gate_reply(request.id, ErrorCode::kCaptchaInvalid, captcha::to_string(verdict));
     if (++captcha_failures_ >= options_.max_captcha_failures)
       shutdown(events::DisconnectReason::kMalformed, kClosePolicy, "captcha failed too many times");
@@ -113,7 +120,14 @@ void SessionLogic::submit_command(Command command, std::string request_id) {
 
 void SessionLogic::on_outbound(const Outbound& item, TimeMs now) {
   if (item.kind == Outbound::Kind::kReply) {
-    if (inflight_ > 0) --inflight_;
+    // Only Connect and the client's own commands count; audits and Disconnect do not.
+    bool counted = item.command_index != command_index<Disconnect>() &&
+                   item.command_index != command_index<RecordCaptchaFailure>() &&
+                   item.command_index != command_index<RecordRejection>();
+    if (counted) {
+      assert(inflight_ > 0);
+      --inflight_;
+    }
     if (item.command_index == command_index<Connect>()) {
       connect_pending_ = false;
       if (item.reply.ok()) {
@@ -171,6 +185,9 @@ void SessionLogic::shutdown(events::DisconnectReason reason, std::uint16_t code,
   if (client_ != kNoClient && !disconnect_sent_) {
     disconnect_sent_ = true;
     io_.submit(Disconnect{client_, reason}, "", true);
+  } else if (client_ == kNoClient && !connect_pending_ && is_abuse(reason)) {
+    // Moderators ask about abusive connections even when they never became clients.
+    io_.submit(RecordRejection{addr_, text}, "", true);
   }
   io_.close(code, std::move(text));
 }

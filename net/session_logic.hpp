@@ -52,7 +52,7 @@ class SessionLogic {
                std::string addr, TimeMs now);
 
   // The connection is open: say hello, and become a client at once if no captcha is required.
-  void open(TimeMs now);
+  void open();
   void on_frame(std::string_view frame, TimeMs now);
   void on_pong(TimeMs now) { idle_.on_activity(now); }
   void on_outbound(const Outbound& item, TimeMs now);
@@ -70,8 +70,8 @@ class SessionLogic {
   events::ClientState state() const { return idle_.state(); }
 
  private:
-  void handle_request(Request& request, TimeMs now);
-  void handle_captcha(Request& request, TimeMs now);
+  void handle_request(Request& request);
+  void handle_captcha(Request& request);
   void submit_command(Command command, std::string request_id);
   void become_client(std::string request_id);
   void gate_reply(const std::string& id, ErrorCode error, std::string_view message);

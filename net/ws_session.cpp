@@ -26,7 +26,10 @@ constexpr TimeMs kCloseGraceMs = 5'000;  // a peer that does not answer our clos
 // feeds frames to the SessionLogic, a writer that drains the bounded outbox (woken by a timer), and
 // a watchdog that sleeps until the next idle deadline or ping. The engine reaches it as a
 // SessionPort; the logic reaches the socket through SessionIo.
-class WsSession final : public SessionPort, public SessionIo, public std::enable_shared_from_this<WsSession> {
+class WsSession final : public SessionPort,
+                        public SessionIo,
+                        public ManagedSession,
+                        public std::enable_shared_from_this<WsSession> {
  public:
   WsSession(ServerContext& ctx, beast::tcp_stream&& stream, const WireDialect& dialect, const SessionOptions& options,
             std::string addr)
@@ -41,10 +44,7 @@ class WsSession final : public SessionPort, public SessionIo, public std::enable
     id_ = ctx_.next_session++;
     ++ctx_.connections;
     ++ctx_.connections_by_address[logic_.addr()];
-    ctx_.shutdown_hooks[id_] = [weak = weak_from_this()] {
-      if (auto self = weak.lock())
-        self->logic_.shutdown(events::DisconnectReason::kServerShutdown, kCloseGoingAway, "server shutting down");
-    };
+    ctx_.sessions[id_] = this;
     asio::co_spawn(ws_.get_executor(), run(shared_from_this(), std::move(request)), report_coroutine_failure);
   }
 
@@ -60,18 +60,30 @@ class WsSession final : public SessionPort, public SessionIo, public std::enable
 
   // SessionIo.
   void send(std::string frame) override {
-    if (closed_) return;
+    if (closed_ || writer_done_) return;
     queued_bytes_ += frame.size();
+    ctx_.queued_bytes += frame.size();
     outbox_.push_back(std::move(frame));
-    if (queued_bytes_ > ctx_.config.max_queued_bytes && !overflowed_) {
-      // A reader that falls behind is cut off; memory stays bounded. Not from inside the logic's
-      // own call: post it.
-      overflowed_ = true;
-      asio::post(ws_.get_executor(), [self = shared_from_this()] {
-        self->logic_.shutdown(events::DisconnectReason::kSlowReader, kClosePolicy, "slow reader: too much queued");
-      });
-    }
+    // A reader that falls behind is cut off, so memory stays bounded per session and in all.
+    if (queued_bytes_ > ctx_.config.max_queued_bytes)
+      end(events::DisconnectReason::kSlowReader, kClosePolicy, "slow reader: too much queued");
+    else if (ctx_.queued_bytes > ctx_.config.max_total_queued_bytes)
+      cut_slowest_reader();
     wake_writer_.cancel();
+  }
+
+  // ManagedSession.
+  std::size_t queued_bytes() const override { return overflowed_ ? 0 : queued_bytes_; }
+  void end(events::DisconnectReason reason, std::uint16_t code, std::string text) override {
+    if (reason == events::DisconnectReason::kSlowReader) {
+      if (overflowed_) return;
+      overflowed_ = true;
+      drop_queued();  // nobody is reading them; the budget is free again at once
+    }
+    // Posted: this may run inside the logic's own call (send), or another session's.
+    asio::post(ws_.get_executor(), [self = shared_from_this(), reason, code, text = std::move(text)]() mutable {
+      self->logic_.shutdown(reason, code, std::move(text));
+    });
   }
 
   void close(std::uint16_t code, std::string reason) override {
@@ -103,7 +115,7 @@ class WsSession final : public SessionPort, public SessionIo, public std::enable
   // On the network thread, when the session is over. (Not in the destructor: the last reference
   // may be dropped by the engine's threads, which must not touch the registry.)
   void unregister() {
-    ctx_.shutdown_hooks.erase(id_);
+    ctx_.sessions.erase(id_);
     --ctx_.connections;
     auto it = ctx_.connections_by_address.find(logic_.addr());
     if (it != ctx_.connections_by_address.end() && --it->second == 0) ctx_.connections_by_address.erase(it);
@@ -125,7 +137,7 @@ class WsSession final : public SessionPort, public SessionIo, public std::enable
     if (ec) co_return;
     TimeMs now = ctx_.clock.now_ms();
     next_ping_at_ = ping_interval_ms_ > 0 ? now + ping_interval_ms_ : IdleTracker::kNever;
-    logic_.open(now);
+    logic_.open();
     auto self = shared_from_this();
     asio::co_spawn(ws_.get_executor(), writer(self), report_coroutine_failure);
     asio::co_spawn(ws_.get_executor(), watchdog(self), report_coroutine_failure);
@@ -161,35 +173,47 @@ class WsSession final : public SessionPort, public SessionIo, public std::enable
   awaitable<void> writer([[maybe_unused]] std::shared_ptr<WsSession> self) {  // self: keeps the session alive
     while (!closed_) {
       while (!outbox_.empty() && !closed_) {
+        write_started_at_ = ctx_.clock.now_ms();
+        rearm_watchdog();
         auto [ec, n] = co_await ws_.async_write(asio::buffer(outbox_.front()), kTuple);
-        if (ec) co_return;
-        queued_bytes_ -= outbox_.front().size();
+        write_started_at_ = IdleTracker::kNever;
+        if (ec) break;
+        forget(outbox_.front().size());
         outbox_.pop_front();
       }
-      if (closed_) co_return;
+      if (closed_ || !outbox_.empty()) break;
       if (close_requested_) {
         co_await ws_.async_close(close_reason_, kTuple);
-        co_return;
+        break;
       }
       if (ping_due_) {
         ping_due_ = false;
         auto [ec] = co_await ws_.async_ping({}, kTuple);
-        if (ec) co_return;
+        if (ec) break;
         continue;
       }
       wake_writer_.expires_at(asio::steady_timer::time_point::max());
       co_await wake_writer_.async_wait(kTuple);
     }
+    // Nothing more will be written: release what is still queued, and queue nothing more.
+    writer_done_ = true;
+    for (const std::string& frame : outbox_) forget(frame.size());
+    outbox_.clear();
   }
 
   awaitable<void> watchdog([[maybe_unused]] std::shared_ptr<WsSession> self) {  // self: keeps the session alive
     while (!closed_) {
       TimeMs now = ctx_.clock.now_ms();
-      armed_for_ = std::min({logic_.deadline(), next_ping_at_, hard_close_at_});
-      watchdog_.expires_after(std::chrono::milliseconds(std::max<TimeMs>(armed_for_ - now, 0)));
+      armed_for_ = next_wakeup();
+      if (armed_for_ == IdleTracker::kNever)
+        watchdog_.expires_at(asio::steady_timer::time_point::max());  // no deadline at all: sleep until poked
+      else
+        watchdog_.expires_after(std::chrono::milliseconds(std::max<TimeMs>(armed_for_ - now, 0)));
       co_await watchdog_.async_wait(kTuple);
       if (closed_) co_return;
       now = ctx_.clock.now_ms();
+      if (write_stalled(now))
+        logic_.shutdown(events::DisconnectReason::kSlowReader, kClosePolicy, "slow reader: a write stalled");
       if (now >= hard_close_at_) {
         // The peer never answered our close frame (or never reads at all): cut the TCP connection.
         beast::error_code ignored;
@@ -205,15 +229,42 @@ class WsSession final : public SessionPort, public SessionIo, public std::enable
     }
   }
 
+  // All queues together are over budget: the session with the most queued is the slow one.
+  void cut_slowest_reader() {
+    ManagedSession* slowest = nullptr;
+    for (auto& [id, session] : ctx_.sessions)
+      if (!slowest || session->queued_bytes() > slowest->queued_bytes()) slowest = session;
+    if (slowest && slowest->queued_bytes() > 0)
+      slowest->end(events::DisconnectReason::kSlowReader, kClosePolicy, "slow reader: the server's send budget is full");
+  }
+
+  bool write_stalled(TimeMs now) const {
+    return ctx_.config.write_timeout_ms > 0 && write_started_at_ != IdleTracker::kNever &&
+           now >= write_started_at_ + ctx_.config.write_timeout_ms;
+  }
+
+  // The earliest of: the logic's idle deadline, the next ping, the hard close, a stalled write.
+  TimeMs next_wakeup() const {
+    TimeMs stall = write_started_at_ != IdleTracker::kNever && ctx_.config.write_timeout_ms > 0
+                       ? write_started_at_ + ctx_.config.write_timeout_ms
+                       : IdleTracker::kNever;
+    return std::min({logic_.deadline(), next_ping_at_, hard_close_at_, stall});
+  }
+
   // Wakes the watchdog if its next deadline moved earlier than the one it sleeps for.
   void rearm_watchdog() {
-    if (std::min({logic_.deadline(), next_ping_at_, hard_close_at_}) < armed_for_) watchdog_.cancel();
+    if (next_wakeup() < armed_for_) watchdog_.cancel();
+  }
+
+  void forget(std::size_t bytes) {
+    queued_bytes_ -= bytes;
+    ctx_.queued_bytes -= bytes;
   }
 
   void drop_queued() {
     // The frame at the front may be in the middle of a write: keep it.
     while (outbox_.size() > 1) {
-      queued_bytes_ -= outbox_.back().size();
+      forget(outbox_.back().size());
       outbox_.pop_back();
     }
   }
@@ -231,10 +282,12 @@ class WsSession final : public SessionPort, public SessionIo, public std::enable
   bool close_requested_ = false;
   bool closed_ = false;
   bool ping_due_ = false;
+  bool writer_done_ = false;
   websocket::close_reason close_reason_;
   TimeMs next_ping_at_ = IdleTracker::kNever;
   TimeMs hard_close_at_ = IdleTracker::kNever;
   TimeMs armed_for_ = IdleTracker::kNever;
+  TimeMs write_started_at_ = IdleTracker::kNever;
 };
 
 }  // namespace

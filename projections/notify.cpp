@@ -52,6 +52,7 @@ class Notifier {
   void operator()(const ClientConnected&) {}
   void operator()(const Reported&) {}
   void operator()(const CaptchaFailed&) {}
+  void operator()(const ConnectionRejected&) {}
 
  private:
   void state(ClientId to, ClientState s, const PairId& pair) {

@@ -142,6 +142,10 @@ class Applier {
     ++w_.captcha_failures;
     return Status::Ok();
   }
+  Status operator()(const ConnectionRejected&) {
+    ++w_.connections_rejected;
+    return Status::Ok();
+  }
 
  private:
   Client* client(ClientId id) {
@@ -190,6 +194,7 @@ std::uint64_t World::hash() const {
   h.u64(messages);
   h.u64(reports);
   h.u64(captcha_failures);
+  h.u64(connections_rejected);
   h.u64(restarts);
   h.u64(clients.size());
   for (const auto& [id, c] : clients) {

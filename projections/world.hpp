@@ -54,12 +54,13 @@ struct World {
   std::uint64_t messages = 0;
   std::uint64_t reports = 0;
   std::uint64_t captcha_failures = 0;
+  std::uint64_t connections_rejected = 0;
   std::uint64_t restarts = 0;
 
   const Client* find(ClientId id) const;
 
   // A stable 64-bit hash of the whole World (FNV-1a over a canonical encoding): equal Worlds have
-  // equal hashes on every machine and in every run.
+  // equal hashes on every machine and in every run. It costs a pass over the whole World.
   std::uint64_t hash() const;
 };
 

@@ -11,6 +11,7 @@
 using namespace chatd;
 using namespace chatd::testing;
 using namespace std::chrono_literals;
+using events::DisconnectReason;
 
 namespace {
 
@@ -266,34 +267,84 @@ TEST_CASE("malformed and oversized frames close the connection with a reason", "
   CHECK(malformed == 3);
 }
 
-TEST_CASE("a reader that never reads is disconnected; memory stays bounded", "[integration][slow]") {
-  TempDir data;
-  ChatdProcess chatd(data.path(), {"--captcha-difficulty", "0", "--rate", "0", "--max-inflight", "4096",
-                                   "--max-queued-bytes", "65536", "--socket-send-buffer", "4096"});
-  auto sender = native_client(chatd.port(), "Sender");
-  // The sleeper pairs, then never reads again; its receive buffer is small.
-  auto sleeper = std::make_unique<WsClient>(chatd.port(), "/", 4096);
+namespace {
+
+// Pairs a sender with a client that never reads again (small receive buffer), then sends 1 KB
+// messages (at most 2,000) until the sender hears that its partner left. Returns whether it did.
+bool flood_a_sleeper(std::uint16_t port) {
+  auto sender = native_client(port, "Sender");
+  auto sleeper = std::make_unique<WsClient>(port, "/", 4096);
   REQUIRE(sleeper->recv());
   sleeper->send(R"({"op":"search"})");
   REQUIRE(sleeper->recv());
   sender->send(R"({"op":"search"})");
   REQUIRE(sender->recv_until("\"paired\""));
-
   std::string text(1000, 'x');
-  bool partner_left = false;
-  // Bounded: at most 2,000 messages (2 MB), far more than 64 KiB of queue plus socket buffers.
-  for (int i = 0; i < 2000 && !partner_left; ++i) {
+  for (int i = 0; i < 2000; ++i) {
     sender->send(R"({"op":"send","id":)" + std::to_string(i) + R"(,"text":")" + text + "\"}");
     auto r = sender->recv();
     REQUIRE(r);
-    if (r->find("partner_left") != std::string::npos) partner_left = true;
+    if (r->find("partner_left") != std::string::npos) return true;
   }
-  if (!partner_left) partner_left = sender->recv_until("partner_left", 5s).has_value();
-  CHECK(partner_left);
-  REQUIRE(chatd.stop() == 0);
-  auto gone = events_of<events::ClientDisconnected>(read_log(data.path()));
+  return sender->recv_until("partner_left", 10s).has_value();
+}
+
+DisconnectReason first_disconnect_reason(const std::string& dir) {
+  auto gone = events_of<events::ClientDisconnected>(read_log(dir));
   REQUIRE_FALSE(gone.empty());
-  CHECK(gone[0].reason == events::DisconnectReason::kSlowReader);
+  return gone[0].reason;
+}
+
+}  // namespace
+
+TEST_CASE("a reader that never reads is disconnected; memory stays bounded", "[integration][slow]") {
+  const std::vector<std::string> common = {"--captcha-difficulty", "0", "--rate", "0", "--max-inflight", "4096",
+                                           "--socket-send-buffer", "4096"};
+  SECTION("its own queue passes --max-queued-bytes") {
+    TempDir data;
+    auto args = common;
+    args.insert(args.end(), {"--max-queued-bytes", "65536"});
+    ChatdProcess chatd(data.path(), args);
+    CHECK(flood_a_sleeper(chatd.port()));
+    REQUIRE(chatd.stop() == 0);
+    CHECK(first_disconnect_reason(data.path()) == DisconnectReason::kSlowReader);
+  }
+  SECTION("all queues together pass --max-total-queued-bytes") {
+    TempDir data;
+    auto args = common;
+    args.insert(args.end(), {"--max-total-queued-bytes", "65536"});
+    ChatdProcess chatd(data.path(), args);
+    CHECK(flood_a_sleeper(chatd.port()));
+    REQUIRE(chatd.stop() == 0);
+    CHECK(first_disconnect_reason(data.path()) == DisconnectReason::kSlowReader);
+  }
+  SECTION("a write stalls longer than --write-timeout") {
+    TempDir data;
+    auto args = common;
+    args.insert(args.end(), {"--write-timeout", "0.5"});
+    ChatdProcess chatd(data.path(), args);
+    CHECK(flood_a_sleeper(chatd.port()));
+    REQUIRE(chatd.stop() == 0);
+    CHECK(first_disconnect_reason(data.path()) == DisconnectReason::kSlowReader);
+  }
+}
+
+TEST_CASE("with every timeout off, idle sessions cost no CPU", "[integration][idle]") {
+  TempDir data;
+  ChatdProcess chatd(data.path(), {"--captcha-difficulty", "0", "--silence-timeout", "0", "--idle-timeout", "0"});
+  auto a = native_client(chatd.port(), "A");
+  auto b = native_client(chatd.port(), "B");
+  a->send(R"({"op":"search"})");
+  b->send(R"({"op":"search"})");
+  REQUIRE(b->recv_until("paired"));
+  // A watchdog with no deadline must sleep, not spin: over a second of wall time the server may
+  // use a small fraction of a second of CPU (a spinning network thread would use all of it).
+  double before = cpu_seconds(chatd.pid());
+  std::this_thread::sleep_for(1s);
+  double used = cpu_seconds(chatd.pid()) - before;
+  CHECK(used < 0.3);
+  a->send(R"({"op":"ping","id":1})");
+  CHECK(a->recv_until(R"("id":1)"));
 }
 
 TEST_CASE("idle: a client LOOKING too long is disconnected with a reason", "[integration][idle]") {

@@ -74,6 +74,9 @@ class WsClient {
   CloseInfo close_;
 };
 
+// CPU time (user + system) a process has used so far, from /proc/PID/stat.
+double cpu_seconds(pid_t pid);
+
 // Tries an HTTP GET (or a WebSocket upgrade when `upgrade`) and returns the HTTP status.
 int http_status(std::uint16_t port, const std::string& path, bool upgrade);
 

@@ -1,7 +1,12 @@
 // The engine: batches, the restart event, and rebuild(log) == live World.
 #include <catch2/catch.hpp>
 
+#include <atomic>
+#include <mutex>
+#include <thread>
+
 #include "events/memory_log.hpp"
+#include "net/engine_runner.hpp"
 #include "net/engine.hpp"
 #include "replay/rebuild.hpp"
 
@@ -152,4 +157,98 @@ TEST_CASE("the World hash is stable and sees every field", "[world]") {
   projections::World empty;
   CHECK(empty.hash() == projections::World{}.hash());
   CHECK(empty.hash() != a.hash());
+}
+
+TEST_CASE("info reports the log position and the World's hash", "[engine]") {
+  EngineFixture f;
+  f.connect("a");
+  const auto& r = f.batch({QueryInfo{}});
+  CHECK(r.replies[0].info_seq == f.log.last_seq());
+  CHECK(r.replies[0].info_hash == f.engine.world().hash());
+  CHECK(r.first_seq == 0);  // a query appends nothing
+}
+
+namespace {
+
+// A log whose appends can be made to fail, to see what the runner does then.
+class FailingLog final : public EventLog {
+ public:
+  Status append(std::span<const Event> batch) override { return fail_ ? Status::IoError("disk gone") : inner_.append(batch); }
+  Status append_encoded(Seq first, std::span<const std::string> encoded) override {
+    return fail_ ? Status::IoError("disk gone") : inner_.append_encoded(first, encoded);
+  }
+  Seq last_seq() const override { return inner_.last_seq(); }
+  Status scan(Seq from, const Visitor& visit) const override { return inner_.scan(from, visit); }
+  std::atomic<bool> fail_{false};
+
+ private:
+  MemoryLog inner_;
+};
+
+class RecordingPort final : public SessionPort {
+ public:
+  void deliver(std::vector<Outbound> items) override {
+    std::lock_guard lock(mu);
+    for (auto& i : items) received.push_back(std::move(i));
+  }
+  std::size_t count() {
+    std::lock_guard lock(mu);
+    return received.size();
+  }
+  std::mutex mu;
+  std::vector<Outbound> received;
+};
+
+}  // namespace
+
+TEST_CASE("runner: replies and pushes go out after the batch is durable, in order", "[engine][runner]") {
+  MemoryLog log;
+  ManualClock clock(1000);
+  SeededRandom random(4);
+  Engine engine(log, clock, random, EngineOptions{});
+  REQUIRE(engine.start().ok());
+  EngineRunner runner(engine, EngineRunner::Options{1000, 2, std::chrono::microseconds(0)});
+  auto a = std::make_shared<RecordingPort>(), b = std::make_shared<RecordingPort>();
+  runner.submit(Connect{"a", Dialect::kNative, "x"}, a, "ca");
+  runner.submit(Connect{"b", Dialect::kNative, "y"}, b, "cb");
+  runner.submit(Search{1}, a, "s1");
+  runner.submit(Search{2}, b, "s2");
+  runner.submit(Send{1, "hello"}, a, "m1");
+  runner.start();
+  runner.stop();
+  CHECK(runner.batches() == 3);  // batches of at most two commands
+  // Everything a received, in causal order: its replies and the pushes the events caused.
+  REQUIRE(a->received.size() == 6);
+  CHECK(a->received[0].request_id == "ca");
+  CHECK(a->received[1].request_id == "s1");
+  CHECK(a->received[2].push.kind == projections::Push::Kind::kState);
+  CHECK(a->received[3].push.kind == projections::Push::Kind::kPaired);
+  CHECK(a->received[4].request_id == "m1");
+  CHECK((a->received[5].push.kind == projections::Push::Kind::kMessage && a->received[5].push.own));
+  REQUIRE(b->received.size() == 4);
+  CHECK(b->received[3].push.text == "hello");
+  CHECK(log.last_seq() == 6);
+}
+
+TEST_CASE("runner: a failed commit releases nothing of its batch and stops the pipeline", "[engine][runner]") {
+  FailingLog log;
+  ManualClock clock(1000);
+  SeededRandom random(4);
+  Engine engine(log, clock, random, EngineOptions{});
+  REQUIRE(engine.start().ok());
+  EngineRunner runner(engine, EngineRunner::Options{1000, 1, std::chrono::microseconds(0)});
+  std::atomic<int> fatal{0};
+  runner.on_fatal([&](const Status&) { ++fatal; });
+  auto port = std::make_shared<RecordingPort>();
+  runner.submit(Connect{"a", Dialect::kNative, "x"}, port, "1");
+  runner.start();
+  for (int i = 0; i < 500 && port->count() == 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  REQUIRE(port->count() == 1);
+  log.fail_ = true;
+  for (int i = 0; i < 5; ++i) runner.submit(Connect{"b", Dialect::kNative, "x"}, port, "later");
+  runner.stop();
+  CHECK(fatal == 1);
+  CHECK(port->count() == 1);  // nobody heard of anything after the failure
+  CHECK(engine.broken());
+  CHECK(log.last_seq() == 2);
 }

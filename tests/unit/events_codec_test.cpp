@@ -61,6 +61,7 @@ std::vector<Payload> every_payload(const std::string& s, std::uint64_t n) {
       ClientDisconnected{n + 17, DisconnectReason::kFlooding},
       ClientDisconnected{n + 18, DisconnectReason::kServerShutdown},
       CaptchaFailed{s, s},
+      ConnectionRejected{s, s},
   };
 }
 
@@ -84,6 +85,7 @@ bool same(const Payload& a, const Payload& b) {
           return x.reporter == y.reporter && x.reported == y.reported && x.pair == y.pair && x.reason == y.reason;
         if constexpr (std::is_same_v<T, ClientDisconnected>) return x.client == y.client && x.reason == y.reason;
         if constexpr (std::is_same_v<T, CaptchaFailed>) return x.addr == y.addr && x.reason == y.reason;
+        if constexpr (std::is_same_v<T, ConnectionRejected>) return x.addr == y.addr && x.reason == y.reason;
       },
       a);
 }

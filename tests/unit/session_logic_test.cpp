@@ -53,7 +53,7 @@ struct Fixture {
   SessionOptions options;
   FakeIo io;
   ManualClock clock{1'795'310'400'000};
-  CaptchaService captcha{{}, 20, 60'000, std::make_unique<SeededRandom>(3)};
+  CaptchaService captcha{{}, 20, 60'000, std::make_unique<SeededRandom>(3), clock};
 
   Fixture() {
     options.idle = IdlePolicy{10'000, 30'000, 20'000};
@@ -67,7 +67,7 @@ struct Fixture {
   std::unique_ptr<SessionLogic> connected(bool with_captcha) {
     options.captcha_required = with_captcha;
     auto s = std::make_unique<SessionLogic>(native, options, &captcha, io, "10.0.0.1", clock.now_ms());
-    s->open(clock.now_ms());
+    s->open();
     if (with_captcha) solve(*s, "1");
     REQUIRE(!io.submitted.empty());
     REQUIRE(std::holds_alternative<Connect>(io.submitted.back().first));
@@ -103,7 +103,7 @@ TEST_CASE("captcha gate: nothing but the solution and the name before it is solv
   Fixture f;
   f.options.captcha_required = true;
   SessionLogic s(f.native, f.options, &f.captcha, f.io, "10.0.0.1", f.clock.now_ms());
-  s.open(f.clock.now_ms());
+  s.open();
   REQUIRE(f.io.sent.size() == 1);
   CHECK(f.io.sent[0].find("\"type\":\"hello\"") != std::string::npos);
   CHECK(f.io.sent[0].find("\"algorithm\":\"SHA-256\"") != std::string::npos);
@@ -134,7 +134,7 @@ TEST_CASE("captcha gate: too many failures close the connection", "[session]") {
   Fixture f;
   f.options.captcha_required = true;
   SessionLogic s(f.native, f.options, &f.captcha, f.io, "10.0.0.1", f.clock.now_ms());
-  s.open(f.clock.now_ms());
+  s.open();
   for (int i = 0; i < 3; ++i)
     s.on_frame(R"({"op":"captcha","payload":"bm90IGpzb24="})", f.clock.now_ms());
   REQUIRE(f.io.closed);
@@ -146,7 +146,7 @@ TEST_CASE("captcha gate: a connection that never solves it is closed at the gate
   Fixture f;
   f.options.captcha_required = true;
   SessionLogic s(f.native, f.options, &f.captcha, f.io, "10.0.0.1", f.clock.now_ms());
-  s.open(f.clock.now_ms());
+  s.open();
   CHECK(s.deadline() == f.clock.now_ms() + 10'000);
   f.clock.advance(9'999);
   s.on_timer(f.clock.now_ms());
@@ -162,7 +162,7 @@ TEST_CASE("commands sent before Connect's reply wait for the client id, in order
   Fixture f;
   f.options.captcha_required = false;
   SessionLogic s(f.native, f.options, &f.captcha, f.io, "10.0.0.1", f.clock.now_ms());
-  s.open(f.clock.now_ms());
+  s.open();
   REQUIRE(f.io.submitted.size() == 1);
   s.on_frame(R"({"op":"name","id":1,"name":"Bob"})", f.clock.now_ms());
   s.on_frame(R"({"op":"search","id":2})", f.clock.now_ms());
@@ -257,7 +257,7 @@ TEST_CASE("a session closed while Connect is in flight still ends its client", "
   Fixture f;
   f.options.captcha_required = false;
   SessionLogic s(f.native, f.options, &f.captcha, f.io, "10.0.0.1", f.clock.now_ms());
-  s.open(f.clock.now_ms());
+  s.open();
   s.on_transport_closed();
   CHECK(f.io.submitted.size() == 1);
   s.on_outbound(reply_to(Connect{}, "", Reply{.client = 3}), f.clock.now_ms());
@@ -273,4 +273,37 @@ TEST_CASE("a malformed frame closes with a reason", "[session]") {
   CHECK(f.io.closed->first == kClosePolicy);
   CHECK(f.io.closed->second == "malformed frame: not a JSON object");
   CHECK(std::get<Disconnect>(f.io.submitted.at(0).first).reason == DisconnectReason::kMalformed);
+}
+
+TEST_CASE("abuse before becoming a client is recorded as an audit event", "[session]") {
+  Fixture f;
+  f.options.captcha_required = true;
+  SessionLogic s(f.native, f.options, &f.captcha, f.io, "10.0.0.9", f.clock.now_ms());
+  s.open();
+  s.on_frame("garbage", f.clock.now_ms());
+  REQUIRE(f.io.closed);
+  REQUIRE(f.io.submitted.size() == 1);
+  const auto& r = std::get<RecordRejection>(f.io.submitted[0].first);
+  CHECK(r.addr == "10.0.0.9");
+  CHECK(r.reason == "malformed frame: not a JSON object");
+}
+
+TEST_CASE("a gate timeout is not abuse: nothing is recorded", "[session]") {
+  Fixture f;
+  f.options.captcha_required = true;
+  SessionLogic s(f.native, f.options, &f.captcha, f.io, "10.0.0.9", f.clock.now_ms());
+  s.open();
+  f.clock.advance(10'000);
+  s.on_timer(f.clock.now_ms());
+  REQUIRE(f.io.closed);
+  CHECK(f.io.submitted.empty());
+}
+
+TEST_CASE("with every timeout off there is no deadline at all", "[session]") {
+  Fixture f;
+  f.options.idle = IdlePolicy{0, 0, 0};
+  auto s = f.connected(false);
+  CHECK(s->deadline() == IdleTracker::kNever);
+  s->on_outbound(push(projections::Push::Kind::kState, ClientState::kLooking), f.clock.now_ms());
+  CHECK(s->deadline() == IdleTracker::kNever);
 }
