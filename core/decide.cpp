@@ -32,74 +32,69 @@ using namespace chatd::events;
 using projections::Client;
 using projections::World;
 
-Decision reject(ErrorCode code, std::string message) {
-  Decision d;
-  d.reply.error = code;
-  d.reply.message = std::move(message);
-  return d;
+Reply reject(ErrorCode code, std::string message) {
+  Reply r;
+  r.error = code;
+  r.message = std::move(message);
+  return r;
 }
 
-Decision accept(std::vector<Payload> events) {
-  Decision d;
-  d.events = std::move(events);
-  return d;
-}
-
+// Each rule returns the reply and appends the events that record its outcome to `out_`.
 class Decider {
  public:
-  Decider(const World& w, const Context& ctx) : w_(w), ctx_(ctx) {}
+  Decider(const World& w, const Context& ctx, std::vector<Payload>& out) : w_(w), ctx_(ctx), out_(out) {}
 
-  Decision operator()(const Connect& c) const {
+  Reply operator()(const Connect& c) const {
     if (!c.name.empty()) {
       if (auto problem = check_name(c.name); problem != NameProblem::kNone)
         return reject(ErrorCode::kInvalidName, describe(problem));
     }
-    Decision d = accept({ClientConnected{w_.next_client, c.name, c.dialect, c.addr}});
-    d.reply.client = w_.next_client;
-    return d;
+    Reply r = accept(ClientConnected{w_.next_client, c.name, c.dialect, c.addr});
+    r.client = w_.next_client;
+    return r;
   }
 
-  Decision operator()(const SetName& c) const {
+  Reply operator()(const SetName& c) const {
     const Client* client = w_.find(c.client);
     if (!client) return not_connected();
     if (auto problem = check_name(c.name); problem != NameProblem::kNone)
       return reject(ErrorCode::kInvalidName, describe(problem));
     if (client->state == ClientState::kLooking || client->state == ClientState::kBanned)
       return reject(ErrorCode::kInvalidState, "the name cannot change while looking for a partner");
-    if (client->name == c.name) return accept({});  // already so: nothing to record
-    return accept({NameChanged{c.client, c.name}});
+    if (client->name == c.name) return Reply{};  // already so: nothing to record
+    return accept(NameChanged{c.client, c.name});
   }
 
-  Decision operator()(const Search& c) const {
+  Reply operator()(const Search& c) const {
     const Client* client = w_.find(c.client);
     if (!client) return not_connected();
     if (client->state != ClientState::kConnected && client->state != ClientState::kDisconnected)
       return reject(ErrorCode::kInvalidState, "search is allowed only when not paired and not already looking");
-    if (w_.waiting.empty()) return accept({SearchStarted{c.client}});
+    if (w_.waiting.empty()) return accept(SearchStarted{c.client});
     assert(ctx_.random != nullptr);
     ClientId waiter = w_.waiting[ctx_.random->uniform(w_.waiting.size())];
     assert(waiter != c.client);
-    return accept({Paired{draw_pair_id(*ctx_.random), c.client, waiter}});
+    return accept(Paired{draw_pair_id(*ctx_.random), c.client, waiter});
   }
 
-  Decision operator()(const Leave& c) const {
+  Reply operator()(const Leave& c) const {
     const Client* client = w_.find(c.client);
     if (!client) return not_connected();
-    if (client->state == ClientState::kLooking) return accept({SearchCancelled{c.client}});
-    if (client->state == ClientState::kPaired) return accept({PairLeft{client->pair, c.client}});
+    if (client->state == ClientState::kLooking) return accept(SearchCancelled{c.client});
+    if (client->state == ClientState::kPaired) return accept(PairLeft{client->pair, c.client});
     return reject(ErrorCode::kInvalidState, "leave is allowed only when looking or paired");
   }
 
-  Decision operator()(const Send& c) const {
+  Reply operator()(const Send& c) const {
     const Client* client = w_.find(c.client);
     if (!client) return not_connected();
     if (client->state != ClientState::kPaired) return reject(ErrorCode::kInvalidState, "send is allowed only when paired");
     if (auto problem = check_message(c.text, ctx_.limits.max_message_bytes); problem != MessageProblem::kNone)
       return reject(ErrorCode::kInvalidMessage, describe(problem));
-    return accept({MessageSent{client->pair, c.client, c.text}});
+    return accept(MessageSent{client->pair, c.client, c.text});
   }
 
-  Decision operator()(const Report& c) const {
+  Reply operator()(const Report& c) const {
     const Client* client = w_.find(c.client);
     if (!client) return not_connected();
     if (client->state == ClientState::kPaired)
@@ -108,35 +103,46 @@ class Decider {
     if (client->last_pair_reported) return reject(ErrorCode::kAlreadyReported, "this partner was already reported");
     if (c.reason.size() > ctx_.limits.max_report_reason_bytes || utf8_length(c.reason) < 0)
       return reject(ErrorCode::kInvalidReason, "the reason is too long or not valid UTF-8");
-    return accept({Reported{c.client, client->last_partner, client->last_pair, c.reason}});
+    return accept(Reported{c.client, client->last_partner, client->last_pair, c.reason});
   }
 
-  Decision operator()(const Disconnect& c) const {
+  Reply operator()(const Disconnect& c) const {
     if (!w_.find(c.client)) return not_connected();
-    return accept({ClientDisconnected{c.client, c.reason}});
+    return accept(ClientDisconnected{c.client, c.reason});
   }
 
-  Decision operator()(const RecordCaptchaFailure& c) const { return accept({CaptchaFailed{c.addr, c.reason}}); }
-  Decision operator()(const RecordRejection& c) const { return accept({ConnectionRejected{c.addr, c.reason}}); }
+  Reply operator()(const RecordCaptchaFailure& c) const { return accept(CaptchaFailed{c.addr, c.reason}); }
+  Reply operator()(const RecordRejection& c) const { return accept(ConnectionRejected{c.addr, c.reason}); }
 
-  Decision operator()(const QueryInfo&) const {
+  Reply operator()(const QueryInfo&) const {
     // The hash costs a pass over the World: the engine adds it, at most once per log position.
-    Decision d;
-    d.reply.info_seq = w_.last_seq;
-    return d;
+    Reply r;
+    r.info_seq = w_.last_seq;
+    return r;
   }
 
  private:
-  static Decision not_connected() { return reject(ErrorCode::kNotConnected, "the session is not a connected client"); }
+  static Reply not_connected() { return reject(ErrorCode::kNotConnected, "the session is not a connected client"); }
+  Reply accept(Payload event) const {
+    out_.push_back(std::move(event));
+    return Reply{};
+  }
 
   const World& w_;
   const Context& ctx_;
+  std::vector<Payload>& out_;
 };
 
 }  // namespace
 
+Reply decide_into(const World& world, const Command& command, const Context& context, std::vector<Payload>& events) {
+  return std::visit(Decider(world, context, events), command);
+}
+
 Decision decide(const World& world, const Command& command, const Context& context) {
-  return std::visit(Decider(world, context), command);
+  Decision d;
+  d.reply = decide_into(world, command, context, d.events);
+  return d;
 }
 
 }  // namespace chatd

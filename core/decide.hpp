@@ -44,4 +44,8 @@ struct Decision {
 
 Decision decide(const projections::World& world, const Command& command, const Context& context);
 
+// The same, appending the events to `events` (which the engine reuses, batch after batch).
+Reply decide_into(const projections::World& world, const Command& command, const Context& context,
+                  std::vector<events::Payload>& events);
+
 }  // namespace chatd

@@ -45,8 +45,9 @@ Status Engine::prepare(std::span<const Command> commands, BatchResult& result) {
   const TimeMs now = std::max(clock_.now_ms(), world_.last_time);
   Context ctx{now, &random_, options_.limits};
   for (const Command& command : commands) {
-    Decision d = decide(world_, command, ctx);
-    for (events::Payload& payload : d.events) {
+    decided_.clear();
+    Reply reply = decide_into(world_, command, ctx, decided_);
+    for (events::Payload& payload : decided_) {
       events::Event e{world_.last_seq + 1, now, std::move(payload)};
       projections::notify(world_, e, result.pushes);
       if (auto* gone = std::get_if<events::ClientDisconnected>(&e.payload)) result.disconnected.push_back(gone->client);
@@ -64,8 +65,8 @@ Status Engine::prepare(std::span<const Command> commands, BatchResult& result) {
       out.clear();
       events::encode_to(e, out);
     }
-    if (std::holds_alternative<QueryInfo>(command)) d.reply.info_hash = world_hash();
-    result.replies.push_back(std::move(d.reply));
+    if (std::holds_alternative<QueryInfo>(command)) reply.info_hash = world_hash();
+    result.replies.push_back(std::move(reply));
     result.push_end.push_back(result.pushes.size());
   }
   return Status::Ok();

@@ -70,6 +70,7 @@ class Engine {
   projections::World world_;
   bool started_ = false;
   std::atomic<bool> broken_{false};
+  std::vector<events::Payload> decided_;  // prepare()'s, reused
   Seq hashed_seq_ = 0;
   std::uint64_t hashed_ = 0;
 };

@@ -7,8 +7,9 @@ EngineRunner::EngineRunner(Engine& engine, Options options) : engine_(engine), o
 EngineRunner::~EngineRunner() { stop(); }
 
 void EngineRunner::start() {
-  engine_thread_ = std::thread([this] { prepare_loop(); });
+  prepare_thread_ = std::thread([this] { prepare_loop(); });
   commit_thread_ = std::thread([this] { commit_loop(); });
+  deliver_thread_ = std::thread([this] { deliver_loop(); });
 }
 
 void EngineRunner::stop() {
@@ -17,8 +18,8 @@ void EngineRunner::stop() {
     stopping_ = true;
   }
   wake_.notify_all();
-  if (engine_thread_.joinable()) engine_thread_.join();
-  if (commit_thread_.joinable()) commit_thread_.join();
+  for (std::thread* t : {&prepare_thread_, &commit_thread_, &deliver_thread_})
+    if (t->joinable()) t->join();
   // Let go of the sessions now, while their owner (the network layer) still exists.
   for (Slot& slot : slots_) slot.items.clear();
   routes_.clear();
@@ -45,16 +46,35 @@ void EngineRunner::fail(const Status& s) {
   if (first && on_fatal_) on_fatal_(s);  // the owner hears of the first failure only
 }
 
+// Waits until `slot` reaches `stage`, or until `done` (the stage before has stopped) or a failure.
+// Returns whether the slot is at the stage.
+bool EngineRunner::await(Slot& slot, Stage stage, const bool& done) {
+  std::unique_lock lock(pipe_mu_);
+  pipe_cv_.wait(lock, [&] { return slot.stage == stage || done || failed_; });
+  return slot.stage == stage && !failed_;
+}
+
+void EngineRunner::advance(Slot& slot, Stage stage) {
+  {
+    std::lock_guard lock(pipe_mu_);
+    slot.stage = stage;
+  }
+  pipe_cv_.notify_all();
+}
+
+void EngineRunner::finish(bool& done) {
+  {
+    std::lock_guard lock(pipe_mu_);
+    done = true;
+  }
+  pipe_cv_.notify_all();
+}
+
 void EngineRunner::prepare_loop() {
-  for (std::size_t next = 0;; next ^= 1) {
+  static const bool kNever = false;
+  for (std::size_t next = 0;; next = (next + 1) % kSlots) {
     Slot& slot = slots_[next];
-    {
-      // Wait until the commit thread is done with this slot (it holds the batch before last).
-      std::unique_lock lock(pipe_mu_);
-      pipe_cv_.wait(lock, [&] { return !slot.ready || failed_; });
-      if (failed_) break;
-    }
-    slot.items.clear();
+    if (!await(slot, Stage::kFree, kNever)) break;  // only a failure ends this wait early
     {
       std::unique_lock lock(mu_);
       wake_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
@@ -79,84 +99,88 @@ void EngineRunner::prepare_loop() {
       fail(s);
       break;
     }
-    {
-      std::lock_guard lock(pipe_mu_);
-      slot.ready = true;
-    }
-    pipe_cv_.notify_all();
+    advance(slot, Stage::kPrepared);
   }
-  {
-    std::lock_guard lock(pipe_mu_);
-    preparing_done_ = true;
-  }
-  pipe_cv_.notify_all();
+  finish(prepare_done_);
 }
 
 void EngineRunner::commit_loop() {
-  for (std::size_t next = 0;; next ^= 1) {
+  for (std::size_t next = 0;; next = (next + 1) % kSlots) {
     Slot& slot = slots_[next];
-    {
-      std::unique_lock lock(pipe_mu_);
-      pipe_cv_.wait(lock, [&] { return slot.ready || preparing_done_ || failed_; });
-      if (failed_ || !slot.ready) return;  // a ready slot is committed even while stopping
-    }
+    if (!await(slot, Stage::kPrepared, prepare_done_)) break;  // a prepared slot is committed even while stopping
     Status s = engine_.commit(slot.result);
     if (!s.ok()) {
       fail(s);
-      return;
+      break;
     }
     ++batches_;
+    advance(slot, Stage::kCommitted);
+  }
+  finish(commit_done_);
+}
+
+void EngineRunner::deliver_loop() {
+  for (std::size_t next = 0;; next = (next + 1) % kSlots) {
+    Slot& slot = slots_[next];
+    if (!await(slot, Stage::kCommitted, commit_done_)) break;
     // Keep the command kinds for the replies (the commands were moved into the batch).
     for (std::size_t i = 0; i < slot.items.size(); ++i) slot.items[i].command = std::move(slot.commands[i]);
     deliver(slot.items, slot.result);
     slot.items.clear();  // let go of the sessions now, not when the slot is reused
-    {
-      std::lock_guard lock(pipe_mu_);
-      slot.ready = false;
-    }
-    pipe_cv_.notify_all();
+    advance(slot, Stage::kFree);
   }
 }
 
 void EngineRunner::deliver(std::vector<Item>& items, Engine::BatchResult& result) {
-  struct Mail {
-    std::shared_ptr<SessionPort> port;
-    std::vector<Outbound> items;
+  // Two passes: first find the session of every reply and push (and how many each session gets),
+  // then build each session's items in place, so no vector grows item by item.
+  constexpr std::uint32_t kNobody = UINT32_MAX;
+  mails_.clear();
+  mail_index_.clear();
+  targets_.clear();
+  auto mail_of = [&](const std::shared_ptr<SessionPort>& port) {
+    auto [it, added] = mail_index_.try_emplace(port.get(), static_cast<std::uint32_t>(mails_.size()));
+    if (added) mails_.push_back(Mail{port, {}, 0});
+    ++mails_[it->second].count;
+    return it->second;
   };
-  std::unordered_map<SessionPort*, Mail> mail;
-  auto post = [&](const std::shared_ptr<SessionPort>& port, Outbound&& out) {
-    Mail& m = mail[port.get()];
-    if (!m.port) m.port = port;
-    m.items.push_back(std::move(out));
-  };
-
   std::size_t push_begin = 0;
   for (std::size_t i = 0; i < items.size(); ++i) {
-    Reply& reply = result.replies[i];
+    const Reply& reply = result.replies[i];
     if (std::holds_alternative<Connect>(items[i].command) && reply.ok() && items[i].from)
       routes_[reply.client] = items[i].from;
-    if (items[i].from) {
-      Outbound out;
+    targets_.push_back(items[i].from ? mail_of(items[i].from) : kNobody);
+    for (std::size_t p = push_begin; p < result.push_end[i]; ++p) {
+      auto route = routes_.find(result.pushes[p].to);
+      std::shared_ptr<SessionPort> port = route == routes_.end() ? nullptr : route->second.lock();
+      targets_.push_back(port ? mail_of(port) : kNobody);
+    }
+    push_begin = result.push_end[i];
+  }
+  for (Mail& m : mails_) m.items.reserve(m.count);
+
+  std::size_t t = 0;
+  push_begin = 0;
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (std::uint32_t to = targets_[t++]; to != kNobody) {
+      Outbound& out = mails_[to].items.emplace_back();
       out.kind = Outbound::Kind::kReply;
       out.command_index = items[i].command.index();
       out.request_id = std::move(items[i].request_id);
-      out.reply = std::move(reply);
-      post(items[i].from, std::move(out));
+      out.reply = std::move(result.replies[i]);
     }
     for (std::size_t p = push_begin; p < result.push_end[i]; ++p) {
-      auto route = routes_.find(result.pushes[p].to);
-      if (route == routes_.end()) continue;
-      auto port = route->second.lock();
-      if (!port) continue;
-      Outbound out;
-      out.kind = Outbound::Kind::kPush;
-      out.push = std::move(result.pushes[p]);
-      post(port, std::move(out));
+      if (std::uint32_t to = targets_[t++]; to != kNobody) {
+        Outbound& out = mails_[to].items.emplace_back();
+        out.kind = Outbound::Kind::kPush;
+        out.push = std::move(result.pushes[p]);
+      }
     }
     push_begin = result.push_end[i];
   }
   for (ClientId gone : result.disconnected) routes_.erase(gone);
-  for (auto& [_, m] : mail) m.port->deliver(std::move(m.items));
+  for (Mail& m : mails_) m.port->deliver(std::move(m.items));
+  mails_.clear();  // drop the references to the sessions now
 }
 
 }  // namespace chatd

@@ -1,10 +1,11 @@
-// EngineRunner: runs the Engine as a two-stage pipeline. Sessions submit commands into one bounded
-// queue. The engine thread takes whatever has queued as one batch and prepares it (decide, apply,
-// encode); the commit thread appends it (one transaction, one sync) and only then hands each
-// session its replies and pushes. While one batch syncs, the next is prepared and the one after
-// fills the queue: group commit.
-// Thread-safety: submit() may be called from any thread. The Engine's World belongs to the engine
-// thread; the routes from clients to sessions to the commit thread.
+// EngineRunner: runs the Engine as a three-stage pipeline. Sessions submit commands into one
+// bounded queue. The prepare thread takes whatever has queued as one batch and prepares it
+// (decide, apply, encode); the commit thread appends it (one transaction, one sync); only then
+// the deliver thread hands each session its replies and pushes. While one batch syncs, the next
+// is prepared, the one before is delivered, and the queue fills: group commit.
+// Thread-safety: submit() may be called from any thread. The Engine's World belongs to the
+// prepare thread, the log's write side to the commit thread, the routes from clients to sessions
+// to the deliver thread.
 #pragma once
 
 #include <atomic>
@@ -76,23 +77,30 @@ class EngineRunner {
     std::shared_ptr<SessionPort> from;
     std::string request_id;
   };
-  // A batch between the two stages.
+  // A batch on its way through the stages; the ring of slots is taken in order by each stage.
+  enum class Stage : std::uint8_t { kFree, kPrepared, kCommitted };
   struct Slot {
     std::vector<Item> items;
     std::vector<Command> commands;
     Engine::BatchResult result;
-    bool ready = false;  // prepared, waiting for (or in) commit; guarded by pipe_mu_
+    Stage stage = Stage::kFree;  // guarded by pipe_mu_; the stage's thread owns the rest
   };
+  static constexpr std::size_t kSlots = 3;
   void prepare_loop();
   void commit_loop();
+  void deliver_loop();
+  bool await(Slot& slot, Stage stage, const bool& done);
+  void advance(Slot& slot, Stage stage);
+  void finish(bool& done);
   void deliver(std::vector<Item>& items, Engine::BatchResult& result);  // moves replies and pushes out
   void fail(const Status& s);
 
   Engine& engine_;
   const Options options_;
   std::function<void(const Status&)> on_fatal_;
-  std::thread engine_thread_;
+  std::thread prepare_thread_;
   std::thread commit_thread_;
+  std::thread deliver_thread_;
   std::atomic<std::uint64_t> batches_{0};
 
   // The queue of submitted commands; guarded by mu_.
@@ -101,15 +109,24 @@ class EngineRunner {
   std::deque<Item> queue_;
   bool stopping_ = false;
 
-  // The two slots of the pipeline; `ready` flags and these flags guarded by pipe_mu_.
+  // The ring of the pipeline; the slots' stages and these flags guarded by pipe_mu_.
   std::mutex pipe_mu_;
   std::condition_variable pipe_cv_;
-  Slot slots_[2];
-  bool preparing_done_ = false;  // the engine thread has stopped
+  Slot slots_[kSlots];
+  bool prepare_done_ = false;  // the prepare thread has stopped
+  bool commit_done_ = false;   // the commit thread has stopped
   bool failed_ = false;
 
-  // Commit thread only.
+  // Deliver thread only.
+  struct Mail {
+    std::shared_ptr<SessionPort> port;
+    std::vector<Outbound> items;
+    std::size_t count = 0;
+  };
   std::unordered_map<ClientId, std::weak_ptr<SessionPort>> routes_;
+  std::vector<Mail> mails_;                                    // deliver()'s, reused
+  std::unordered_map<SessionPort*, std::uint32_t> mail_index_;  // deliver()'s, reused
+  std::vector<std::uint32_t> targets_;                          // deliver()'s, reused
 };
 
 }  // namespace chatd
