@@ -69,6 +69,10 @@ const std::vector<Option>& options() {
       {"listen", "ADDR:PORT", "address and port to listen on; port 0 picks a free one (127.0.0.1:8082)", set_listen},
       {"data", "DIR", "data folder holding the LMDB event log (chatd-data)",
        [](Config& c, const std::string& v) { c.data_dir = v; return !v.empty(); }},
+      {"native-path", "PATH", "WebSocket path of the native dialect (/)",
+       [](Config& c, const std::string& v) { c.native_path = v; return !v.empty() && v[0] == '/'; }},
+      {"lowf-path", "PATH", "WebSocket path of the lowf dialect (/lowf; \"/\" serves lowf's page unchanged)",
+       [](Config& c, const std::string& v) { c.lowf_path = v; return !v.empty() && v[0] == '/'; }},
       {"max-frame", "BYTES", "largest WebSocket frame accepted (65536)",
        unsigned_value(&Config::max_frame_bytes, 256, 16 << 20)},
       {"max-message", "BYTES", "longest chat message (4096)", unsigned_value(&Config::max_message_bytes, 1, 1 << 20)},
@@ -203,6 +207,10 @@ bool parse_config(const std::vector<std::string>& args, Config& config, std::str
   if (!config_file.empty() && !read_config_file(config_file, config, error)) return false;
   for (const auto& [name, value] : flags)
     if (!apply_option(config, name, value, error)) return false;
+  if (config.native_path == config.lowf_path) {
+    error = "--native-path and --lowf-path must differ (both are '" + config.lowf_path + "')";
+    return false;
+  }
   return true;
 }
 

@@ -15,6 +15,8 @@ struct Config {
   std::string listen_host = "127.0.0.1";
   std::uint16_t listen_port = 8082;  // lowf's port
   std::string data_dir = "chatd-data";
+  std::string native_path = "/";       // WebSocket path of the native dialect
+  std::string lowf_path = "/lowf";     // WebSocket path of the lowf dialect (lowf's page may want "/")
 
   std::size_t max_frame_bytes = 65536;
   std::size_t max_message_bytes = 4096;

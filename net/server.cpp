@@ -100,11 +100,11 @@ struct Server::Impl {
         co_await respond(stream, request, http::status::not_found, "{\"error\":\"not_found\"}\n");
       co_return;
     }
-    const WireDialect* dialect = path == "/" ? static_cast<const WireDialect*>(&ctx.native)
-                                 : path == "/lowf" ? static_cast<const WireDialect*>(&ctx.lowf)
-                                                   : nullptr;
+    const WireDialect* dialect = path == ctx.config.native_path ? static_cast<const WireDialect*>(&ctx.native)
+                                 : path == ctx.config.lowf_path   ? static_cast<const WireDialect*>(&ctx.lowf)
+                                                                  : nullptr;
     if (!dialect) {
-      co_await respond(stream, request, http::status::not_found, "{\"error\":\"no such WebSocket path; use / or /lowf\"}\n");
+      co_await respond(stream, request, http::status::not_found, "{\"error\":\"no WebSocket dialect at this path\"}\n");
       co_return;
     }
     if (ctx.stopping) co_return;

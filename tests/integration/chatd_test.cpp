@@ -445,3 +445,66 @@ TEST_CASE("crash safety: every acknowledged message survives SIGKILL", "[integra
   d->send(R"({"op":"search","id":1})");
   CHECK(d->recv() == std::optional<std::string>(R"({"type":"reply","id":1,"ok":true})"));
 }
+
+TEST_CASE("a tiny LMDB map grows while chatd serves, and nothing acknowledged is lost", "[integration][lmdb]") {
+  TempDir data;
+  std::size_t acknowledged = 0;
+  {
+    ChatdProcess chatd(data.path(), {"--captcha-difficulty", "0", "--rate", "0", "--map-size", "1", "--max-inflight", "200"});
+    auto a = native_client(chatd.port(), "A");
+    auto b = native_client(chatd.port(), "B");
+    a->send(R"({"op":"search"})");
+    REQUIRE(a->recv_until("looking"));
+    b->send(R"({"op":"search"})");
+    REQUIRE(b->recv_until("paired"));
+    // 3,000 messages of 1 KB: about 3 MB of log in a map that starts at 1 MiB.
+    std::string text(1000, 'g');
+    for (int window = 0; window < 30; ++window) {
+      for (int i = 0; i < 100; ++i)
+        a->send(R"({"op":"send","id":)" + std::to_string(window * 100 + i) + R"(,"text":")" + text + "\"}");
+      for (int i = 0; i < 100; ++i) {
+        auto ack = a->recv_until("\"reply\"", 10s);
+        REQUIRE(ack);
+        REQUIRE(ack->find(R"("ok":true)") != std::string::npos);
+        ++acknowledged;
+      }
+    }
+    REQUIRE(chatd.stop() == 0);
+  }
+  auto messages = events_of<events::MessageSent>(read_log(data.path()));
+  CHECK(acknowledged == 3000);
+  CHECK(messages.size() == acknowledged);
+  events::LmdbLog::Options ro;
+  ro.read_only = true;
+  std::unique_ptr<events::LmdbLog> log;
+  REQUIRE(events::LmdbLog::open(data.path(), ro, &log).ok());
+  CHECK(log->map_size() >= (std::size_t{4} << 20));  // it doubled at least twice
+}
+
+TEST_CASE("SIGTERM: clients get a close frame and their ends are logged", "[integration][shutdown]") {
+  TempDir data;
+  ChatdProcess chatd(data.path(), kNoCaptcha);
+  auto a = native_client(chatd.port(), "A");
+  WsClient l(chatd.port(), "/lowf");
+  l.send(R"({"type":"command","body":0})");
+  REQUIRE(l.recv());
+  REQUIRE(chatd.stop() == 0);
+  CHECK_FALSE(a->recv());
+  CHECK(a->close_info().code == 1001);
+  CHECK(a->close_info().reason == "server shutting down");
+  auto gone = events_of<events::ClientDisconnected>(read_log(data.path()));
+  REQUIRE(gone.size() == 2);
+  for (const auto& g : gone) CHECK(g.reason == DisconnectReason::kServerShutdown);
+}
+
+TEST_CASE("lowf's page can be served at the root path", "[integration][lowf]") {
+  TempDir data;
+  ChatdProcess chatd(data.path(), {"--lowf-path", "/", "--native-path", "/native", "--captcha-difficulty", "0"});
+  WsClient l(chatd.port(), "/");
+  l.send(R"({"type":"command","body":0})");
+  CHECK(l.recv() == std::optional<std::string>(R"({"type":"state","body":1})"));
+  WsClient n(chatd.port(), "/native");
+  auto hello = n.recv();
+  REQUIRE(hello);
+  CHECK(hello->find("\"type\":\"hello\"") != std::string::npos);
+}

@@ -41,6 +41,12 @@ TEST_CASE("bad options are refused with a message naming them", "[config]") {
   CHECK(error == "option --rate needs a value (PER_SEC)");
   CHECK_FALSE(parse_config({"--idle-timeout", "-1"}, c, error));
   CHECK_FALSE(parse_config({"stray"}, c, error));
+  Config paths;
+  CHECK_FALSE(parse_config({"--lowf-path", "/"}, paths, error));
+  CHECK(error == "--native-path and --lowf-path must differ (both are '/')");
+  Config swapped;
+  CHECK(parse_config({"--lowf-path", "/", "--native-path", "/native"}, swapped, error));
+  CHECK_FALSE(parse_config({"--lowf-path", "lowf"}, c, error));
 }
 
 TEST_CASE("a config file is read, and flags win over it", "[config]") {

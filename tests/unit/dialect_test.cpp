@@ -170,3 +170,34 @@ TEST_CASE("lowf: frames out, byte for byte as lowf sends them", "[dialect][lowf]
   std::string hello;
   CHECK_FALSE(l.hello(HelloInfo{}, hello));
 }
+
+TEST_CASE("decoders survive random and mutated frames", "[dialect][robustness]") {
+  // Not a fuzzer, but the same idea on a budget: valid frames mutated byte by byte, truncated, and
+  // random bytes. Every outcome must be one of the four, with a reason when it closes.
+  NativeDialect native;
+  LowfDialect lowf;
+  const std::vector<std::string> seeds = {
+      R"({"op":"send","id":1,"text":"hello"})", R"({"op":"name","id":"x","name":"Al"})",
+      R"({"op":"captcha","id":2,"solution":{"algorithm":"SHA-256","challenge":"ab","number":1,"salt":"s","signature":"c"}})",
+      R"({"op":"captcha","payload":"eyJhIjoxfQ=="})", R"({"type":"command","body":2,"message":"hi"})",
+      R"({"type":"command","body":4,"message":"Bob"})"};
+  SeededRandom random(77);
+  for (int round = 0; round < 30000; ++round) {
+    std::string frame = seeds[random.uniform(seeds.size())];
+    switch (random.uniform(3)) {
+      case 0:
+        for (int k = 0; k < 3; ++k) frame[random.uniform(frame.size())] = static_cast<char>(random.uniform(256));
+        break;
+      case 1: frame.resize(random.uniform(frame.size() + 1)); break;
+      default:
+        frame.assign(random.uniform(64), '\0');
+        for (char& ch : frame) ch = static_cast<char>(random.uniform(256));
+    }
+    for (const WireDialect* d : {static_cast<const WireDialect*>(&native), static_cast<const WireDialect*>(&lowf)}) {
+      Decoded out;
+      d->decode(frame, out);
+      if (out.outcome == Outcome::kClose) REQUIRE_FALSE(out.message.empty());
+      if (out.outcome == Outcome::kReject) REQUIRE(out.error != ErrorCode::kNone);
+    }
+  }
+}

@@ -228,6 +228,31 @@ TEST_CASE("codec: bad input is rejected with the right code and a useful message
   CHECK(decode_text(R"({"v":1,"seq":1,"t":0,"type":"search_started","client":1})").ok());
 }
 
+TEST_CASE("codec: mutated encodings never crash the decoder and never half-decode", "[events][codec]") {
+  EventDecoder decoder;
+  SeededRandom random(31);
+  std::vector<std::string> encoded;
+  Seq seq = 1;
+  for (const Payload& p : every_payload("name \"q\" \xc3\xa9", 7)) encoded.push_back(encode(Event{seq++, 1795310400000, p}));
+  int rejected = 0;
+  for (int round = 0; round < 20000; ++round) {
+    std::string text = encoded[random.uniform(encoded.size())];
+    if (random.uniform(2) == 0)
+      text[random.uniform(text.size())] = static_cast<char>(random.uniform(256));
+    else
+      text.resize(random.uniform(text.size()));
+    Event out;
+    out.seq = 999;
+    Status s = decoder.decode(text, out);
+    if (!s.ok()) {
+      ++rejected;
+      REQUIRE(out.seq == 999);  // a failed decode leaves the output alone
+      REQUIRE_FALSE(s.message().empty());
+    }
+  }
+  CHECK(rejected > 10000);  // most mutations break the event; the others decode to a valid one
+}
+
 TEST_CASE("memory log: append, scan, continuity", "[events][memory_log]") {
   MemoryLog log;
   CHECK(log.last_seq() == 0);
