@@ -22,12 +22,14 @@ void EngineRunner::stop() {
     if (t->joinable()) t->join();
   // Let go of the sessions now, while their owner (the network layer) still exists.
   for (Slot& slot : slots_) slot.items.clear();
+  queue_.clear();  // left over only after a failure
   routes_.clear();
 }
 
 bool EngineRunner::submit(Command command, std::shared_ptr<SessionPort> from, std::string request_id, bool essential) {
   {
     std::lock_guard lock(mu_);
+    if (broken_.load()) return false;  // after a failure nothing more is processed
     if (!essential && queue_.size() >= options_.queue_capacity) return false;
     queue_.push_back(Item{std::move(command), std::move(from), std::move(request_id)});
   }
@@ -42,6 +44,7 @@ void EngineRunner::fail(const Status& s) {
     first = !failed_;
     failed_ = true;
   }
+  broken_ = true;
   pipe_cv_.notify_all();
   if (first && on_fatal_) on_fatal_(s);  // the owner hears of the first failure only
 }
@@ -51,7 +54,8 @@ void EngineRunner::fail(const Status& s) {
 bool EngineRunner::await(Slot& slot, Stage stage, const bool& done) {
   std::unique_lock lock(pipe_mu_);
   pipe_cv_.wait(lock, [&] { return slot.stage == stage || done || failed_; });
-  return slot.stage == stage && !failed_;
+  // After a failure nothing more is prepared or committed, but what is durable is still delivered.
+  return slot.stage == stage && (stage == Stage::kCommitted || !failed_);
 }
 
 void EngineRunner::advance(Slot& slot, Stage stage) {

@@ -66,7 +66,7 @@ class EngineRunner {
   void stop();
 
   // Queues a command. Returns false if the queue is full, unless `essential` (disconnects, which
-  // must never be lost; they are bounded by the number of sessions).
+  // must never be lost; they are bounded by the number of sessions), and after a failure.
   bool submit(Command command, std::shared_ptr<SessionPort> from, std::string request_id, bool essential = false);
 
   std::uint64_t batches() const { return batches_.load(); }
@@ -116,6 +116,7 @@ class EngineRunner {
   bool prepare_done_ = false;  // the prepare thread has stopped
   bool commit_done_ = false;   // the commit thread has stopped
   bool failed_ = false;
+  std::atomic<bool> broken_{false};  // failed_, readable without pipe_mu_ (by submit())
 
   // Deliver thread only.
   struct Mail {

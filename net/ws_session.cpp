@@ -60,7 +60,7 @@ class WsSession final : public SessionPort,
 
   // SessionIo.
   void send(std::string frame) override {
-    if (closed_ || writer_done_) return;
+    if (closed_ || writer_done_ || overflowed_) return;  // overflowed: cut off, nothing more for it
     queued_bytes_ += frame.size();
     ctx_.queued_bytes += frame.size();
     outbox_.push_back(std::move(frame));
@@ -166,6 +166,12 @@ class WsSession final : public SessionPort,
     closed_ = true;
     logic_.on_transport_closed();
     drop_queued();
+    if (write_started_at_ != IdleTracker::kNever) {
+      // A peer that half-closed and stopped reading would hold this write (and the session)
+      // forever: nothing more can be read, so nothing more need be written.
+      beast::error_code ignored;
+      ws_.next_layer().close(ignored);
+    }
     wake_writer_.cancel();
     watchdog_.cancel();
   }
@@ -212,8 +218,7 @@ class WsSession final : public SessionPort,
       co_await watchdog_.async_wait(kTuple);
       if (closed_) co_return;
       now = ctx_.clock.now_ms();
-      if (write_stalled(now))
-        logic_.shutdown(events::DisconnectReason::kSlowReader, kClosePolicy, "slow reader: a write stalled");
+      if (write_stalled(now)) end(events::DisconnectReason::kSlowReader, kClosePolicy, "slow reader: a write stalled");
       if (now >= hard_close_at_) {
         // The peer never answered our close frame (or never reads at all): cut the TCP connection.
         beast::error_code ignored;
@@ -244,7 +249,9 @@ class WsSession final : public SessionPort,
   }
 
   // The earliest of: the logic's idle deadline, the next ping, the hard close, a stalled write.
+  // Once closing, only the hard close matters (the other deadlines have passed and would spin).
   TimeMs next_wakeup() const {
+    if (close_requested_) return hard_close_at_;
     TimeMs stall = write_started_at_ != IdleTracker::kNever && ctx_.config.write_timeout_ms > 0
                        ? write_started_at_ + ctx_.config.write_timeout_ms
                        : IdleTracker::kNever;

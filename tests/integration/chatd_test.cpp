@@ -508,3 +508,39 @@ TEST_CASE("lowf's page can be served at the root path", "[integration][lowf]") {
   REQUIRE(hello);
   CHECK(hello->find("\"type\":\"hello\"") != std::string::npos);
 }
+
+TEST_CASE("a peer that half-closes while a write to it is stuck does not hold its session", "[integration][slow]") {
+  TempDir data;
+  // No queue bound and no write timeout can end this session: only noticing the half-close can.
+  ChatdProcess chatd(data.path(), {"--captcha-difficulty", "0", "--rate", "0", "--max-inflight", "4096",
+                                   "--socket-send-buffer", "4096", "--write-timeout", "0",
+                                   "--max-queued-bytes", "100000000"});
+  auto sender = native_client(chatd.port(), "Sender");
+  auto sleeper = std::make_unique<WsClient>(chatd.port(), "/", 4096);
+  REQUIRE(sleeper->recv());
+  sleeper->send(R"({"op":"search"})");
+  REQUIRE(sleeper->recv());
+  sender->send(R"({"op":"search"})");
+  REQUIRE(sender->recv_until("\"paired\""));
+  std::string text(1000, 'h');
+  for (int i = 0; i < 300; ++i) {  // 300 KB: far more than the socket buffers hold
+    sender->send(R"({"op":"send","id":)" + std::to_string(i) + R"(,"text":")" + text + "\"}");
+    REQUIRE(sender->recv_until("\"reply\""));
+  }
+  std::size_t files = open_files(chatd.pid());
+  sleeper->shutdown_send();
+  CHECK(sender->recv_until("partner_left", 10s));
+  // The sleeper's socket is closed by the server although the sleeper never closed its side.
+  for (int i = 0; i < 100 && open_files(chatd.pid()) >= files; ++i) std::this_thread::sleep_for(50ms);
+  CHECK(open_files(chatd.pid()) == files - 1);
+}
+
+TEST_CASE("a peer that never answers our close frame costs no CPU while we wait for it", "[integration][idle]") {
+  TempDir data;
+  ChatdProcess chatd(data.path(), {"--captcha-difficulty", "2000", "--captcha-timeout", "0.2"});
+  WsClient silent(chatd.port(), "/");  // never reads: the close frame is never answered
+  std::this_thread::sleep_for(500ms);   // the gate deadline has passed; chatd waits up to 5 s
+  double before = cpu_seconds(chatd.pid());
+  std::this_thread::sleep_for(1s);
+  CHECK(cpu_seconds(chatd.pid()) - before < 0.3);
+}

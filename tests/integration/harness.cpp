@@ -127,6 +127,11 @@ void WsClient::send(const std::string& text) {
   impl_->ws.write(asio::buffer(text));
 }
 
+void WsClient::shutdown_send() {
+  beast::error_code ignored;
+  impl_->ws.next_layer().shutdown(tcp::socket::shutdown_send, ignored);
+}
+
 void WsClient::send_binary(const std::string& bytes) {
   impl_->ws.binary(true);
   impl_->ws.write(asio::buffer(bytes));
@@ -184,6 +189,12 @@ double cpu_seconds(pid_t pid) {
     if (i == 15) stime = std::stoull(field);
   }
   return static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+std::size_t open_files(pid_t pid) {
+  std::size_t n = 0;
+  for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/fd")) ++n;
+  return n;
 }
 
 int http_status(std::uint16_t port, const std::string& path, bool upgrade) {

@@ -57,6 +57,8 @@ class WsClient {
   WsClient& operator=(const WsClient&) = delete;
 
   void send(const std::string& text);
+  // Half-closes the TCP connection (no more bytes from us), as a peer that vanished mid-way may.
+  void shutdown_send();
   void send_binary(const std::string& bytes);
   // The next text frame, or nullopt if the connection closed (see close_info()) or `timeout` passed.
   std::optional<std::string> recv(std::chrono::milliseconds timeout = std::chrono::seconds(5));
@@ -76,6 +78,9 @@ class WsClient {
 
 // CPU time (user + system) a process has used so far, from /proc/PID/stat.
 double cpu_seconds(pid_t pid);
+
+// How many files (sockets included) a process has open, from /proc/PID/fd.
+std::size_t open_files(pid_t pid);
 
 // Tries an HTTP GET (or a WebSocket upgrade when `upgrade`) and returns the HTTP status.
 int http_status(std::uint16_t port, const std::string& path, bool upgrade);

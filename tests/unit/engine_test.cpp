@@ -251,4 +251,5 @@ TEST_CASE("runner: a failed commit releases nothing of its batch and stops the p
   CHECK(port->count() == 1);  // nobody heard of anything after the failure
   CHECK(engine.broken());
   CHECK(log.last_seq() == 2);
+  CHECK_FALSE(runner.submit(Search{1}, port, "refused"));  // a failed runner takes nothing more
 }
