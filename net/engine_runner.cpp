@@ -1,5 +1,7 @@
 #include "net/engine_runner.hpp"
 
+#include <pthread.h>
+
 namespace chatd {
 
 EngineRunner::EngineRunner(Engine& engine, Options options) : engine_(engine), options_(options) {}
@@ -7,9 +9,19 @@ EngineRunner::EngineRunner(Engine& engine, Options options) : engine_(engine), o
 EngineRunner::~EngineRunner() { stop(); }
 
 void EngineRunner::start() {
-  prepare_thread_ = std::thread([this] { prepare_loop(); });
-  commit_thread_ = std::thread([this] { commit_loop(); });
-  deliver_thread_ = std::thread([this] { deliver_loop(); });
+  // Named, so that `top -H` and perf show which stage is busy.
+  prepare_thread_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "chatd-prepare");
+    prepare_loop();
+  });
+  commit_thread_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "chatd-commit");
+    commit_loop();
+  });
+  deliver_thread_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "chatd-deliver");
+    deliver_loop();
+  });
 }
 
 void EngineRunner::stop() {
