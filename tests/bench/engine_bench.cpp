@@ -88,6 +88,25 @@ std::unique_ptr<events::LmdbLog> open_log(const std::string& dir) {
   return log;
 }
 
+// An engine started on a fresh LMDB folder, as chatd starts one.
+struct StartedEngine {
+  explicit StartedEngine(const std::string& folder)
+      : dir(folder), log(open_log(folder)), engine(*log, clock, random, EngineOptions{}) {
+    if (!engine.start().ok()) std::exit(1);
+    start = log->last_seq();
+  }
+  ~StartedEngine() {
+    log.reset();
+    std::filesystem::remove_all(dir);
+  }
+  std::string dir;
+  std::unique_ptr<events::LmdbLog> log;
+  FixedClock clock;
+  SeededRandom random{1};
+  Engine engine;
+  Seq start = 0;  // the seq of the engine's ServerStarted
+};
+
 struct RunResult {
   double engine_direct = 0, engine_runner = 0, raw = 0;  // events per second
   double prepare_share = 0;  // of the direct path's time, the part spent in prepare (CPU)
@@ -100,13 +119,8 @@ RunResult run_once(const Args& a, const std::vector<Command>& cmds) {
   std::vector<std::string> encoded;
   std::vector<std::size_t> batch_events;  // events per engine batch, for the raw run
   {
-    std::string dir = fresh_dir(a.dir, "engine");
-    auto log = open_log(dir);
-    FixedClock clock;
-    SeededRandom random(1);
-    Engine engine(*log, clock, random, EngineOptions{});
-    if (!engine.start().ok()) std::exit(1);
-    Seq start = log->last_seq();
+    StartedEngine e(fresh_dir(a.dir, "engine"));
+    Engine& engine = e.engine;
     Engine::BatchResult result;
     auto t0 = Clock_::now();
     Clock_::duration preparing{};
@@ -120,24 +134,16 @@ RunResult run_once(const Args& a, const std::vector<Command>& cmds) {
     }
     double secs = std::chrono::duration<double>(Clock_::now() - t0).count();
     r.prepare_share = std::chrono::duration<double>(preparing).count() / secs;
-    r.events = log->last_seq() - start;
+    r.events = e.log->last_seq() - e.start;
     r.engine_direct = static_cast<double>(r.events) / secs;
-    log->scan(start + 1, [&](const events::Event& e) {
-      encoded.push_back(events::encode(e));
+    e.log->scan(e.start + 1, [&](const events::Event& event) {
+      encoded.push_back(events::encode(event));
       return true;
     });
-    log.reset();
-    std::filesystem::remove_all(dir);
   }
   {
-    std::string dir = fresh_dir(a.dir, "runner");
-    auto log = open_log(dir);
-    FixedClock clock;
-    SeededRandom random(1);
-    Engine engine(*log, clock, random, EngineOptions{});
-    if (!engine.start().ok()) std::exit(1);
-    Seq start = log->last_seq();
-    EngineRunner runner(engine, EngineRunner::Options{cmds.size() + 1, a.batch, std::chrono::microseconds(0)});
+    StartedEngine e(fresh_dir(a.dir, "runner"));
+    EngineRunner runner(e.engine, EngineRunner::Options{cmds.size() + 1, a.batch, std::chrono::microseconds(0)});
     auto port = std::make_shared<CountingPort>();
     // Queue everything first: the figure is the engine's, not a producer thread's.
     for (const Command& c : cmds) runner.submit(c, port, "", true);
@@ -145,11 +151,9 @@ RunResult run_once(const Args& a, const std::vector<Command>& cmds) {
     runner.start();
     runner.stop();  // returns once everything queued is durable and delivered
     double secs = std::chrono::duration<double>(Clock_::now() - t0).count();
-    Seq n = log->last_seq() - start;
+    Seq n = e.log->last_seq() - e.start;
     r.engine_runner = static_cast<double>(n) / secs;
     r.same = r.same && n == r.events && port->delivered >= cmds.size();
-    log.reset();
-    std::filesystem::remove_all(dir);
   }
   {
     std::string dir = fresh_dir(a.dir, "raw");

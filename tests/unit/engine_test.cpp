@@ -15,14 +15,46 @@ using namespace chatd::events;
 
 namespace {
 
-struct EngineFixture {
-  MemoryLog log;
+// A log whose appends can be made to fail, to see what the runner does then.
+class FailingLog final : public EventLog {
+ public:
+  Status append(std::span<const Event> batch) override { return fail_ ? Status::IoError("disk gone") : inner_.append(batch); }
+  Status append_encoded(Seq first, std::span<const std::string> encoded) override {
+    return fail_ ? Status::IoError("disk gone") : inner_.append_encoded(first, encoded);
+  }
+  Seq last_seq() const override { return inner_.last_seq(); }
+  Status scan(Seq from, const Visitor& visit) const override { return inner_.scan(from, visit); }
+  std::atomic<bool> fail_{false};
+
+ private:
+  MemoryLog inner_;
+};
+
+class RecordingPort final : public SessionPort {
+ public:
+  void deliver(std::vector<Outbound> items) override {
+    std::lock_guard lock(mu);
+    for (auto& i : items) received.push_back(std::move(i));
+  }
+  std::size_t count() {
+    std::lock_guard lock(mu);
+    return received.size();
+  }
+  std::mutex mu;
+  std::vector<Outbound> received;
+};
+
+
+// An engine started on a fresh log of type Log.
+template <typename Log>
+struct EngineOn {
+  Log log;
   ManualClock clock{1'795'310'400'000};
   SeededRandom random{1};
   Engine engine{log, clock, random, EngineOptions{}};
   Engine::BatchResult result;
 
-  EngineFixture() { REQUIRE(engine.start().ok()); }
+  EngineOn() { REQUIRE(engine.start().ok()); }
 
   const Engine::BatchResult& batch(std::vector<Command> commands) {
     REQUIRE(engine.process(commands, result).ok());
@@ -33,6 +65,7 @@ struct EngineFixture {
     return result.replies.at(0).client;
   }
 };
+using EngineFixture = EngineOn<MemoryLog>;
 
 }  // namespace
 
@@ -168,46 +201,10 @@ TEST_CASE("info reports the log position and the World's hash", "[engine]") {
   CHECK(r.first_seq == 0);  // a query appends nothing
 }
 
-namespace {
-
-// A log whose appends can be made to fail, to see what the runner does then.
-class FailingLog final : public EventLog {
- public:
-  Status append(std::span<const Event> batch) override { return fail_ ? Status::IoError("disk gone") : inner_.append(batch); }
-  Status append_encoded(Seq first, std::span<const std::string> encoded) override {
-    return fail_ ? Status::IoError("disk gone") : inner_.append_encoded(first, encoded);
-  }
-  Seq last_seq() const override { return inner_.last_seq(); }
-  Status scan(Seq from, const Visitor& visit) const override { return inner_.scan(from, visit); }
-  std::atomic<bool> fail_{false};
-
- private:
-  MemoryLog inner_;
-};
-
-class RecordingPort final : public SessionPort {
- public:
-  void deliver(std::vector<Outbound> items) override {
-    std::lock_guard lock(mu);
-    for (auto& i : items) received.push_back(std::move(i));
-  }
-  std::size_t count() {
-    std::lock_guard lock(mu);
-    return received.size();
-  }
-  std::mutex mu;
-  std::vector<Outbound> received;
-};
-
-}  // namespace
 
 TEST_CASE("runner: replies and pushes go out after the batch is durable, in order", "[engine][runner]") {
-  MemoryLog log;
-  ManualClock clock(1000);
-  SeededRandom random(4);
-  Engine engine(log, clock, random, EngineOptions{});
-  REQUIRE(engine.start().ok());
-  EngineRunner runner(engine, EngineRunner::Options{1000, 2, std::chrono::microseconds(0)});
+  EngineFixture f;
+  EngineRunner runner(f.engine, EngineRunner::Options{1000, 2, std::chrono::microseconds(0)});
   auto a = std::make_shared<RecordingPort>(), b = std::make_shared<RecordingPort>();
   runner.submit(Connect{"a", Dialect::kNative, "x"}, a, "ca");
   runner.submit(Connect{"b", Dialect::kNative, "y"}, b, "cb");
@@ -227,16 +224,12 @@ TEST_CASE("runner: replies and pushes go out after the batch is durable, in orde
   CHECK((a->received[5].push.kind == projections::Push::Kind::kMessage && a->received[5].push.own));
   REQUIRE(b->received.size() == 4);
   CHECK(b->received[3].push.text == "hello");
-  CHECK(log.last_seq() == 6);
+  CHECK(f.log.last_seq() == 6);
 }
 
 TEST_CASE("runner: a failed commit releases nothing of its batch and stops the pipeline", "[engine][runner]") {
-  FailingLog log;
-  ManualClock clock(1000);
-  SeededRandom random(4);
-  Engine engine(log, clock, random, EngineOptions{});
-  REQUIRE(engine.start().ok());
-  EngineRunner runner(engine, EngineRunner::Options{1000, 1, std::chrono::microseconds(0)});
+  EngineOn<FailingLog> f;
+  EngineRunner runner(f.engine, EngineRunner::Options{1000, 1, std::chrono::microseconds(0)});
   std::atomic<int> fatal{0};
   runner.on_fatal([&](const Status&) { ++fatal; });
   auto port = std::make_shared<RecordingPort>();
@@ -244,12 +237,12 @@ TEST_CASE("runner: a failed commit releases nothing of its batch and stops the p
   runner.start();
   for (int i = 0; i < 500 && port->count() == 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(2));
   REQUIRE(port->count() == 1);
-  log.fail_ = true;
+  f.log.fail_ = true;
   for (int i = 0; i < 5; ++i) runner.submit(Connect{"b", Dialect::kNative, "x"}, port, "later");
   runner.stop();
   CHECK(fatal == 1);
   CHECK(port->count() == 1);  // nobody heard of anything after the failure
-  CHECK(engine.broken());
-  CHECK(log.last_seq() == 2);
+  CHECK(f.engine.broken());
+  CHECK(f.log.last_seq() == 2);
   CHECK_FALSE(runner.submit(Search{1}, port, "refused"));  // a failed runner takes nothing more
 }
