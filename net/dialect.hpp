@@ -58,7 +58,7 @@ class WireDialect {
   virtual bool gate_reply(const std::string& id, ErrorCode error, std::string_view message, std::string& out) const = 0;
 };
 
-// The request id of a frame, the protocol version of the native dialect.
+// The version of the native protocol, stated in its hello.
 inline constexpr int kNativeProtocolVersion = 1;
 
 }  // namespace chatd

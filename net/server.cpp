@@ -176,7 +176,6 @@ void Server::stop() {
 #include <boost/asio/steady_timer.hpp>
 #include <csignal>
 #include <cstdio>
-#include <iostream>
 
 #include "events/lmdb_log.hpp"
 

@@ -65,9 +65,7 @@ class SessionLogic {
 
   TimeMs deadline() const { return idle_.deadline(); }
   bool closing() const { return closing_; }
-  ClientId client() const { return client_; }
   const std::string& addr() const { return addr_; }
-  events::ClientState state() const { return idle_.state(); }
 
  private:
   void handle_request(Request& request);

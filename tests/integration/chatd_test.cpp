@@ -49,6 +49,17 @@ std::unique_ptr<WsClient> native_client(std::uint16_t port, const std::string& n
   return c;
 }
 
+// Two native clients, A and B, paired with each other.
+std::pair<std::unique_ptr<WsClient>, std::unique_ptr<WsClient>> paired_natives(std::uint16_t port) {
+  auto a = native_client(port, "A");
+  auto b = native_client(port, "B");
+  a->send(R"({"op":"search"})");
+  REQUIRE(a->recv_until("looking"));
+  b->send(R"({"op":"search"})");
+  REQUIRE(b->recv_until("paired"));
+  return {std::move(a), std::move(b)};
+}
+
 std::string field(const std::string& frame, const std::string& key) {
   auto at = frame.find("\"" + key + "\":\"");
   REQUIRE(at != std::string::npos);
@@ -269,16 +280,24 @@ TEST_CASE("malformed and oversized frames close the connection with a reason", "
 
 namespace {
 
-// Pairs a sender with a client that never reads again (small receive buffer), then sends 1 KB
-// messages (at most 2,000) until the sender hears that its partner left. Returns whether it did.
+// A sender paired with a "sleeper": a client with a small receive buffer that never reads again.
+struct SenderAndSleeper {
+  std::unique_ptr<WsClient> sender, sleeper;
+};
+SenderAndSleeper pair_with_sleeper(std::uint16_t port) {
+  SenderAndSleeper p{native_client(port, "Sender"), std::make_unique<WsClient>(port, "/", 4096)};
+  REQUIRE(p.sleeper->recv());
+  p.sleeper->send(R"({"op":"search"})");
+  REQUIRE(p.sleeper->recv());
+  p.sender->send(R"({"op":"search"})");
+  REQUIRE(p.sender->recv_until("\"paired\""));
+  return p;
+}
+
+// Sends 1 KB messages (at most 2,000) to a sleeper until the sender hears that its partner left.
+// Returns whether it did.
 bool flood_a_sleeper(std::uint16_t port) {
-  auto sender = native_client(port, "Sender");
-  auto sleeper = std::make_unique<WsClient>(port, "/", 4096);
-  REQUIRE(sleeper->recv());
-  sleeper->send(R"({"op":"search"})");
-  REQUIRE(sleeper->recv());
-  sender->send(R"({"op":"search"})");
-  REQUIRE(sender->recv_until("\"paired\""));
+  auto [sender, sleeper] = pair_with_sleeper(port);
   std::string text(1000, 'x');
   for (int i = 0; i < 2000; ++i) {
     sender->send(R"({"op":"send","id":)" + std::to_string(i) + R"(,"text":")" + text + "\"}");
@@ -298,35 +317,17 @@ DisconnectReason first_disconnect_reason(const std::string& dir) {
 }  // namespace
 
 TEST_CASE("a reader that never reads is disconnected; memory stays bounded", "[integration][slow]") {
-  const std::vector<std::string> common = {"--captcha-difficulty", "0", "--rate", "0", "--max-inflight", "4096",
-                                           "--socket-send-buffer", "4096"};
-  SECTION("its own queue passes --max-queued-bytes") {
-    TempDir data;
-    auto args = common;
-    args.insert(args.end(), {"--max-queued-bytes", "65536"});
-    ChatdProcess chatd(data.path(), args);
-    CHECK(flood_a_sleeper(chatd.port()));
-    REQUIRE(chatd.stop() == 0);
-    CHECK(first_disconnect_reason(data.path()) == DisconnectReason::kSlowReader);
-  }
-  SECTION("all queues together pass --max-total-queued-bytes") {
-    TempDir data;
-    auto args = common;
-    args.insert(args.end(), {"--max-total-queued-bytes", "65536"});
-    ChatdProcess chatd(data.path(), args);
-    CHECK(flood_a_sleeper(chatd.port()));
-    REQUIRE(chatd.stop() == 0);
-    CHECK(first_disconnect_reason(data.path()) == DisconnectReason::kSlowReader);
-  }
-  SECTION("a write stalls longer than --write-timeout") {
-    TempDir data;
-    auto args = common;
-    args.insert(args.end(), {"--write-timeout", "0.5"});
-    ChatdProcess chatd(data.path(), args);
-    CHECK(flood_a_sleeper(chatd.port()));
-    REQUIRE(chatd.stop() == 0);
-    CHECK(first_disconnect_reason(data.path()) == DisconnectReason::kSlowReader);
-  }
+  // Each limit alone must end the sleeper: its own queue, all queues together, a stalled write.
+  auto [flag, value] = GENERATE(std::pair<std::string, std::string>{"--max-queued-bytes", "65536"},
+                                std::pair<std::string, std::string>{"--max-total-queued-bytes", "65536"},
+                                std::pair<std::string, std::string>{"--write-timeout", "0.5"});
+  INFO(flag << " " << value);
+  TempDir data;
+  ChatdProcess chatd(data.path(), {"--captcha-difficulty", "0", "--rate", "0", "--max-inflight", "4096",
+                                   "--socket-send-buffer", "4096", flag, value});
+  CHECK(flood_a_sleeper(chatd.port()));
+  REQUIRE(chatd.stop() == 0);
+  CHECK(first_disconnect_reason(data.path()) == DisconnectReason::kSlowReader);
 }
 
 TEST_CASE("with every timeout off, idle sessions cost no CPU", "[integration][idle]") {
@@ -382,13 +383,8 @@ TEST_CASE("crash safety: every acknowledged message survives SIGKILL", "[integra
   Seq seq_before = 0;
   {
     ChatdProcess chatd(data.path(), {"--captcha-difficulty", "0", "--rate", "0"});
-    auto a = native_client(chatd.port(), "A");
-    auto b = native_client(chatd.port(), "B");
+    auto [a, b] = paired_natives(chatd.port());
     auto c = native_client(chatd.port(), "C");
-    a->send(R"({"op":"search"})");
-    REQUIRE(a->recv_until("looking"));
-    b->send(R"({"op":"search"})");
-    REQUIRE(b->recv_until("paired"));
     c->send(R"({"op":"search"})");  // C waits: a pending search for the restart to drop
     REQUIRE(c->recv_until("looking"));
     for (int i = 0; i < 200; ++i) {
@@ -451,12 +447,7 @@ TEST_CASE("a tiny LMDB map grows while chatd serves, and nothing acknowledged is
   std::size_t acknowledged = 0;
   {
     ChatdProcess chatd(data.path(), {"--captcha-difficulty", "0", "--rate", "0", "--map-size", "1", "--max-inflight", "200"});
-    auto a = native_client(chatd.port(), "A");
-    auto b = native_client(chatd.port(), "B");
-    a->send(R"({"op":"search"})");
-    REQUIRE(a->recv_until("looking"));
-    b->send(R"({"op":"search"})");
-    REQUIRE(b->recv_until("paired"));
+    auto [a, b] = paired_natives(chatd.port());
     // 3,000 messages of 1 KB: about 3 MB of log in a map that starts at 1 MiB.
     std::string text(1000, 'g');
     for (int window = 0; window < 30; ++window) {
@@ -515,13 +506,7 @@ TEST_CASE("a peer that half-closes while a write to it is stuck does not hold it
   ChatdProcess chatd(data.path(), {"--captcha-difficulty", "0", "--rate", "0", "--max-inflight", "4096",
                                    "--socket-send-buffer", "4096", "--write-timeout", "0",
                                    "--max-queued-bytes", "100000000"});
-  auto sender = native_client(chatd.port(), "Sender");
-  auto sleeper = std::make_unique<WsClient>(chatd.port(), "/", 4096);
-  REQUIRE(sleeper->recv());
-  sleeper->send(R"({"op":"search"})");
-  REQUIRE(sleeper->recv());
-  sender->send(R"({"op":"search"})");
-  REQUIRE(sender->recv_until("\"paired\""));
+  auto [sender, sleeper] = pair_with_sleeper(chatd.port());
   std::string text(1000, 'h');
   for (int i = 0; i < 300; ++i) {  // 300 KB: far more than the socket buffers hold
     sender->send(R"({"op":"send","id":)" + std::to_string(i) + R"(,"text":")" + text + "\"}");
