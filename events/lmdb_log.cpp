@@ -45,13 +45,6 @@ Status lmdb_error(const std::string& what, int rc) {
   return Status::IoError(what + ": " + mdb_strerror(rc));
 }
 
-// Keeps the code of a decode error (a newer schema stays Unsupported) and prefixes the seq.
-Status at_seq(Seq seq, const Status& st) {
-  std::string msg = "event seq " + std::to_string(seq) + ": " + st.message();
-  return st.code() == Status::Code::kUnsupported ? Status::Unsupported(std::move(msg))
-                                                 : Status::Corruption(std::move(msg));
-}
-
 // Aborts a txn on every path out of a scope unless released.
 struct TxnGuard {
   MDB_txn* txn = nullptr;
@@ -295,7 +288,7 @@ Status LmdbLog::append_encoded(Seq first_seq, std::span<const std::string> encod
   return Status::Ok();
 }
 
-Status LmdbLog::scan(Seq from, const Visitor& visit) const {
+Status LmdbLog::scan_encoded(Seq from, const EncodedVisitor& visit) const {
   // Allocation failure is the one exception the body can meet; RAII ends the txn and the lock.
   try {
     return scan_chunks(from, visit);
@@ -304,15 +297,17 @@ Status LmdbLog::scan(Seq from, const Visitor& visit) const {
   }
 }
 
-Status LmdbLog::scan_chunks(Seq from, const Visitor& visit) const {
-  EventDecoder decoder;
-  std::vector<Event> chunk;
-  chunk.reserve(256);
+Status LmdbLog::scan_chunks(Seq from, const EncodedVisitor& visit) const {
+  std::string arena;                 // the chunk's bytes, back to back
+  std::vector<std::size_t> ends;     // ends[i]: where event first + i ends in `arena`
+  arena.reserve(kScanChunkBytes + 4096);
+  ends.reserve(kScanChunkEvents);
   Seq next = std::max<Seq>(from, 1);
 
   for (;;) {
-    // Phase 1: a short read txn copies (decodes) at most one chunk.
-    chunk.clear();
+    // Phase 1: a short read txn copies at most one chunk of raw bytes.
+    arena.clear();
+    ends.clear();
     Status stop;       // an error met in this chunk, returned once its good events are visited
     bool end = false;  // no more keys
     {
@@ -329,9 +324,8 @@ Status LmdbLog::scan_chunks(Seq from, const Visitor& visit) const {
       MDB_val k{sizeof key_bytes, key_bytes};
       MDB_val v;
       rc = mdb_cursor_get(cursor, &k, &v, MDB_SET_RANGE);
-      std::size_t bytes = 0;
       Seq expected = next;
-      while (stop.ok()) {
+      for (;;) {
         if (rc == MDB_NOTFOUND) {
           end = true;
           break;
@@ -345,39 +339,49 @@ Status LmdbLog::scan_chunks(Seq from, const Visitor& visit) const {
                                     std::to_string(k.mv_size) + " bytes, not 8");
           break;
         }
-        const Seq seq = get_be64(k.mv_data);
-        if (seq != expected) {
+        if (get_be64(k.mv_data) != expected) {
           stop = Status::Corruption("gap after seq " + std::to_string(expected - 1));
           break;
         }
-        Event& event = chunk.emplace_back();
-        Status d = decoder.decode(std::string_view(static_cast<const char*>(v.mv_data), v.mv_size), event);
-        if (!d.ok()) {
-          chunk.pop_back();
-          stop = at_seq(seq, d);
-          break;
-        }
-        if (event.seq != seq) {
-          chunk.pop_back();
-          stop = Status::Corruption("event seq " + std::to_string(seq) + ": encoded seq is " +
-                                    std::to_string(event.seq));
-          break;
-        }
+        arena.append(static_cast<const char*>(v.mv_data), v.mv_size);
+        ends.push_back(arena.size());
         ++expected;
-        bytes += v.mv_size;
-        if (chunk.size() >= kScanChunkEvents || bytes >= kScanChunkBytes) break;
+        if (ends.size() >= kScanChunkEvents || arena.size() >= kScanChunkBytes) break;
         rc = mdb_cursor_get(cursor, &k, &v, MDB_NEXT);
       }
       mdb_cursor_close(cursor);
     }  // read txn ended, lock released: the visitor runs outside both
 
     // Phase 2: visit.
-    for (const Event& event : chunk)
-      if (!visit(event)) return Status::Ok();
+    std::size_t begin = 0;
+    for (std::size_t i = 0; i < ends.size(); ++i) {
+      if (!visit(next + i, std::string_view(arena.data() + begin, ends[i] - begin))) return Status::Ok();
+      begin = ends[i];
+    }
     if (!stop.ok()) return stop;
     if (end) return Status::Ok();
-    next += chunk.size();
+    next += ends.size();
   }
+}
+
+Status LmdbLog::read_encoded(Seq seq, std::string& out) const {
+  std::shared_lock<std::shared_mutex> lock;
+  TxnGuard guard;
+  Status st = begin_read(&guard.txn, lock);
+  if (!st.ok()) return st;
+  unsigned char key_bytes[8];
+  put_be64(seq, key_bytes);
+  MDB_val k{sizeof key_bytes, key_bytes};
+  MDB_val v;
+  int rc = mdb_get(guard.txn, dbi_, &k, &v);
+  if (rc == MDB_NOTFOUND) return Status::NotFound("no event with seq " + std::to_string(seq));
+  if (rc != 0) return lmdb_error("mdb_get", rc);
+  try {
+    out.assign(static_cast<const char*>(v.mv_data), v.mv_size);
+  } catch (const std::bad_alloc&) {
+    return Status::IoError("out of memory reading seq " + std::to_string(seq));
+  }
+  return Status::Ok();
 }
 
 }  // namespace chatd::events

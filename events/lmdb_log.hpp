@@ -6,11 +6,11 @@
 // return means the whole batch is on disk (group commit is the caller's batching).
 // Map growth: MDB_MAP_FULL (from a put or from the commit) aborts the txn, doubles the map up to
 // Options::max_map_size and retries the batch; this is routine, not an error.
-// Readers: scan() uses short read txns (at most kScanChunkEvents events or kScanChunkBytes each)
+// Readers: scans use short read txns (at most kScanChunkEvents events or kScanChunkBytes each)
 // and calls the visitor outside any txn, because a read txn held open on a live log keeps LMDB
 // from reusing pages and the file grows without bound.
 //
-// Thread-safety: append()/append_encoded() from one writer thread at a time. scan(), last_seq(),
+// Thread-safety: append()/append_encoded() from one writer thread at a time. scans, reads, last_seq(),
 // map_size() and map_growths() from any thread, concurrently with the writer (the env is opened
 // with MDB_NOTLS). An internal shared mutex keeps the map from being resized while a read txn of
 // this process is open.
@@ -59,7 +59,8 @@ class LmdbLog final : public EventLog {
   // The seq of the last committed event. Read-only logs re-read it from the folder (the writer is
   // another process); if that read fails the last known value is returned.
   Seq last_seq() const override;
-  Status scan(Seq from, const Visitor& visit) const override;
+  Status scan_encoded(Seq from, const EncodedVisitor& visit) const override;
+  Status read_encoded(Seq seq, std::string& out) const override;
 
   // Appends already-encoded events with seqs first_seq, first_seq + 1, ...; first_seq must be
   // last_seq() + 1. The txn and growth logic of append(); used by it and by benchmarks.
@@ -76,7 +77,7 @@ class LmdbLog final : public EventLog {
   Status refresh_map_size() const;
   Status grow_map();
   Status read_last_seq(Seq* out) const;
-  Status scan_chunks(Seq from, const Visitor& visit) const;
+  Status scan_chunks(Seq from, const EncodedVisitor& visit) const;
 
   std::string dir_;  // canonical path, also the key of the per-process registry of open folders
   Options options_;

@@ -6,6 +6,7 @@
 #include <functional>
 #include <span>
 #include <string>
+#include <string_view>
 
 #include "core/status.hpp"
 #include "events/event.hpp"
@@ -15,6 +16,8 @@ namespace chatd::events {
 class EventLog {
  public:
   using Visitor = std::function<bool(const Event&)>;  // return false to stop the scan
+  // Sees each event's stored bytes (events/codec.hpp), valid only during the call.
+  using EncodedVisitor = std::function<bool(Seq seq, std::string_view encoded)>;
 
   virtual ~EventLog() = default;
 
@@ -29,9 +32,21 @@ class EventLog {
   // The seq of the last durable event, 0 for an empty log.
   virtual Seq last_seq() const = 0;
 
-  // Visits the events with seq >= from in order. An event that does not decode stops the scan with
-  // Corruption naming its seq; it is never skipped silently.
-  virtual Status scan(Seq from, const Visitor& visit) const = 0;
+  // Visits the stored bytes of the events with seq >= from, in order, without decoding them (tools
+  // filter on the bytes and decode only what they keep). A gap in the seqs stops the scan with
+  // Corruption naming the last good seq. The visitor runs outside any lock or transaction.
+  virtual Status scan_encoded(Seq from, const EncodedVisitor& visit) const = 0;
+
+  // The stored bytes of event `seq`; NotFound if the log has no such event.
+  virtual Status read_encoded(Seq seq, std::string& out) const = 0;
+
+  // Visits the decoded events with seq >= from in order (scan_encoded + the codec). An event that
+  // does not decode, or whose encoded seq is not its key, stops the scan with Corruption naming
+  // its seq (Unsupported for a newer schema); it is never skipped silently.
+  Status scan(Seq from, const Visitor& visit) const;
+
+  // Decodes event `seq` (read_encoded + the codec, with the same checks as scan()).
+  Status read(Seq seq, Event& out) const;
 };
 
 }  // namespace chatd::events

@@ -2,7 +2,7 @@
 // encoded, as the LMDB log does, so scan() really goes through the codec and a test sees the same
 // decode errors the durable log would give.
 // Thread-safety: every member function may be called from any thread; a mutex guards the events.
-// The visitor of scan() runs without the lock held, so it may call append() or last_seq().
+// The visitor of a scan runs without the lock held, so it may call append() or last_seq().
 #pragma once
 
 #include <mutex>
@@ -23,13 +23,14 @@ class MemoryLog final : public EventLog {
   Status append(std::span<const Event> batch) override;
   Status append_encoded(Seq first_seq, std::span<const std::string> encoded) override;
   Seq last_seq() const override;
-  Status scan(Seq from, const Visitor& visit) const override;
+  Status scan_encoded(Seq from, const EncodedVisitor& visit) const override;
+  Status read_encoded(Seq seq, std::string& out) const override;
 
   // Replaces the stored bytes of event `seq` (tests of corruption handling); NotFound if absent.
   Status corrupt_for_test(Seq seq, std::string bytes);
 
  private:
-  Status scan_chunks(Seq from, const Visitor& visit) const;
+  Status scan_chunks(Seq from, const EncodedVisitor& visit) const;
 
   mutable std::mutex mutex_;
   std::vector<std::string> encoded_;  // encoded_[i] holds seq i + 1

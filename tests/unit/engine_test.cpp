@@ -23,7 +23,8 @@ class FailingLog final : public EventLog {
     return fail_ ? Status::IoError("disk gone") : inner_.append_encoded(first, encoded);
   }
   Seq last_seq() const override { return inner_.last_seq(); }
-  Status scan(Seq from, const Visitor& visit) const override { return inner_.scan(from, visit); }
+  Status scan_encoded(Seq from, const EncodedVisitor& visit) const override { return inner_.scan_encoded(from, visit); }
+  Status read_encoded(Seq seq, std::string& out) const override { return inner_.read_encoded(seq, out); }
   std::atomic<bool> fail_{false};
 
  private:

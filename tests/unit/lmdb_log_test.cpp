@@ -15,6 +15,7 @@
 
 #include "events/codec.hpp"
 #include "events/lmdb_log.hpp"
+#include "events/memory_log.hpp"
 
 using namespace chatd;
 using namespace chatd::events;
@@ -412,4 +413,35 @@ TEST_CASE("lmdb log: scans on other threads while the writer grows the map", "[e
   CHECK(bad.load() == 0);
   CHECK(scans.load() > 0);
   CHECK(check_scan(*log, 1) == 20000);
+}
+
+TEST_CASE("logs: raw scans and single reads give the stored bytes of exactly the asked seqs", "[events][lmdb]") {
+  TempDir tmp;
+  auto lmdb = open_log(tmp.path);
+  MemoryLog memory;
+  // More than one scan chunk, so the raw scan crosses read txns.
+  const std::size_t n = LmdbLog::kScanChunkEvents + 300;
+  REQUIRE(append_in_batches(*lmdb, 1, n, 1000).ok());
+  REQUIRE(memory.append(messages(1, n)).ok());
+  for (const EventLog* log : {static_cast<const EventLog*>(lmdb.get()), static_cast<const EventLog*>(&memory)}) {
+    Seq expected = 17;
+    bool bytes_match = true;
+    REQUIRE(log->scan_encoded(17, [&](Seq seq, std::string_view bytes) {
+      bytes_match = bytes_match && seq == expected && bytes == encode(message(seq));
+      ++expected;
+      return seq < 4300;
+    }).ok());
+    CHECK(bytes_match);
+    CHECK(expected == 4301);
+
+    std::string bytes;
+    REQUIRE(log->read_encoded(4242, bytes).ok());
+    CHECK(bytes == encode(message(4242)));
+    Event event;
+    REQUIRE(log->read(n, event).ok());
+    CHECK(event.seq == n);
+    CHECK(std::get<MessageSent>(event.payload).text == std::get<MessageSent>(message(n).payload).text);
+    CHECK(log->read(n + 1, event).code() == Status::Code::kNotFound);
+    CHECK(log->read(0, event).code() == Status::Code::kNotFound);
+  }
 }
