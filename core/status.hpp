@@ -10,7 +10,7 @@ namespace chatd {
 
 class Status {
  public:
-  enum class Code { kOk, kNotFound, kCorruption, kIoError, kInvalidArgument, kUnsupported };
+  enum class Code { kOk, kNotFound, kCorruption, kIoError, kInvalidArgument, kUnsupported, kOutOfRange };
 
   Status() = default;
   static Status Ok() { return Status(); }
@@ -19,6 +19,8 @@ class Status {
   static Status IoError(std::string msg) { return Status(Code::kIoError, std::move(msg)); }
   static Status InvalidArgument(std::string msg) { return Status(Code::kInvalidArgument, std::move(msg)); }
   static Status Unsupported(std::string msg) { return Status(Code::kUnsupported, std::move(msg)); }
+  // A position (seq or time) outside what exists, e.g. a time before the first event.
+  static Status OutOfRange(std::string msg) { return Status(Code::kOutOfRange, std::move(msg)); }
 
   bool ok() const { return code_ == Code::kOk; }
   Code code() const { return code_; }
@@ -39,6 +41,7 @@ inline std::string Status::ToString() const {
     case Code::kIoError: return "I/O error: " + message_;
     case Code::kInvalidArgument: return "invalid argument: " + message_;
     case Code::kUnsupported: return "unsupported: " + message_;
+    case Code::kOutOfRange: return "out of range: " + message_;
   }
   return message_;
 }

@@ -387,4 +387,16 @@ Status EventDecoder::decode(std::string_view json, Event& out) {
   }
 }
 
+Status EventDecoder::decode_stored(Seq seq, std::string_view bytes, Event& out) {
+  Status st = decode(bytes, out);
+  if (!st.ok()) {
+    std::string msg = "event seq " + std::to_string(seq) + ": " + st.message();
+    return st.code() == Status::Code::kUnsupported ? Status::Unsupported(std::move(msg))
+                                                   : Status::Corruption(std::move(msg));
+  }
+  if (out.seq != seq)
+    return Status::Corruption("event seq " + std::to_string(seq) + ": encoded seq is " + std::to_string(out.seq));
+  return Status::Ok();
+}
+
 }  // namespace chatd::events

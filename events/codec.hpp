@@ -29,6 +29,11 @@ class EventDecoder {
   // kSchemaVersion are errors (Corruption or Unsupported) that say what is wrong.
   Status decode(std::string_view json, Event& out);
 
+  // Decodes the stored bytes of event `seq` (a log's key): the error names the seq, keeps
+  // Unsupported for a newer schema (upgrade; nothing is damaged) and is Corruption otherwise, also
+  // when the encoded seq is not `seq`.
+  Status decode_stored(Seq seq, std::string_view bytes, Event& out);
+
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;

@@ -4,6 +4,8 @@
 #include <string_view>
 #include <type_traits>
 
+#include "core/fnv.hpp"
+
 namespace chatd::projections {
 namespace {
 
@@ -156,27 +158,10 @@ class Applier {
   const Event& e_;
 };
 
-// FNV-1a, fed with length-prefixed fields so that no two Worlds share an encoding.
-class Hasher {
+// FNV-1a over length-prefixed fields, so that no two Worlds share an encoding.
+class Hasher : public Fnv1a {
  public:
-  void bytes(const void* data, std::size_t n) {
-    auto p = static_cast<const unsigned char*>(data);
-    for (std::size_t i = 0; i < n; ++i) h_ = (h_ ^ p[i]) * 0x100000001b3ULL;
-  }
-  void u64(std::uint64_t v) {
-    unsigned char b[8];
-    for (int i = 0; i < 8; ++i) b[i] = static_cast<unsigned char>(v >> (8 * i));
-    bytes(b, 8);
-  }
-  void str(std::string_view s) {
-    u64(s.size());
-    bytes(s.data(), s.size());
-  }
   void pair(const PairId& p) { bytes(p.bytes.data(), p.bytes.size()); }
-  std::uint64_t value() const { return h_; }
-
- private:
-  std::uint64_t h_ = 0xcbf29ce484222325ULL;
 };
 
 }  // namespace

@@ -16,27 +16,13 @@
 #include "events/codec.hpp"
 #include "events/lmdb_log.hpp"
 #include "events/memory_log.hpp"
+#include "raw_lmdb.hpp"
+#include "temp_dir.hpp"
 
 using namespace chatd;
 using namespace chatd::events;
 
 namespace {
-
-// A fresh folder under /tmp per test, removed afterwards.
-struct TempDir {
-  std::string path;
-  TempDir() {
-    char tmpl[] = "/tmp/chatd_lmdb_test_XXXXXX";
-    char* p = mkdtemp(tmpl);
-    REQUIRE(p != nullptr);
-    path = p;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path, ec);
-  }
-  std::string sub(const std::string& name) const { return path + "/" + name; }
-};
 
 Event message(Seq seq, std::size_t text_size = 40) {
   PairId p;
@@ -96,30 +82,6 @@ std::size_t check_scan(const LmdbLog& log, Seq from, Status* status = nullptr, s
     CHECK(st.ok());
   }
   return seen;
-}
-
-// Runs `edit` on the folder's LMDB environment through the C API (the log must be closed).
-template <typename Edit>
-void raw_edit(const std::string& dir, Edit edit) {
-  MDB_env* env = nullptr;
-  REQUIRE(mdb_env_create(&env) == 0);
-  REQUIRE(mdb_env_set_mapsize(env, std::size_t{64} << 20) == 0);
-  REQUIRE(mdb_env_open(env, dir.c_str(), 0, 0644) == 0);
-  MDB_txn* txn = nullptr;
-  REQUIRE(mdb_txn_begin(env, nullptr, 0, &txn) == 0);
-  MDB_dbi dbi;
-  REQUIRE(mdb_dbi_open(txn, nullptr, 0, &dbi) == 0);
-  edit(txn, dbi);
-  REQUIRE(mdb_txn_commit(txn) == 0);
-  mdb_env_close(env);
-}
-
-MDB_val be_key(Seq seq, unsigned char (&buf)[8]) {
-  for (int i = 7; i >= 0; --i) {
-    buf[i] = static_cast<unsigned char>(seq & 0xff);
-    seq >>= 8;
-  }
-  return MDB_val{8, buf};
 }
 
 }  // namespace
