@@ -1,5 +1,6 @@
 #include "tests/integration/harness.hpp"
 
+#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/wait.h>
@@ -236,6 +237,75 @@ std::string solve_hello_captcha(const std::string& hello, const std::string& req
   if (!number) throw std::runtime_error("captcha has no solution");
   return "{\"op\":\"captcha\",\"id\":" + request_id + ",\"solution\":" +
          captcha::solution_json(captcha::make_solution(ch, *number)) + "}";
+}
+
+ChildProcess::ChildProcess(std::vector<std::string> argv) {
+  int out[2];
+  if (pipe(out) != 0) throw std::runtime_error("pipe failed");
+  pid_ = fork();
+  if (pid_ < 0) throw std::runtime_error("fork failed");
+  if (pid_ == 0) {
+    dup2(out[1], STDOUT_FILENO);
+    close(out[0]);
+    close(out[1]);
+    std::vector<char*> args;
+    for (auto& a : argv) args.push_back(a.data());
+    args.push_back(nullptr);
+    execv(args[0], args.data());
+    _exit(127);
+  }
+  close(out[1]);
+  out_fd_ = out[0];
+}
+
+ChildProcess::~ChildProcess() {
+  if (pid_ > 0) {
+    terminate();
+    wait(std::chrono::seconds(10));
+  }
+  if (out_fd_ >= 0) close(out_fd_);
+}
+
+bool ChildProcess::read_for(std::chrono::milliseconds timeout) {
+  if (out_fd_ < 0) return false;
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  char buf[65536];
+  for (;;) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    pollfd p{out_fd_, POLLIN, 0};
+    int r = poll(&p, 1, static_cast<int>(std::max<std::int64_t>(0, left.count())));
+    if (r <= 0) return true;  // nothing more within the timeout
+    ssize_t n = read(out_fd_, buf, sizeof buf);
+    if (n <= 0) {
+      close(out_fd_);
+      out_fd_ = -1;
+      return false;
+    }
+    output_.append(buf, static_cast<std::size_t>(n));
+  }
+}
+
+void ChildProcess::terminate() {
+  if (pid_ > 0) ::kill(pid_, SIGTERM);
+}
+
+int ChildProcess::wait(std::chrono::milliseconds timeout) {
+  if (pid_ <= 0) return -1;
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (out_fd_ >= 0 && std::chrono::steady_clock::now() < deadline) read_for(std::chrono::milliseconds(100));
+  if (out_fd_ >= 0) ::kill(pid_, SIGKILL);  // it overran its bound
+  int status = 0;
+  waitpid(pid_, &status, 0);
+  pid_ = -1;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+CommandResult run_command(std::vector<std::string> argv) {
+  ChildProcess child(std::move(argv));
+  CommandResult r;
+  r.code = child.wait();
+  r.out = child.output();
+  return r;
 }
 
 }  // namespace chatd::testing

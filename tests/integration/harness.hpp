@@ -76,6 +76,36 @@ class WsClient {
   CloseInfo close_;
 };
 
+// Another program (chatreplay) as a child process, its stdout captured through a pipe; stderr is
+// inherited (it lands in the test's log).
+class ChildProcess {
+ public:
+  explicit ChildProcess(std::vector<std::string> argv);  // argv[0]: the program's path
+  ~ChildProcess();  // SIGTERM and wait, if it is still running
+  ChildProcess(const ChildProcess&) = delete;
+  ChildProcess& operator=(const ChildProcess&) = delete;
+
+  // Appends what the child writes within `timeout` to output(); false once its stdout is closed.
+  bool read_for(std::chrono::milliseconds timeout);
+  const std::string& output() const { return output_; }
+  void terminate();  // SIGTERM
+  // Reads until EOF (bounded by `timeout`, then SIGKILL) and returns the exit code (128+signal).
+  int wait(std::chrono::milliseconds timeout = std::chrono::seconds(60));
+  pid_t pid() const { return pid_; }
+
+ private:
+  pid_t pid_ = -1;
+  int out_fd_ = -1;
+  std::string output_;
+};
+
+struct CommandResult {
+  int code = -1;
+  std::string out;
+};
+// Runs a program to completion (bounded) and returns its exit code and stdout.
+CommandResult run_command(std::vector<std::string> argv);
+
 // CPU time (user + system) a process has used so far, from /proc/PID/stat.
 double cpu_seconds(pid_t pid);
 

@@ -1,0 +1,71 @@
+// Helpers shared by the integration tests: reading a data folder, connecting native clients.
+// They assert with Catch as they go, so a broken step fails the test where it happens.
+#pragma once
+
+#include <catch2/catch.hpp>
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "events/lmdb_log.hpp"
+#include "tests/integration/harness.hpp"
+
+namespace chatd::testing {
+
+inline const std::vector<std::string> kNoCaptcha = {"--captcha-difficulty", "0"};
+
+// Every event of a data folder (read-only, as a tool would while chatd runs or after it stopped).
+inline std::vector<events::Event> read_log(const std::string& dir) {
+  events::LmdbLog::Options options;
+  options.read_only = true;
+  std::unique_ptr<events::LmdbLog> log;
+  Status s = events::LmdbLog::open(dir, options, &log);
+  REQUIRE(s.ok());
+  std::vector<events::Event> all;
+  REQUIRE(log->scan(1, [&](const events::Event& e) { all.push_back(e); return true; }).ok());
+  return all;
+}
+
+template <typename T>
+std::vector<T> events_of(const std::vector<events::Event>& all) {
+  std::vector<T> out;
+  for (const auto& e : all)
+    if (auto* p = std::get_if<T>(&e.payload)) out.push_back(*p);
+  return out;
+}
+
+// Connects a native client with the captcha off and a name; returns after its name is set.
+inline std::unique_ptr<WsClient> native_client(std::uint16_t port, const std::string& name) {
+  auto c = std::make_unique<WsClient>(port, "/");
+  auto hello = c->recv();
+  REQUIRE(hello);
+  REQUIRE(hello->find("\"type\":\"hello\"") != std::string::npos);
+  REQUIRE(hello->find("\"captcha\":null") != std::string::npos);
+  c->send(R"({"op":"name","id":"n","name":")" + name + R"("})");
+  REQUIRE(c->recv() == std::optional<std::string>(R"({"type":"reply","id":"n","ok":true})"));
+  return c;
+}
+
+// Two native clients, A and B, paired with each other.
+inline std::pair<std::unique_ptr<WsClient>, std::unique_ptr<WsClient>> paired_natives(std::uint16_t port) {
+  auto a = native_client(port, "A");
+  auto b = native_client(port, "B");
+  a->send(R"({"op":"search"})");
+  REQUIRE(a->recv_until("looking"));
+  b->send(R"({"op":"search"})");
+  REQUIRE(b->recv_until("paired"));
+  return {std::move(a), std::move(b)};
+}
+
+inline std::string field(const std::string& frame, const std::string& key) {
+  auto at = frame.find("\"" + key + "\":\"");
+  REQUIRE(at != std::string::npos);
+  at += key.size() + 4;
+  return frame.substr(at, frame.find('"', at) - at);
+}
+
+}  // namespace chatd::testing
