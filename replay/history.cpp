@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "events/codec.hpp"
+#include "replay/time_text.hpp"
 
 namespace chatd::replay {
 
@@ -76,7 +77,7 @@ Status History::seq_at_time(TimeMs time, Seq& out) const {
   Status st = log_.read(1, event);
   if (!st.ok()) return st;
   if (event.time > time)
-    return Status::OutOfRange("the time is before the first event (seq 1 at " + std::to_string(event.time) + " ms)");
+    return Status::OutOfRange("the time is before the first event (seq 1 at " + format_utc_time(event.time) + ")");
   // Invariant: event lo has time <= `time`; every event after hi has time > `time`.
   Seq lo = 1, hi = last;
   while (lo < hi) {
