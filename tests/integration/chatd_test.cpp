@@ -262,7 +262,7 @@ DisconnectReason first_disconnect_reason(const std::string& dir) {
 
 }  // namespace
 
-TEST_CASE("a reader that never reads is disconnected; memory stays bounded", "[integration][slow]") {
+TEST_CASE("a reader that never reads is disconnected, and memory stays bounded", "[integration][slow]") {
   // Each limit alone must end the sleeper: its own queue, all queues together, a stalled write.
   auto [flag, value] = GENERATE(std::pair<std::string, std::string>{"--max-queued-bytes", "65536"},
                                 std::pair<std::string, std::string>{"--max-total-queued-bytes", "65536"},

@@ -131,7 +131,7 @@ std::uintmax_t live_log_size(Reader reader) {
 
 }  // namespace
 
-TEST_CASE("chatreplay reading a live log does not make it grow; a long read txn would", "[integration][replay][lmdb]") {
+TEST_CASE("chatreplay reading a live log does not make it grow, while a long read txn would", "[integration][replay][lmdb]") {
   const std::uintmax_t alone = live_log_size(Reader::kNone);
   const std::uintmax_t with_chatreplay = live_log_size(Reader::kChatreplay);
   const std::uintmax_t with_long_txn = live_log_size(Reader::kLongReadTxn);

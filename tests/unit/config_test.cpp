@@ -11,7 +11,7 @@
 
 using namespace chatd;
 
-TEST_CASE("flags set options; defaults otherwise", "[config]") {
+TEST_CASE("flags set options, defaults otherwise", "[config]") {
   Config c;
   std::string error;
   REQUIRE(parse_config({"--listen", "127.0.0.1:0", "--data=/tmp/x", "--captcha-difficulty", "0", "--idle-timeout", "0.5",

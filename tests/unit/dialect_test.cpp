@@ -67,7 +67,7 @@ TEST_CASE("native: every op decodes to its command", "[dialect][native]") {
   CHECK(p.request.solution.number == 7);
 }
 
-TEST_CASE("native: bad requests get errors; non-JSON closes", "[dialect][native]") {
+TEST_CASE("native: bad requests get errors, non-JSON closes", "[dialect][native]") {
   NativeDialect n;
   CHECK(decode(n, "hello").outcome == Outcome::kClose);
   CHECK(decode(n, "[1,2]").outcome == Outcome::kClose);

@@ -97,7 +97,7 @@ TEST_CASE("start appends ServerStarted, which ends the previous run's sessions",
   CHECK(std::get<ServerStarted>(last.payload).ended_clients == 2);
 }
 
-TEST_CASE("one batch is one append; its replies follow command order", "[engine]") {
+TEST_CASE("one batch is one append, and its replies follow command order", "[engine]") {
   EngineFixture f;
   Seq before = f.log.last_seq();
   const auto& r = f.batch({Connect{"a", Dialect::kNative, "x"}, Connect{"b", Dialect::kNative, "x"},

@@ -264,7 +264,7 @@ TEST_CASE("lmdb log: a missing key is reported as a gap", "[events][lmdb]") {
   CHECK(st.message() == "gap after seq 41");
 }
 
-TEST_CASE("lmdb log: one folder is open once per process; read-only needs an existing log", "[events][lmdb]") {
+TEST_CASE("lmdb log: one folder is open once per process, and read-only needs an existing log", "[events][lmdb]") {
   TempDir tmp;
   auto log = open_log(tmp.path);
   std::unique_ptr<LmdbLog> second;

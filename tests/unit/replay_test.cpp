@@ -301,7 +301,7 @@ TEST_CASE("chatreplay diff: what changed between two points", "[replay]") {
   CHECK(chatreplay(a.args({"diff", "--from-seq", "12", "--to-seq", "3"})).code == kExitUsage);
 }
 
-TEST_CASE("chatreplay verify: a good log passes; a gap, a damaged event, a newer schema fail at their seq", "[replay]") {
+TEST_CASE("chatreplay verify: a good log passes, and a gap, a damaged event or a newer schema fails at its seq", "[replay]") {
   Afternoon a;
   Run good = chatreplay(a.args({"verify"}));
   INFO(good.err);
