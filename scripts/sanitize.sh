@@ -2,7 +2,7 @@
 # Runs the tests under sanitizers, each build in its own folder (sanitizers make the Beast files
 # several times slower to compile, so the README's test command stays without them):
 #  - ASan + UBSan (./build-sanitize): every test; the integration tests then start the sanitized chatd.
-#  - TSan (./build-tsan): the unit tests and the engine benchmark's smoke mode, which exercise the
+#  - TSan (./build-tsan): the unit tests and the benchmarks' smoke modes, which exercise the
 #    engine's threads (prepare, commit, deliver) and concurrent log readers.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,5 +13,5 @@ ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
   ctest --test-dir build-sanitize --output-on-failure -j2
 
 cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS="-fsanitize=thread"
-cmake --build build-tsan -j "$(nproc)" --target chatd_unit_tests engine_bench
+cmake --build build-tsan -j "$(nproc)" --target chatd_unit_tests engine_bench replay_bench
 TSAN_OPTIONS=halt_on_error=1 ctest --test-dir build-tsan --output-on-failure -j2 -R "^(unit|bench smoke)"
