@@ -5,6 +5,7 @@
 #include <type_traits>
 
 #include "core/fnv.hpp"
+#include "projections/world_codec.hpp"
 
 namespace chatd::projections {
 namespace {
@@ -158,9 +159,11 @@ class Applier {
   const Event& e_;
 };
 
-// FNV-1a over length-prefixed fields, so that no two Worlds share an encoding.
+// FNV-1a over the World's canonical fields (write_world), length-prefixed, so that no two
+// Worlds hash the same input.
 class Hasher : public Fnv1a {
  public:
+  void u8(std::uint8_t v) { bytes(&v, 1); }
   void pair(const PairId& p) { bytes(p.bytes.data(), p.bytes.size()); }
 };
 
@@ -173,39 +176,7 @@ const Client* World::find(ClientId id) const {
 
 std::uint64_t World::hash() const {
   Hasher h;
-  h.u64(next_client);
-  h.u64(last_seq);
-  h.u64(static_cast<std::uint64_t>(last_time));
-  h.u64(messages);
-  h.u64(reports);
-  h.u64(captcha_failures);
-  h.u64(connections_rejected);
-  h.u64(restarts);
-  h.u64(clients.size());
-  for (const auto& [id, c] : clients) {
-    h.u64(id);
-    h.str(c.name);
-    h.u64(static_cast<std::uint64_t>(c.state));
-    h.u64(static_cast<std::uint64_t>(c.dialect));
-    h.str(c.addr);
-    h.u64(static_cast<std::uint64_t>(c.connected_at));
-    h.u64(static_cast<std::uint64_t>(c.state_since));
-    h.pair(c.pair);
-    h.u64(c.partner);
-    h.pair(c.last_pair);
-    h.u64(c.last_partner);
-    h.u64(c.last_pair_reported);
-  }
-  h.u64(pairs.size());
-  for (const auto& [id, p] : pairs) {
-    h.pair(id);
-    h.u64(p.seeker);
-    h.u64(p.waiter);
-    h.u64(static_cast<std::uint64_t>(p.started));
-    h.u64(p.messages);
-  }
-  h.u64(waiting.size());
-  for (ClientId c : waiting) h.u64(c);
+  write_world(*this, h);
   return h.value();
 }
 

@@ -24,24 +24,31 @@ Status check_range(const EventLog& log, Seq from, Seq& to) {
   return Status::Ok();
 }
 
-// Scans [from, to] for the first event whose stored bytes contain `needle` and that `accept`s once
-// decoded. `found` stays 0 if none does.
-template <typename Accept>
-Status find_first(const EventLog& log, Seq from, Seq to, std::string_view needle, Accept accept, Seq& found,
-                  Event& event) {
-  found = 0;
+// Decodes the events in [from, to] whose stored bytes contain `needle` and shows each to
+// `visit` until it returns false. The other events are never decoded.
+template <typename Visit>
+Status for_each_candidate(const EventLog& log, Seq from, Seq to, std::string_view needle, Event& event, Visit visit) {
   EventDecoder decoder;
   Status bad;
   Status scanned = log.scan_encoded(from, [&](Seq seq, std::string_view bytes) {
     if (seq > to) return false;
     if (bytes.find(needle) == std::string_view::npos) return true;
     bad = decoder.decode_stored(seq, bytes, event);
-    if (!bad.ok()) return false;
-    if (!accept(event)) return true;
-    found = seq;
-    return false;
+    return bad.ok() && visit(event);
   });
   return bad.ok() ? scanned : bad;
+}
+
+// The first candidate (see for_each_candidate) that `accept`s; `found` stays 0 if none does.
+template <typename Accept>
+Status find_first(const EventLog& log, Seq from, Seq to, std::string_view needle, Accept accept, Seq& found,
+                  Event& event) {
+  found = 0;
+  return for_each_candidate(log, from, to, needle, event, [&](const Event& e) {
+    if (!accept(e)) return true;
+    found = e.seq;
+    return false;
+  });
 }
 
 Party party_of(const World& world, ClientId id) {
@@ -292,21 +299,14 @@ Status build_client_history(History& history, const EventLog& log, ClientId id, 
     if (!found.ok()) window_start = 1;
     std::string addr_field = "\"addr\":";
     append_json_string(addr_field, hello.addr);
-    EventDecoder decoder;
     Event e;
-    Status bad;
-    st = log.scan_encoded(window_start, [&](Seq seq, std::string_view bytes) {
-      if (seq >= connected) return false;
-      if (bytes.find(addr_field) == std::string_view::npos) return true;
-      bad = decoder.decode_stored(seq, bytes, e);
-      if (!bad.ok()) return false;
-      if (const auto* c = std::get_if<CaptchaFailed>(&e.payload); c && c->addr == hello.addr)
-        h.lines.push_back(at(seq, e.time) + "before connecting: captcha failed from " + c->addr + " (" + c->reason + ")");
-      if (const auto* r = std::get_if<ConnectionRejected>(&e.payload); r && r->addr == hello.addr)
-        h.lines.push_back(at(seq, e.time) + "before connecting: a connection from " + r->addr + " was rejected (" + r->reason + ")");
+    st = for_each_candidate(log, window_start, connected - 1, addr_field, e, [&](const Event& x) {
+      if (const auto* c = std::get_if<CaptchaFailed>(&x.payload); c && c->addr == hello.addr)
+        h.lines.push_back(at(x.seq, x.time) + "before connecting: captcha failed from " + c->addr + " (" + c->reason + ")");
+      if (const auto* r = std::get_if<ConnectionRejected>(&x.payload); r && r->addr == hello.addr)
+        h.lines.push_back(at(x.seq, x.time) + "before connecting: a connection from " + r->addr + " was rejected (" + r->reason + ")");
       return true;
     });
-    if (!bad.ok()) return bad;
     if (!st.ok()) return st;
   }
 

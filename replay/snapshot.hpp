@@ -21,10 +21,6 @@
 
 namespace chatd::replay {
 
-// The World in a compact binary form (little-endian, length-prefixed); decode checks bounds.
-std::string encode_world(const projections::World& world);
-Status decode_world(std::string_view bytes, projections::World& out);
-
 class SnapshotStore {
  public:
   static constexpr Seq kDefaultEvery = 50'000;

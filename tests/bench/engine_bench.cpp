@@ -27,6 +27,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench_util.hpp"
 #include "events/codec.hpp"
 #include "events/lmdb_log.hpp"
 #include "net/engine.hpp"
@@ -178,10 +179,6 @@ RunResult run_once(const Args& a, const std::vector<Command>& cmds) {
   return r;
 }
 
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
-}
 
 }  // namespace
 
@@ -189,13 +186,7 @@ int main(int argc, char** argv) {
   Args a;
   for (int i = 1; i < argc; ++i) {
     std::string k = argv[i];
-    auto next = [&]() -> std::string {
-      if (i + 1 >= argc) {
-        std::cerr << k << " needs a value\n";
-        std::exit(2);
-      }
-      return argv[++i];
-    };
+    auto next = [&] { return bench::option_value(argc, argv, i); };
     if (k == "--events") a.events = std::stoull(next());
     else if (k == "--batch") a.batch = std::stoull(next());
     else if (k == "--runs") a.runs = std::stoi(next());
@@ -212,10 +203,8 @@ int main(int argc, char** argv) {
     a.runs = 1;
   }
   auto cmds = workload(a.events);
-  double load[3] = {0, 0, 0};
-  getloadavg(load, 3);
-  std::printf("engine_bench: %zu commands, batches of %zu, %d runs, %u cores, load %.2f %.2f %.2f, dir %s\n",
-              cmds.size(), a.batch, a.runs, std::thread::hardware_concurrency(), load[0], load[1], load[2], a.dir.c_str());
+  std::printf("engine_bench: %zu commands, batches of %zu, %d runs, %s, dir %s\n", cmds.size(), a.batch, a.runs,
+              bench::machine_state().c_str(), a.dir.c_str());
   std::vector<double> direct, runner, raw, ratio_direct, ratio_runner, prepare_share;
   bool same = true;
   for (int i = 0; i < a.runs; ++i) {
@@ -231,11 +220,11 @@ int main(int argc, char** argv) {
                 static_cast<unsigned long long>(r.events), r.engine_direct, r.engine_runner, r.raw);
   }
   std::printf("median: engine direct %.0f events/s, engine runner %.0f events/s, raw LMDB %.0f events/s\n",
-              median(direct), median(runner), median(raw));
-  std::printf("median ratio to raw LMDB: engine direct %.2f, engine runner %.2f\n", median(ratio_direct),
-              median(ratio_runner));
+              bench::median(direct), bench::median(runner), bench::median(raw));
+  std::printf("median ratio to raw LMDB: engine direct %.2f, engine runner %.2f\n", bench::median(ratio_direct),
+              bench::median(ratio_runner));
   std::printf("engine direct: %.0f%% of its time in prepare (decide, notify, apply, encode), the rest in commit\n",
-              100 * median(prepare_share));
+              100 * bench::median(prepare_share));
   if (!same) {
     std::printf("FAILED: the paths did not write the same number of events\n");
     return 1;

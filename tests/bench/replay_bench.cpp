@@ -28,6 +28,7 @@
 #include <variant>
 #include <vector>
 
+#include "bench_util.hpp"
 #include "events/codec.hpp"
 #include "events/lmdb_log.hpp"
 #include "net/engine.hpp"
@@ -56,10 +57,6 @@ struct Args {
 
 double seconds_since(Clock_::time_point t0) { return std::chrono::duration<double>(Clock_::now() - t0).count(); }
 
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
-}
 
 // Commands for one batch, chosen from the World as the batch starts; each client acts at most
 // once per batch so that every command is valid when decided.
@@ -208,13 +205,7 @@ int main(int argc, char** argv) {
   Args a;
   for (int i = 1; i < argc; ++i) {
     std::string k = argv[i];
-    auto next = [&]() -> std::string {
-      if (i + 1 >= argc) {
-        std::cerr << k << " needs a value\n";
-        std::exit(2);
-      }
-      return argv[++i];
-    };
+    auto next = [&] { return bench::option_value(argc, argv, i); };
     if (k == "--events") a.events = std::stoull(next());
     else if (k == "--runs") a.runs = std::stoi(next());
     else if (k == "--queries") a.queries = std::stoi(next());
@@ -232,11 +223,9 @@ int main(int argc, char** argv) {
     a.queries = 50;
     a.snapshot_every = 1'000;
   }
-  double load[3] = {0, 0, 0};
-  getloadavg(load, 3);
-  std::printf("replay_bench: %llu events, %d runs, %d queries, snapshots every %llu, %u cores, load %.2f %.2f %.2f\n",
+  std::printf("replay_bench: %llu events, %d runs, %d queries, snapshots every %llu, %s\n",
               static_cast<unsigned long long>(a.events), a.runs, a.queries, static_cast<unsigned long long>(a.snapshot_every),
-              std::thread::hardware_concurrency(), load[0], load[1], load[2]);
+              bench::machine_state().c_str());
   WrittenLog w = write_log(a);
   std::printf("log: %llu events, %.1f MB, written by the engine in %.1f s\n", static_cast<unsigned long long>(w.events),
               static_cast<double>(w.bytes) / 1e6, w.write_seconds);
@@ -262,7 +251,7 @@ int main(int argc, char** argv) {
     std::printf("\n");
   }
   std::printf("median events/s on one core: raw LMDB scan %.2f M, simdjson parse %.2f M, rebuild %.2f M\n",
-              median(raw) / 1e6, median(parse) / 1e6, median(rebuild) / 1e6);
+              bench::median(raw) / 1e6, bench::median(parse) / 1e6, bench::median(rebuild) / 1e6);
 
   // Point-in-time queries. One pass writes the snapshots (as the first chatreplay query would).
   replay::SnapshotStore store(w.dir + "/snapshots", a.snapshot_every);

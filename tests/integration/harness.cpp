@@ -27,6 +27,29 @@ namespace beast = boost::beast;
 namespace websocket = beast::websocket;
 using asio::ip::tcp;
 
+namespace {
+
+// Starts argv[0] with `argv`, its stdout into a new pipe whose read end is left in out[0].
+pid_t spawn(std::vector<std::string> argv, int out[2]) {
+  if (pipe(out) != 0) throw std::runtime_error("pipe failed");
+  pid_t pid = fork();
+  if (pid < 0) throw std::runtime_error("fork failed");
+  if (pid == 0) {
+    dup2(out[1], STDOUT_FILENO);
+    close(out[0]);
+    close(out[1]);
+    std::vector<char*> args;
+    for (auto& a : argv) args.push_back(a.data());
+    args.push_back(nullptr);
+    execv(args[0], args.data());
+    _exit(127);
+  }
+  close(out[1]);
+  return pid;
+}
+
+}  // namespace
+
 TempDir::TempDir() {
   std::string pattern = (std::filesystem::temp_directory_path() / "chatd-test-XXXXXX").string();
   if (!mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
@@ -41,20 +64,7 @@ TempDir::~TempDir() {
 ChatdProcess::ChatdProcess(const std::string& data_dir, std::vector<std::string> args) {
   args.insert(args.begin(), {CHATD_BINARY, "--listen", "127.0.0.1:0", "--data", data_dir});
   int out[2];
-  if (pipe(out) != 0) throw std::runtime_error("pipe failed");
-  pid_ = fork();
-  if (pid_ < 0) throw std::runtime_error("fork failed");
-  if (pid_ == 0) {
-    dup2(out[1], STDOUT_FILENO);
-    close(out[0]);
-    close(out[1]);
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    execv(argv[0], argv.data());
-    _exit(127);
-  }
-  close(out[1]);
+  pid_ = spawn(std::move(args), out);
   // Read until "listening on ADDR:PORT\n" (bounded: chatd prints it within a second or two).
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
   char buf[256];
@@ -241,20 +251,7 @@ std::string solve_hello_captcha(const std::string& hello, const std::string& req
 
 ChildProcess::ChildProcess(std::vector<std::string> argv) {
   int out[2];
-  if (pipe(out) != 0) throw std::runtime_error("pipe failed");
-  pid_ = fork();
-  if (pid_ < 0) throw std::runtime_error("fork failed");
-  if (pid_ == 0) {
-    dup2(out[1], STDOUT_FILENO);
-    close(out[0]);
-    close(out[1]);
-    std::vector<char*> args;
-    for (auto& a : argv) args.push_back(a.data());
-    args.push_back(nullptr);
-    execv(args[0], args.data());
-    _exit(127);
-  }
-  close(out[1]);
+  pid_ = spawn(std::move(argv), out);
   out_fd_ = out[0];
 }
 

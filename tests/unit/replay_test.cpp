@@ -11,7 +11,9 @@
 #include "events/lmdb_log.hpp"
 #include "net/engine.hpp"
 #include "raw_lmdb.hpp"
+#include "projections/world_codec.hpp"
 #include "replay/cli.hpp"
+#include "replay/history.hpp"
 #include "replay/snapshot.hpp"
 #include "replay/time_text.hpp"
 #include "temp_dir.hpp"
@@ -405,4 +407,28 @@ TEST_CASE("utc times: parsed and formatted exactly", "[replay]") {
   CHECK(format_utc_time(0) == "1970-01-01T00:00:00.000Z");
   for (TimeMs t : {TimeMs{951'782'400'000}, kT0 + 1, TimeMs{4'102'444'800'000}})
     CHECK(parse_utc_time(format_utc_time(t)) == t);
+}
+
+TEST_CASE("world codec: round trip, and every truncation or extension is refused", "[replay]") {
+  Afternoon a;
+  std::unique_ptr<LmdbLog> log;
+  LmdbLog::Options ro;
+  ro.read_only = true;
+  REQUIRE(LmdbLog::open(a.dir, ro, &log).ok());
+  projections::World world;
+  REQUIRE(History(*log, nullptr).world_at(15, world).ok());  // two clients paired, one more, totals
+  REQUIRE(world.pairs.size() == 1);
+  const std::string bytes = projections::encode_world(world);
+  projections::World back;
+  REQUIRE(projections::decode_world(bytes, back).ok());
+  CHECK(back.hash() == world.hash());
+  CHECK(back.hash() == a.hash_at[15]);
+  for (std::size_t n = 0; n < bytes.size(); ++n) {
+    projections::World partial;
+    partial.next_client = 42;
+    Status st = projections::decode_world(std::string_view(bytes).substr(0, n), partial);
+    CHECK(st.code() == Status::Code::kCorruption);
+    CHECK(partial.next_client == 42);  // an error leaves the output untouched
+  }
+  CHECK(projections::decode_world(bytes + "x", back).code() == Status::Code::kCorruption);
 }
