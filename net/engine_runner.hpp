@@ -18,31 +18,11 @@
 #include <mutex>
 #include <string>
 #include <thread>
-#include <unordered_map>
 #include <vector>
 
-#include "net/engine.hpp"
+#include "net/router.hpp"
 
 namespace chatd {
-
-// One item a session receives from the engine.
-struct Outbound {
-  enum class Kind : std::uint8_t { kReply, kPush };
-  Kind kind = Kind::kReply;
-  std::size_t command_index = 0;  // kReply: Command::index() of the request
-  std::string request_id;         // kReply: the session's own id of the request
-  Reply reply;
-  projections::Push push;
-};
-
-// The engine's handle on a session.
-class SessionPort {
- public:
-  virtual ~SessionPort() = default;
-  // Called on the runner's thread with everything one batch holds for this session, in order.
-  // Must not block: a session queues the items for its own thread.
-  virtual void deliver(std::vector<Outbound> items) = 0;
-};
 
 class EngineRunner {
  public:
@@ -72,11 +52,7 @@ class EngineRunner {
   std::uint64_t batches() const { return batches_.load(); }
 
  private:
-  struct Item {
-    Command command;
-    std::shared_ptr<SessionPort> from;
-    std::string request_id;
-  };
+  using Item = Submission;
   // A batch on its way through the stages; the ring of slots is taken in order by each stage.
   enum class Stage : std::uint8_t { kFree, kPrepared, kCommitted };
   struct Slot {
@@ -92,7 +68,6 @@ class EngineRunner {
   bool await(Slot& slot, Stage stage, const bool& done);
   void advance(Slot& slot, Stage stage);
   void finish(bool& done);
-  void deliver(std::vector<Item>& items, Engine::BatchResult& result);  // moves replies and pushes out
   void fail(const Status& s);
 
   Engine& engine_;
@@ -118,16 +93,7 @@ class EngineRunner {
   bool failed_ = false;
   std::atomic<bool> broken_{false};  // failed_, readable without pipe_mu_ (by submit())
 
-  // Deliver thread only.
-  struct Mail {
-    std::shared_ptr<SessionPort> port;
-    std::vector<Outbound> items;
-    std::size_t count = 0;
-  };
-  std::unordered_map<ClientId, std::weak_ptr<SessionPort>> routes_;
-  std::vector<Mail> mails_;                                    // deliver()'s, reused
-  std::unordered_map<SessionPort*, std::uint32_t> mail_index_;  // deliver()'s, reused
-  std::vector<std::uint32_t> targets_;                          // deliver()'s, reused
+  Router router_;  // deliver thread only
 };
 
 }  // namespace chatd
