@@ -153,9 +153,14 @@ int slot_of(std::string_view name) {
     for (std::size_t i = 0; i < kSlotCount; ++i) p[i] = pack(kSlots[i].name);
     return p;
   }();
+  static constexpr auto kLength = [] {
+    std::array<std::size_t, kSlotCount> n{};
+    for (std::size_t i = 0; i < kSlotCount; ++i) n[i] = std::string_view(kSlots[i].name).size();
+    return n;
+  }();
   const std::uint64_t key = pack(name);
   for (int i = 0; i < kSlotCount; ++i)
-    if (kPacked[static_cast<std::size_t>(i)] == key) return i;
+    if (kLength[static_cast<std::size_t>(i)] == name.size() && kPacked[static_cast<std::size_t>(i)] == key) return i;
   return -1;
 }
 

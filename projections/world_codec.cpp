@@ -23,7 +23,7 @@ Status decode_world(std::string_view bytes, World& out) {
   w.captcha_failures = rd.u64();
   w.connections_rejected = rd.u64();
   w.restarts = rd.u64();
-  const std::uint64_t clients = rd.count(8 * 9 + 16 * 2 + 3);
+  const std::uint64_t clients = rd.count(/* the smallest client: */ 5 * 8 + 2 * 8 /* empty strings */ + 2 * 16 + 3);
   for (std::uint64_t i = 0; i < clients && rd.ok(); ++i) {
     Client c;
     c.id = rd.u64();

@@ -194,7 +194,7 @@ Status build_report(History& history, const EventLog& log, Seq seq, std::size_t 
   if (!st.ok()) return st;
   const auto* report = std::get_if<Reported>(&event.payload);
   if (!report)
-    return Status::InvalidArgument("event seq " + std::to_string(seq) + " is " + type_name(event.payload) + ", not a report");
+    return Status::NotFound("no report at seq " + std::to_string(seq) + " (it is " + type_name(event.payload) + ")");
   World before;
   st = history.world_at(seq - 1, before);
   if (!st.ok()) return st;
@@ -228,9 +228,11 @@ Status build_report(History& history, const EventLog& log, Seq seq, std::size_t 
 std::string lowf_report_json(const ReportContext& r) {
   const Transcript& t = r.transcript;
   auto [name1, name2] = names_at_end(t);
-  // lowf reads the pair's users' names when the report is written: the reporter's current name.
-  if (r.reporter.id == t.user1.id) name1 = r.reporter.name;
-  if (r.reporter.id == t.user2.id) name2 = r.reporter.name;
+  // lowf reads the pair's users' names when the report is written: their names at the report.
+  for (const Party* p : {&r.reporter, &r.reported}) {
+    if (p->id == t.user1.id) name1 = p->name;
+    if (p->id == t.user2.id) name2 = p->name;
+  }
   std::string out = "{\"reporter_id\":";
   append_json_string(out, std::to_string(r.reporter.id));
   out += ",\"reporter_ip\":";
@@ -295,8 +297,9 @@ Status build_client_history(History& history, const EventLog& log, ClientId id, 
   // The address's captcha failures and rejections shortly before it connected.
   if (captcha_window_ms > 0 && connected > 1) {
     Seq window_start = 1;
-    Status found = history.seq_at_time(event.time - captcha_window_ms, window_start);
-    if (!found.ok()) window_start = 1;
+    // The first event at or after the window's start.
+    Status found = history.seq_at_time(event.time - captcha_window_ms - 1, window_start);
+    window_start = found.ok() ? window_start + 1 : 1;
     std::string addr_field = "\"addr\":";
     append_json_string(addr_field, hello.addr);
     Event e;

@@ -68,7 +68,7 @@ struct ReportContext {
 Status find_reports(const events::EventLog& log, Seq from, Seq to, std::vector<Seq>& out);
 
 // The report at `seq` with its context: the pair's last `last_lines` lines before it.
-// InvalidArgument if the event at `seq` is not a report.
+// NotFound if the event at `seq` is not a report, OutOfRange if there is no such seq.
 Status build_report(History& history, const events::EventLog& log, Seq seq, std::size_t last_lines,
                     ReportContext& out);
 

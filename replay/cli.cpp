@@ -360,12 +360,34 @@ int cmd_events(const Args& args, Session& s, std::ostream& out, std::ostream& er
   const bool follow = args.flags.count("--follow") > 0;
   const bool json = args.flags.count("--json") > 0;
   Seq from = 1, to = kNoSeq;
-  if (auto f = resolve_point(args, s, "--from-seq", "--from", false, from)) return err << f->message << "\n", f->code;
-  if (auto f = resolve_point(args, s, "--to-seq", "--to", true, to)) return err << f->message << "\n", f->code;
+  std::optional<TimeMs> from_time, to_time;  // --follow keeps times as times: they may lie ahead
+  if (follow) {
+    for (auto [key, slot] : {std::pair{"--from", &from_time}, std::pair{"--to", &to_time}}) {
+      if (const std::string* v = args.value(key)) {
+        *slot = parse_utc_time(*v);
+        if (!*slot) return err << key << ": cannot read '" << *v << "' as a UTC time (e.g. 2026-11-22T14:02:00Z)\n", kExitUsage;
+      }
+    }
+    if (args.has("--from-seq") && from_time) return err << "give --from-seq or --from, not both\n", kExitUsage;
+    if (args.has("--to-seq") && to_time) return err << "give --to-seq or --to, not both\n", kExitUsage;
+    if (const std::string* v = args.value("--from-seq")) {
+      if (!parse_count(*v)) return err << "--from-seq needs a seq number, not '" << *v << "'\n", kExitUsage;
+      from = *parse_count(*v);
+    }
+    if (const std::string* v = args.value("--to-seq")) {
+      if (!parse_count(*v)) return err << "--to-seq needs a seq number, not '" << *v << "'\n", kExitUsage;
+      to = *parse_count(*v);
+    }
+  } else {
+    if (auto f = resolve_point(args, s, "--from-seq", "--from", false, from)) return err << f->message << "\n", f->code;
+    if (auto f = resolve_point(args, s, "--to-seq", "--to", true, to)) return err << f->message << "\n", f->code;
+  }
   from = std::max<Seq>(from, 1);
   if (to != kNoSeq && from > to) return err << "the range is empty: from seq " << from << " > to seq " << to << "\n", kExitUsage;
   if (!follow) {
     if (auto f = check_seq(s, from, "--from")) return err << f->message << "\n", f->code;
+    if (to != kNoSeq)
+      if (auto f = check_seq(s, to, "--to")) return err << f->message << "\n", f->code;
   }
 
   projections::World world;
@@ -376,11 +398,12 @@ int cmd_events(const Args& args, Session& s, std::ostream& out, std::ostream& er
   std::uint64_t printed = 0;
   bool done = false;
   History::Observer observe = [&](const events::Event& e, std::string_view bytes) {
-    if (e.seq > to) {
+    if (e.seq > to || (to_time && e.time > *to_time)) {
       done = true;
       return false;
     }
-    if (filter.matches(e, world)) {
+    // Before the start (--follow only: a start ahead of the log) the World is built, not shown.
+    if (e.seq >= from && (!from_time || e.time >= *from_time) && filter.matches(e, world)) {
       if (json)
         buf.append(bytes).push_back('\n');
       else
@@ -396,6 +419,7 @@ int cmd_events(const Args& args, Session& s, std::ostream& out, std::ostream& er
     st = s.history->replay(world, to, &observe);
     flush(buf, out);
     if (!st.ok()) return err << st.ToString() << "\n", exit_code_of(st);
+    if (!out.flush()) return kExitProblem;  // the reader went away (`… --follow | head`)
     if (done || !follow || (stop && stop->load())) break;
     out.flush();
     // Poll for new events: a live server's log grows; each scan is its own short read txn.
@@ -532,7 +556,8 @@ int cmd_audit(const Args& args, Session& s, std::ostream& out, std::ostream& err
     TimeMs window = 600'000;
     if (const std::string* v = args.value("--captcha-window")) {
       auto n = parse_count(*v);
-      if (!n) return err << "--captcha-window needs seconds, not '" << *v << "'\n", kExitUsage;
+      if (!n || *n > 10ull * 365 * 86400)
+        return err << "--captcha-window needs seconds (at most ten years), not '" << *v << "'\n", kExitUsage;
       window = static_cast<TimeMs>(*n) * 1000;
     }
     ClientHistory h;
@@ -563,7 +588,7 @@ int cmd_verify(Session& s, std::ostream& out, std::ostream& err) {
   if (!r.ok()) {
     out << "FAILED at seq " << r.bad_seq << ": " << r.problem << "\n"
         << r.events << " events before it are good\n";
-    return kExitProblem;
+    return r.problem_code == Status::Code::kUnsupported ? kExitNewerSchema : kExitProblem;
   }
   out << "ok: " << r.events << " events (seq 1.." << r.checked_up_to << ")";
   if (r.events) out << " from " << format_utc_time(r.first_time) << " to " << format_utc_time(r.last_time);

@@ -18,6 +18,7 @@ Status History::world_at(Seq at, projections::World& out) {
                               std::to_string(last) + ")");
   out = projections::World{};
   stats_.snapshot_seq = 0;
+  std::vector<Seq> refused;
   if (snapshots_) {
     // Newest first: a refused snapshot falls back to the one before it.
     auto end = std::upper_bound(snapshot_seqs_.begin(), snapshot_seqs_.end(), at);
@@ -28,10 +29,13 @@ Status History::world_at(Seq at, projections::World& out) {
         break;
       }
       ++stats_.snapshots_refused;
-      warnings_.push_back(st.message() + " (ignored; replaying from an earlier point)");
+      warnings_.push_back(st.message() + " (ignored; replaying from an earlier point, and writing it anew)");
+      refused.push_back(*it);
       out = projections::World{};
     }
   }
+  // Forgotten, so that the replay passing their seqs replaces them with good ones.
+  for (Seq seq : refused) std::erase(snapshot_seqs_, seq);
   Status st = replay(out, at);
   if (!st.ok()) return st;
   if (out.last_seq != at)

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -50,7 +51,9 @@ std::vector<Seq> SnapshotStore::list() const {
     const std::string name = it->path().filename().string();
     if (name.size() != 25 || name.compare(20, 5, ".snap") != 0) continue;
     if (name.find_first_not_of("0123456789") != 20) continue;
-    seqs.push_back(std::stoull(name.substr(0, 20)));
+    Seq seq = 0;
+    auto [end, ec] = std::from_chars(name.data(), name.data() + 20, seq);
+    if (ec == std::errc() && end == name.data() + 20) seqs.push_back(seq);  // else: too large, not ours
   }
   std::sort(seqs.begin(), seqs.end());
   return seqs;

@@ -16,16 +16,17 @@ Status verify_log(const events::EventLog& log, const SnapshotStore* snapshots, V
   events::EventDecoder decoder;
   events::Event event;
   Seq last_seen = 0;
-  auto fail = [&](Seq seq, std::string problem) {
+  auto fail = [&](Seq seq, std::string problem, Status::Code code = Status::Code::kCorruption) {
     r.bad_seq = seq;
     r.problem = std::move(problem);
+    r.problem_code = code;
     return false;
   };
   Status scanned = log.scan_encoded(1, [&](Seq seq, std::string_view bytes) {
     if (seq > r.checked_up_to) return false;
     last_seen = seq;
     Status st = decoder.decode_stored(seq, bytes, event);
-    if (!st.ok()) return fail(seq, st.ToString());
+    if (!st.ok()) return fail(seq, st.ToString(), st.code());
     if (seq == 1) r.first_time = event.time;
     if (seq > 1 && event.time < world.last_time)
       return fail(seq, "time goes backwards: " + std::to_string(event.time) + " ms after " +
@@ -50,6 +51,7 @@ Status verify_log(const events::EventLog& log, const SnapshotStore* snapshots, V
     if (scanned.code() != Status::Code::kCorruption) return scanned;
     r.bad_seq = last_seen + 1;
     r.problem = scanned.ToString();
+    r.problem_code = scanned.code();
   }
   if (r.bad_seq == 0 && r.events != r.checked_up_to) {
     r.bad_seq = r.events + 1;

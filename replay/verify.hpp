@@ -20,6 +20,7 @@ struct VerifyReport {
   Seq events = 0;           // events that passed
   Seq bad_seq = 0;          // the first bad seq (0 if none)
   std::string problem;      // what is wrong at bad_seq
+  Status::Code problem_code = Status::Code::kOk;  // kUnsupported: written by a newer chatd
   TimeMs first_time = 0, last_time = 0;
   std::uint64_t hash = 0, rebuilt_hash = 0;
   std::size_t snapshots_checked = 0;

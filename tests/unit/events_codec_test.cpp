@@ -177,6 +177,8 @@ TEST_CASE("codec: bad input is rejected with the right code and a useful message
       {R"({"v":1,"seq":1,"t":0,"type":"paired","pair":"6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b","seeker":3})",
        C::kCorruption, "paired: missing field 'waiter'"},
       {R"({"v":1,"seq":1,"t":0,"type":"name_changed","client":1})", C::kCorruption, "missing field 'name'"},
+      // A key sharing a known name's first 8 bytes is another key, not that one.
+      {R"({"v":1,"seq":1,"t":0,"type":"server_started","ended_cl":5})", C::kCorruption, "missing field 'ended_clients'"},
       {R"({"v":1,"t":0,"type":"search_started","client":1})", C::kCorruption, "missing field 'seq'"},
       {R"({"seq":1,"t":0,"type":"search_started","client":1})", C::kCorruption, "missing field 'v'"},
       {R"({"v":1,"seq":1,"t":0,"client":1})", C::kCorruption, "missing field 'type'"},
