@@ -110,7 +110,7 @@ Status LmdbLog::open_env() {
   rc = mdb_env_set_mapsize(env_, options_.initial_map_size);
   if (rc != 0) return lmdb_error("mdb_env_set_mapsize", rc);
   // NOTLS: read txns are not tied to a thread, so scans may run on any thread.
-  unsigned flags = MDB_NOTLS | (options_.read_only ? MDB_RDONLY : 0u);
+  unsigned flags = MDB_NOTLS | (options_.read_only ? MDB_RDONLY : 0u) | (options_.no_sync ? MDB_NOSYNC : 0u);
   rc = mdb_env_open(env_, dir_.c_str(), flags, 0644);
   if (rc != 0) return lmdb_error("mdb_env_open " + dir_, rc);
 

@@ -41,6 +41,9 @@ class LmdbLog final : public EventLog {
     std::size_t initial_map_size = std::size_t{64} << 20;  // 64 MiB; an existing larger map wins
     std::size_t max_map_size = std::size_t{64} << 30;      // 64 GiB; growth stops here
     bool read_only = false;  // MDB_RDONLY: for tools reading a live server's folder
+    // MDB_NOSYNC: commits stay atomic but are not flushed, so an OK append is NOT durable against a
+    // machine crash. Only for the simulator, whose crashes are simulated in-process; never chatd.
+    bool no_sync = false;
   };
 
   static constexpr std::size_t kScanChunkEvents = 4096;

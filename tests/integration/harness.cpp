@@ -18,7 +18,6 @@
 #include <stdexcept>
 #include <thread>
 
-#include "core/captcha.hpp"
 
 namespace chatd::testing {
 
@@ -225,28 +224,6 @@ int http_status(std::uint16_t port, const std::string& path, bool upgrade) {
   beast::http::response<beast::http::string_body> res;
   beast::http::read(stream, buffer, res);
   return static_cast<int>(res.result_int());
-}
-
-std::string solve_hello_captcha(const std::string& hello, const std::string& request_id) {
-  auto field = [&](const std::string& key) {
-    auto at = hello.find("\"" + key + "\":");
-    if (at == std::string::npos) throw std::runtime_error("hello has no " + key + ": " + hello);
-    at += key.size() + 3;
-    if (hello[at] == '"') {
-      ++at;
-      return hello.substr(at, hello.find('"', at) - at);
-    }
-    return hello.substr(at, hello.find_first_of(",}", at) - at);
-  };
-  captcha::Challenge ch;
-  ch.challenge = field("challenge");
-  ch.salt = field("salt");
-  ch.signature = field("signature");
-  ch.maxnumber = std::stoull(field("maxnumber"));
-  auto number = captcha::solve(ch);
-  if (!number) throw std::runtime_error("captcha has no solution");
-  return "{\"op\":\"captcha\",\"id\":" + request_id + ",\"solution\":" +
-         captcha::solution_json(captcha::make_solution(ch, *number)) + "}";
 }
 
 ChildProcess::ChildProcess(std::vector<std::string> argv) {

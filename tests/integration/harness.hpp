@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "tests/support/hello_captcha.hpp"
+
 namespace chatd::testing {
 
 // A temporary folder, removed with its contents at the end of the test.
@@ -115,7 +117,5 @@ std::size_t open_files(pid_t pid);
 // Tries an HTTP GET (or a WebSocket upgrade when `upgrade`) and returns the HTTP status.
 int http_status(std::uint16_t port, const std::string& path, bool upgrade);
 
-// Solves the ALTCHA challenge in a native hello frame and returns the captcha request frame.
-std::string solve_hello_captcha(const std::string& hello, const std::string& request_id);
 
 }  // namespace chatd::testing

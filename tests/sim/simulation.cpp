@@ -1,0 +1,886 @@
+#include "tests/sim/simulation.hpp"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <queue>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "core/json_text.hpp"
+#include "events/codec.hpp"
+#include "events/lmdb_log.hpp"
+#include "events/memory_log.hpp"
+#include "net/captcha_service.hpp"
+#include "net/engine.hpp"
+#include "net/lowf_dialect.hpp"
+#include "net/native_dialect.hpp"
+#include "net/router.hpp"
+#include "net/session_logic.hpp"
+#include "replay/rebuild.hpp"
+#include "replay/render.hpp"
+#include "tests/support/hello_captcha.hpp"
+
+namespace chatd::sim {
+namespace {
+
+using events::ClientState;
+using events::DisconnectReason;
+
+constexpr TimeMs kWallStart = 1'795'356'000'000;  // 2026-11-22T14:00:00Z
+constexpr TimeMs kSweepMs = 1000;                 // how often the idle bounds and pairs are checked
+constexpr TimeMs kIdleSlackMs = 50;               // a deadline may fire this late (event ordering)
+
+// The disk under the simulated server: it survives crashes. It can lose the batch being appended
+// (a crash between append and sync), and, planted, pretend to store a batch it drops.
+class FaultyLog final : public events::EventLog {
+ public:
+  explicit FaultyLog(std::unique_ptr<events::EventLog> inner) : inner_(std::move(inner)) {}
+  Status append(std::span<const events::Event> batch) override {
+    std::vector<std::string> encoded;
+    for (const auto& e : batch) encoded.push_back(events::encode(e));
+    return batch.empty() ? Status::Ok() : append_encoded(batch[0].seq, encoded);
+  }
+  Status append_encoded(Seq first_seq, std::span<const std::string> encoded) override {
+    if (crash_in_append) {
+      crash_in_append = false;
+      crashed_in_append = true;
+      return Status::IoError("simulated crash before the sync");
+    }
+    if (lose_every > 0 && ++appends_ % lose_every == 0) return Status::Ok();  // planted: "acknowledged", not stored
+    return inner_->append_encoded(first_seq, encoded);
+  }
+  Seq last_seq() const override { return inner_->last_seq(); }
+  Status scan_encoded(Seq from, const EncodedVisitor& visit) const override { return inner_->scan_encoded(from, visit); }
+  Status read_encoded(Seq seq, std::string& out) const override { return inner_->read_encoded(seq, out); }
+
+  events::EventLog& inner() { return *inner_; }
+  void replace_inner(std::unique_ptr<events::EventLog> inner) { inner_ = std::move(inner); }
+
+  bool crash_in_append = false;
+  bool crashed_in_append = false;
+  std::uint64_t lose_every = 0;
+
+ private:
+  std::unique_ptr<events::EventLog> inner_;
+  std::uint64_t appends_ = 0;
+};
+
+// The wall clock of the simulated machine: virtual time plus the jumps a fault applied.
+class SimWallClock final : public Clock {
+ public:
+  TimeMs now_ms() override { return kWallStart + *virtual_now + offset; }
+  const TimeMs* virtual_now = nullptr;
+  TimeMs offset = 0;
+};
+
+class Simulation;
+
+// One connection: the real SessionLogic, with the transport and the client around it simulated.
+class SimSession final : public SessionIo, public SessionPort, public std::enable_shared_from_this<SimSession> {
+ public:
+  SimSession(Simulation& sim, std::uint64_t conn, std::uint32_t user, bool lowf, bool bad_captcha);
+
+  void send(std::string frame) override;
+  void close(std::uint16_t code, std::string reason) override;
+  bool submit(Command command, std::string request_id, bool essential) override;
+  void deliver(std::vector<Outbound> items) override;
+
+  Simulation& sim;
+  const std::uint64_t conn;
+  const std::uint32_t user;
+  const bool lowf;
+  const bool bad_captcha;
+  const std::string addr;
+  const TimeMs opened;
+  std::unique_ptr<SessionLogic> logic;
+  bool transport_open = true;  // the client can still send and receive
+  bool dead = false;           // the server that held it crashed: nothing more happens to it
+  bool reading = true;
+  bool silent = false;
+  bool solved = false;         // sent a correct captcha solution
+  bool overflow_pending = false;
+  std::size_t unread_bytes = 0;
+  TimeMs last_activity;        // the client's last frame or pong, as the transport saw it
+  TimeMs timer_at = IdleTracker::kNever;  // when its idle timer is scheduled
+  ClientId client = kNoClient;
+  std::uint64_t next_id = 1;
+  std::string hello;
+  std::unordered_map<std::string, std::string> pending_sends;  // request id -> text (native)
+};
+
+std::string addr_of(std::uint64_t conn) {
+  return "10." + std::to_string((conn >> 16) & 0xff) + "." + std::to_string((conn >> 8) & 0xff) + "." +
+         std::to_string(conn & 0xff);
+}
+
+class Simulation {
+ public:
+  Simulation(const Script& script, const RunOptions& options);
+  ~Simulation();
+  RunResult run();
+
+  // Called by sessions.
+  bool submit(std::shared_ptr<SimSession> from, Command command, std::string request_id, bool essential);
+  void on_close(SimSession& s, const std::string& reason);
+  void check_outbound(SimSession& s, const Outbound& item);
+  void schedule_timer(SimSession& s);
+  void schedule_transport_closed(SimSession& s);
+  void schedule_overflow(SimSession& s);
+  void schedule_captcha_answer(SimSession& s);
+  TimeMs now() const { return now_; }
+  const Script& script() const { return script_; }
+
+  const NativeDialect native;
+  const LowfDialect lowf;
+  SessionOptions native_options, lowf_options;
+  std::unique_ptr<CaptchaService> captcha;
+
+ private:
+  enum class Ev : std::uint8_t { kAction, kTick, kTimer, kTransportClosed, kOverflow, kCaptchaAnswer, kPing, kSweep };
+  struct Pending {
+    TimeMs at;
+    std::uint64_t order;
+    Ev kind;
+    std::uint64_t a;  // action index or connection number
+    bool operator>(const Pending& o) const { return at != o.at ? at > o.at : order > o.order; }
+  };
+  void schedule(TimeMs at, Ev kind, std::uint64_t a) { queue_.push(Pending{at, order_++, kind, a}); }
+  SimSession* session(std::uint64_t conn) {
+    auto it = sessions_.find(conn);
+    return it == sessions_.end() || it->second->dead ? nullptr : it->second.get();
+  }
+
+  void act(const Action& a, std::size_t index);
+  void client_frame(SimSession& s, const std::string& frame);
+  std::string frame_for(SimSession& s, ActionKind kind, std::uint32_t arg);
+  void tick();
+  void crash(int where);
+  void start_server();
+  void apply_committed(const Engine::BatchResult& result);
+  void after_delivery(const std::vector<std::pair<std::string, ClientId>>& expected);
+  void sweep();
+  void check_pairs(const projections::World& w, const char* whose);
+  void check_durable();
+  void fail(const std::string& invariant, const std::string& detail);
+  void count(const std::string& check) { ++result_.checks[check]; }
+  void fault(const std::string& name) { ++result_.faults[name]; }
+
+  const Script& script_;
+  const RunOptions options_;
+  RunResult result_;
+  TimeMs now_ = 0;
+  std::priority_queue<Pending, std::vector<Pending>, std::greater<Pending>> queue_;
+  std::uint64_t order_ = 0;
+
+  SimWallClock wall_;
+  SeededRandom engine_random_;
+  std::string lmdb_dir_;
+  FaultyLog* log_ = nullptr;
+  std::unique_ptr<FaultyLog> log_owner_;
+  std::unique_ptr<Engine> engine_;
+  Router router_;
+  std::vector<Submission> submitted_;
+  bool tick_scheduled_ = false;
+  int armed_crash_ = 0;  // 1..3: crash at that point of the next batch
+
+  std::map<std::uint64_t, std::shared_ptr<SimSession>> sessions_;  // by connection number
+  std::vector<std::uint64_t> user_conn_;                           // each user's current connection (0: none)
+  std::uint64_t next_conn_ = 1;
+  std::vector<std::uint64_t> user_messages_;
+
+  // The oracle: what the log holds, applied independently of the engine.
+  projections::World durable_;
+  events::EventDecoder decoder_;
+  struct MessageInfo {
+    Seq seq;
+    PairId pair;
+    ClientId from;
+  };
+  std::unordered_map<std::string, MessageInfo> messages_;          // durable message texts
+  std::map<PairId, std::pair<ClientId, ClientId>> pair_sides_;     // every pair ever made
+  std::unordered_set<std::string> acked_;                          // texts whose Send was answered ok
+  std::unordered_set<std::string> delivered_;                      // text + '\n' + recipient
+  std::unordered_map<ClientId, Seq> last_message_seq_;             // per recipient
+  std::unordered_map<ClientId, std::uint64_t> client_conn_;        // client -> connection, from Connect replies
+  std::unordered_map<ClientId, TimeMs> state_mono_;                // when the durable state last changed
+  std::unordered_map<std::string, std::uint64_t> addr_conn_;
+  std::vector<std::pair<std::string, ClientId>> expected_;         // deliveries a batch must make
+  std::vector<std::uint64_t> released_;                            // sessions whose end a batch made durable
+};
+
+// ---- SimSession ------------------------------------------------------------------------------
+
+SimSession::SimSession(Simulation& s, std::uint64_t c, std::uint32_t u, bool is_lowf, bool bad)
+    : sim(s), conn(c), user(u), lowf(is_lowf), bad_captcha(bad), addr(addr_of(c)), opened(s.now()), last_activity(s.now()) {}
+
+void SimSession::send(std::string frame) {
+  if (!transport_open || dead) return;
+  if (!lowf && hello.empty()) {
+    hello = std::move(frame);
+    if (hello.find("\"captcha\":{") != std::string::npos) sim.schedule_captcha_answer(*this);
+    return;
+  }
+  if (reading) return;  // read and done with
+  unread_bytes += frame.size();
+  if (unread_bytes > sim.script().slow_reader_bytes && !overflow_pending) {
+    overflow_pending = true;
+    sim.schedule_overflow(*this);  // the transport reacts after the current delivery, as a real one does
+  }
+}
+
+void SimSession::close(std::uint16_t, std::string reason) {
+  if (dead) return;
+  sim.on_close(*this, reason);
+  if (transport_open) {
+    transport_open = false;
+    sim.schedule_transport_closed(*this);
+  }
+}
+
+bool SimSession::submit(Command command, std::string request_id, bool essential) {
+  if (dead) return false;
+  return sim.submit(shared_from_this(), std::move(command), std::move(request_id), essential);
+}
+
+void SimSession::deliver(std::vector<Outbound> items) {
+  for (const Outbound& item : items) {
+    if (dead) return;
+    sim.check_outbound(*this, item);
+    logic->on_outbound(item, sim.now());
+  }
+  if (!dead) sim.schedule_timer(*this);
+}
+
+// ---- Simulation ------------------------------------------------------------------------------
+
+Simulation::Simulation(const Script& script, const RunOptions& options)
+    : script_(script), options_(options), engine_random_(script.seed ^ 0x5eed5eed5eed5eedULL) {
+  wall_.virtual_now = &now_;
+  native_options.captcha_required = true;
+  native_options.idle = script.idle;
+  native_options.rate_per_sec = script.rate_per_sec;
+  native_options.rate_burst = script.rate_burst;
+  lowf_options = native_options;
+  lowf_options.captcha_required = false;
+  std::array<std::uint8_t, 32> key{};
+  for (std::size_t i = 0; i < key.size(); ++i) key[i] = static_cast<std::uint8_t>(script.seed >> (i % 8));
+  captcha = std::make_unique<CaptchaService>(key, script.captcha_difficulty, 60'000,
+                                             std::make_unique<SeededRandom>(script.seed ^ 0xca97c4aULL), wall_);
+  user_conn_.assign(script.users, 0);
+  user_messages_.assign(script.users, 0);
+
+  std::unique_ptr<events::EventLog> inner;
+  if (script.lmdb) {
+    lmdb_dir_ = options.lmdb_dir + "/chatsim-" + std::to_string(getpid()) + "-" + std::to_string(script.seed) + "-" +
+                std::to_string(reinterpret_cast<std::uintptr_t>(this));
+    std::filesystem::remove_all(lmdb_dir_);
+    events::LmdbLog::Options o;
+    o.initial_map_size = 32 << 10;  // tiny: MDB_MAP_FULL fires and the map grows during the run
+    o.no_sync = true;               // the crash is simulated; the file's atomicity is LMDB's own
+    std::unique_ptr<events::LmdbLog> lmdb;
+    Status st = events::LmdbLog::open(lmdb_dir_, o, &lmdb);
+    if (!st.ok()) throw std::runtime_error("cannot open " + lmdb_dir_ + ": " + st.ToString());
+    inner = std::move(lmdb);
+  } else {
+    inner = std::make_unique<events::MemoryLog>();
+  }
+  log_owner_ = std::make_unique<FaultyLog>(std::move(inner));
+  log_ = log_owner_.get();
+  if (options.plant == RunOptions::Plant::kLoseAcked) log_->lose_every = 40;
+}
+
+Simulation::~Simulation() {
+  router_.clear();
+  submitted_.clear();
+  engine_.reset();
+  for (auto& [conn, s] : sessions_) s->dead = true;
+  sessions_.clear();
+  log_owner_.reset();
+  if (!lmdb_dir_.empty()) std::filesystem::remove_all(lmdb_dir_);
+}
+
+void Simulation::fail(const std::string& invariant, const std::string& detail) {
+  if (result_.failed) return;
+  result_.failed = true;
+  result_.invariant = invariant;
+  result_.detail = detail;
+  result_.at = now_;
+}
+
+void Simulation::start_server() {
+  engine_ = std::make_unique<Engine>(*log_, wall_, engine_random_, EngineOptions{});
+  Status st = engine_->start();
+  if (!st.ok()) return fail("server restarts", "engine start failed: " + st.ToString());
+  // The start appended server_started: the oracle reads it from the log like any other event.
+  Status bad;
+  st = log_->scan_encoded(durable_.last_seq + 1, [&](Seq seq, std::string_view bytes) {
+    events::Event e;
+    bad = decoder_.decode_stored(seq, bytes, e);
+    if (bad.ok()) bad = projections::apply(durable_, e);
+    return bad.ok();
+  });
+  if (!st.ok() || !bad.ok()) return fail("rebuild equals the live World", "after a start: " + (st.ok() ? bad : st).ToString());
+  count("rebuild equals the live World");
+  if (engine_->world().hash() != durable_.hash())
+    fail("rebuild equals the live World", "the engine's World after its start differs from the log's");
+}
+
+RunResult Simulation::run() {
+  const auto t0 = std::chrono::steady_clock::now();
+  start_server();
+  for (std::size_t i = 0; i < script_.actions.size(); ++i) schedule(script_.actions[i].at, Ev::kAction, i);
+  schedule(kSweepMs, Ev::kSweep, 0);
+  while (!queue_.empty() && !result_.failed) {
+    Pending p = queue_.top();
+    if (p.at > script_.duration_ms) break;
+    queue_.pop();
+    now_ = std::max(now_, p.at);
+    switch (p.kind) {
+      case Ev::kAction: act(script_.actions[p.a], p.a); break;
+      case Ev::kTick: tick_scheduled_ = false; tick(); break;
+      case Ev::kSweep:
+        sweep();
+        schedule(now_ + kSweepMs, Ev::kSweep, 0);
+        break;
+      case Ev::kTimer:
+        if (SimSession* s = session(p.a); s && s->timer_at == p.at) {
+          s->timer_at = IdleTracker::kNever;
+          s->logic->on_timer(now_);
+          if (!s->dead) schedule_timer(*s);
+        }
+        break;
+      case Ev::kTransportClosed:
+        if (SimSession* s = session(p.a)) s->logic->on_transport_closed();
+        break;
+      case Ev::kOverflow:
+        if (SimSession* s = session(p.a); s && s->transport_open) {
+          fault("slow reader cut");
+          s->logic->shutdown(DisconnectReason::kSlowReader, kClosePolicy, "slow reader");
+        }
+        break;
+      case Ev::kCaptchaAnswer:
+        if (SimSession* s = session(p.a); s && s->transport_open && !s->silent) {
+          std::string frame;
+          if (s->bad_captcha) {
+            fault("wrong captcha solution");
+            frame = R"({"op":"captcha","id":0,"solution":{"algorithm":"SHA-256","challenge":"00","number":1,"salt":"x?expires=1&","signature":"00"}})";
+          } else {
+            frame = testing::solve_hello_captcha(s->hello, "0");
+            s->solved = true;
+          }
+          client_frame(*s, frame);
+        }
+        break;
+      case Ev::kPing:
+        // The transport pings every silence/3; a client that reads and is not silent answers.
+        if (SimSession* s = session(p.a); s && s->transport_open) {
+          if (s->reading && !s->silent) {
+            s->last_activity = now_;
+            s->logic->on_pong(now_);
+            schedule_timer(*s);
+          }
+          schedule(now_ + std::max<TimeMs>(script_.idle.silence_ms / 3, 1), Ev::kPing, s->conn);
+        }
+        break;
+    }
+  }
+  if (!result_.failed) {
+    // The end: drain what is queued, then the log, the engine and the oracle must agree.
+    while (!submitted_.empty() && !result_.failed) tick();
+    if (!result_.failed) check_durable();
+  }
+  log_->scan_encoded(1, [&](Seq, std::string_view bytes) {
+    result_.log.emplace_back(bytes);
+    return true;
+  });
+  result_.events = log_->last_seq();
+  if (script_.lmdb) {
+    if (auto* lmdb = dynamic_cast<events::LmdbLog*>(&log_->inner())) result_.faults["lmdb map growths"] += lmdb->map_growths();
+  }
+  result_.real_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return result_;
+}
+
+bool Simulation::submit(std::shared_ptr<SimSession> from, Command command, std::string request_id, bool essential) {
+  if (!engine_) return false;
+  if (!essential && submitted_.size() >= 65536) return false;
+  submitted_.push_back(Submission{std::move(command), std::move(from), std::move(request_id)});
+  if (!tick_scheduled_) {
+    tick_scheduled_ = true;
+    schedule((now_ / script_.tick_ms + 1) * script_.tick_ms, Ev::kTick, 0);
+  }
+  return true;
+}
+
+void Simulation::schedule_timer(SimSession& s) {
+  if (s.logic->closing()) return;  // a closing session's deadlines no longer matter (on_timer ignores them)
+  const TimeMs d = s.logic->deadline();
+  if (d < s.timer_at) {
+    s.timer_at = std::max(d, now_);
+    schedule(s.timer_at, Ev::kTimer, s.conn);
+  }
+}
+void Simulation::schedule_transport_closed(SimSession& s) { schedule(now_ + 1, Ev::kTransportClosed, s.conn); }
+void Simulation::schedule_overflow(SimSession& s) { schedule(now_, Ev::kOverflow, s.conn); }
+void Simulation::schedule_captcha_answer(SimSession& s) { schedule(now_ + 1, Ev::kCaptchaAnswer, s.conn); }
+
+std::string Simulation::frame_for(SimSession& s, ActionKind kind, std::uint32_t arg) {
+  static const char* const kNamesPool[] = {"Ana", "Bo", "Chen", "Dara", "Émile", "Fatou", "Gus", ""};
+  const std::string id = std::to_string(s.next_id++);
+  std::string text;
+  if (kind == ActionKind::kSend) {
+    text = "u" + std::to_string(s.user) + "m" + std::to_string(++user_messages_[s.user]);
+    if (!s.lowf) s.pending_sends[id] = text;
+  }
+  if (s.lowf) {
+    switch (kind) {
+      case ActionKind::kName: {
+        std::string f = R"({"type":"command","body":4,"message":)";
+        append_json_string(f, kNamesPool[arg % 8]);
+        return f + "}";
+      }
+      case ActionKind::kSearch: return R"({"type":"command","body":0})";
+      case ActionKind::kSend: return R"({"type":"command","body":2,"message":")" + text + "\"}";
+      case ActionKind::kLeave: return R"({"type":"command","body":1})";
+      case ActionKind::kReport: return R"({"type":"command","body":3})";
+      default: return R"({"type":"command","body":0})";
+    }
+  }
+  switch (kind) {
+    case ActionKind::kName: {
+      std::string f = R"({"op":"name","id":)" + id + R"(,"name":)";
+      append_json_string(f, kNamesPool[arg % 8]);
+      return f + "}";
+    }
+    case ActionKind::kSearch: return R"({"op":"search","id":)" + id + "}";
+    case ActionKind::kSend: return R"({"op":"send","id":)" + id + R"(,"text":")" + text + "\"}";
+    case ActionKind::kLeave: return R"({"op":"leave","id":)" + id + "}";
+    case ActionKind::kReport: return R"({"op":"report","id":)" + id + R"(,"reason":"spam"})";
+    default: return R"({"op":"search","id":)" + id + "}";
+  }
+}
+
+void Simulation::client_frame(SimSession& s, const std::string& frame) {
+  s.last_activity = now_;
+  s.logic->on_frame(frame, now_);
+  if (!s.dead) schedule_timer(s);
+}
+
+void Simulation::act(const Action& a, std::size_t index) {
+  if (a.kind == ActionKind::kCrash) {
+    if (!engine_) return;
+    if (a.arg == 0) {
+      fault("crash between batches");
+      return crash(0);
+    }
+    armed_crash_ = static_cast<int>(a.arg);
+    return;
+  }
+  if (a.kind == ActionKind::kClockJump) {
+    fault("clock jump");
+    wall_.offset += (static_cast<TimeMs>(a.arg) - 600) * 1000;
+    return;
+  }
+  if (a.kind == ActionKind::kStorm) {
+    fault("disconnect storm");
+    SeededRandom pick(script_.seed ^ (index * 0x9e3779b97f4a7c15ULL));
+    for (std::uint32_t u = 0; u < script_.users; ++u) {
+      SimSession* s = session(user_conn_[u]);
+      if (s && s->transport_open && pick.uniform(100) < a.arg) {
+        s->transport_open = false;
+        s->logic->on_transport_closed();
+      }
+    }
+    return;
+  }
+  SimSession* s = session(user_conn_[a.user]);
+  const bool open = s && s->transport_open;
+  switch (a.kind) {
+    case ActionKind::kConnect:
+    case ActionKind::kConnectLowf: {
+      if (open || !engine_) return;
+      const bool is_lowf = a.kind == ActionKind::kConnectLowf;
+      auto fresh = std::make_shared<SimSession>(*this, next_conn_++, a.user, is_lowf, a.arg == 1);
+      fresh->logic = std::make_unique<SessionLogic>(is_lowf ? static_cast<const WireDialect&>(lowf) : native,
+                                                    is_lowf ? lowf_options : native_options, captcha.get(), *fresh,
+                                                    fresh->addr, now_);
+      sessions_[fresh->conn] = fresh;
+      user_conn_[a.user] = fresh->conn;
+      addr_conn_[fresh->addr] = fresh->conn;
+      ++result_.connections;
+      fresh->logic->open();
+      if (!fresh->dead) {
+        schedule_timer(*fresh);
+        if (script_.idle.silence_ms > 0) schedule(now_ + std::max<TimeMs>(script_.idle.silence_ms / 3, 1), Ev::kPing, fresh->conn);
+      }
+      return;
+    }
+    default: break;
+  }
+  if (!open || s->silent) return;
+  switch (a.kind) {
+    case ActionKind::kGoSilent: fault("client goes silent"); s->silent = true; return;
+    case ActionKind::kStopReading: fault("client stops reading"); s->reading = false; return;
+    case ActionKind::kResumeReading: s->reading = true; s->unread_bytes = 0; return;
+    case ActionKind::kDrop:
+      fault("client drops");
+      s->transport_open = false;
+      s->logic->on_transport_closed();
+      return;
+    case ActionKind::kMalformed: fault("malformed frame"); return client_frame(*s, "{this is not json");
+    case ActionKind::kFlood:
+      fault("flood");
+      for (std::uint32_t i = 0; i < a.arg && s->transport_open && !s->dead; ++i) client_frame(*s, frame_for(*s, ActionKind::kSearch, 0));
+      return;
+    default: return client_frame(*s, frame_for(*s, a.kind, a.arg));
+  }
+}
+
+void Simulation::tick() {
+  if (!engine_ || submitted_.empty()) return;
+  const std::size_t n = std::min<std::size_t>(submitted_.size(), script_.max_batch);
+  std::vector<Submission> items(std::make_move_iterator(submitted_.begin()),
+                                std::make_move_iterator(submitted_.begin() + static_cast<std::ptrdiff_t>(n)));
+  submitted_.erase(submitted_.begin(), submitted_.begin() + static_cast<std::ptrdiff_t>(n));
+  std::vector<Command> commands;
+  commands.reserve(n);
+  for (Submission& item : items) commands.push_back(std::move(item.command));
+  Engine::BatchResult result;
+  Status st = engine_->prepare(commands, result);
+  if (!st.ok()) return fail("the engine accepts every batch", "prepare failed: " + st.ToString());
+  ++result_.batches;
+  for (std::size_t i = 0; i < n; ++i) items[i].command = std::move(commands[i]);
+  const int crash_at = std::exchange(armed_crash_, 0);
+  if (crash_at == 1) {
+    fault("crash after prepare");
+    return crash(1);
+  }
+  if (options_.plant == RunOptions::Plant::kEarlyRelease) router_.deliver(items, result);
+  if (crash_at == 2) log_->crash_in_append = true;
+  st = engine_->commit(result);
+  if (!st.ok()) {
+    if (log_->crashed_in_append) {
+      log_->crashed_in_append = false;
+      fault("crash inside the append, before the sync");
+      return crash(2);
+    }
+    // A real log failure: chatd stops (nothing of the batch was acknowledged) and restarts.
+    fault("log failure");
+    return crash(2);
+  }
+  apply_committed(result);
+  if (result_.failed) return;
+  if (crash_at == 3) {
+    fault("crash after the commit, before delivery");
+    return crash(3);
+  }
+  if (options_.plant != RunOptions::Plant::kEarlyRelease) router_.deliver(items, result);
+  after_delivery(expected_);
+  for (std::uint64_t conn : std::exchange(released_, {})) {
+    auto it = sessions_.find(conn);
+    if (it != sessions_.end() && !it->second->transport_open) sessions_.erase(it);
+  }
+  if (!submitted_.empty() && !tick_scheduled_) {
+    tick_scheduled_ = true;
+    schedule(now_ + script_.tick_ms, Ev::kTick, 0);
+  }
+}
+
+void Simulation::apply_committed(const Engine::BatchResult& result) {
+  expected_.clear();
+  released_.clear();
+  for (std::size_t i = 0; i < result.encoded_count; ++i) {
+    events::Event e;
+    const Seq seq = result.first_seq + i;
+    Status st = decoder_.decode_stored(seq, result.encoded[i], e);
+    if (!st.ok()) return fail("the log holds what the engine committed", st.ToString());
+    const projections::World& before = durable_;
+    // Who this event changes the state of, and when (monotonic), for the idle checks.
+    std::vector<ClientId> involved = replay::clients_of(e, before);
+    // (state, state_since) before the event: a change of either is a state change. The state alone
+    // is not enough with a clock jumped back, when the engine holds event times still.
+    std::vector<std::tuple<ClientId, ClientState, TimeMs>> since_before;
+    for (ClientId c : involved)
+      if (const auto* client = before.find(c)) since_before.emplace_back(c, client->state, client->state_since);
+    if (const auto* connected = std::get_if<events::ClientConnected>(&e.payload)) {
+      count("no client without the captcha");
+      auto conn = addr_conn_.find(connected->addr);
+      auto session = conn == addr_conn_.end() ? sessions_.end() : sessions_.find(conn->second);
+      const SimSession* s = session == sessions_.end() ? nullptr : session->second.get();
+      if (!s) return fail("no client without the captcha", "a client from an unknown connection " + connected->addr);
+      if (!s->lowf && !s->solved)
+        return fail("no client without the captcha", "connection " + connected->addr + " became client " +
+                                                           std::to_string(connected->client) + " without solving the captcha");
+    }
+    if (const auto* m = std::get_if<events::MessageSent>(&e.payload)) {
+      messages_[m->text] = MessageInfo{seq, m->pair, m->from};
+      const auto& sides = pair_sides_[m->pair];
+      for (ClientId side : {sides.first, sides.second})
+        if (client_conn_.count(side)) expected_.emplace_back(m->text, side);
+    }
+    if (const auto* p = std::get_if<events::Paired>(&e.payload)) pair_sides_[p->pair] = {p->seeker, p->waiter};
+    st = projections::apply(durable_, e);
+    if (!st.ok()) return fail("the log holds what the engine committed", st.ToString());
+    for (ClientId c : involved) {
+      const auto* client = durable_.find(c);
+      if (!client) continue;
+      auto was = std::find_if(since_before.begin(), since_before.end(), [&](const auto& p) { return std::get<0>(p) == c; });
+      if (was == since_before.end() || std::get<1>(*was) != client->state || std::get<2>(*was) != client->state_since)
+        state_mono_[c] = now_;
+    }
+    if (const auto* connected = std::get_if<events::ClientConnected>(&e.payload)) state_mono_[connected->client] = now_;
+    if (const auto* d = std::get_if<events::ClientDisconnected>(&e.payload)) {
+      state_mono_.erase(d->client);
+      auto conn = client_conn_.find(d->client);
+      if (conn != client_conn_.end()) {
+        // The session's end is durable: the simulation lets go of it once its transport is gone.
+        released_.push_back(conn->second);  // after this batch's delivery
+        client_conn_.erase(conn);
+      }
+    }
+  }
+}
+
+void Simulation::check_outbound(SimSession& s, const Outbound& item) {
+  if (item.kind == Outbound::Kind::kReply) {
+    if (item.command_index == command_index<Connect>() && item.reply.ok()) {
+      s.client = item.reply.client;
+      client_conn_[s.client] = s.conn;
+    }
+    if (item.command_index == command_index<Send>()) {
+      auto pending = s.pending_sends.find(item.request_id);
+      if (pending == s.pending_sends.end()) return;
+      const std::string text = std::move(pending->second);
+      s.pending_sends.erase(pending);
+      if (!item.reply.ok()) return;
+      count("acknowledged only after commit");
+      if (!messages_.count(text))
+        return fail("acknowledged only after commit", "the send of \"" + text + "\" was acknowledged before its event was in the log");
+      acked_.insert(text);
+    }
+    return;
+  }
+  if (item.push.kind != projections::Push::Kind::kMessage) return;
+  ++result_.messages_delivered;
+  count("a message reaches only the partner, once, in order, after its commit");
+  const std::string& text = item.push.text;
+  if (item.push.to != s.client)
+    return fail("a message reaches only the partner", "a push for client " + std::to_string(item.push.to) +
+                                                          " was delivered to the session of client " + std::to_string(s.client));
+  auto info = messages_.find(text);
+  if (info == messages_.end())
+    return fail("a message is delivered only after its commit", "client " + std::to_string(s.client) + " got \"" + text +
+                                                                    "\" before its event was in the log");
+  const auto sides = pair_sides_[info->second.pair];
+  const bool own = info->second.from == s.client;
+  if (s.client != sides.first && s.client != sides.second)
+    return fail("a message reaches only the partner", "client " + std::to_string(s.client) + " got \"" + text +
+                                                          "\" of a pair it is not in");
+  if (own != item.push.own)
+    return fail("a message reaches only the partner", "the echo flag of \"" + text + "\" is wrong for client " +
+                                                          std::to_string(s.client));
+  if (own) acked_.insert(text);  // its sender saw it: acknowledged
+  if (!delivered_.insert(text + '\n' + std::to_string(s.client)).second)
+    return fail("a message reaches the partner exactly once", "\"" + text + "\" reached client " + std::to_string(s.client) + " twice");
+  Seq& last = last_message_seq_[s.client];
+  if (info->second.seq <= last)
+    return fail("messages arrive in order", "client " + std::to_string(s.client) + " got seq " +
+                                                std::to_string(info->second.seq) + " after seq " + std::to_string(last));
+  last = info->second.seq;
+}
+
+void Simulation::after_delivery(const std::vector<std::pair<std::string, ClientId>>& expected) {
+  for (const auto& [text, client] : expected) {
+    count("a message reaches the partner exactly once");
+    if (!delivered_.count(text + '\n' + std::to_string(client)))
+      return fail("a message reaches the partner exactly once", "\"" + text + "\" never reached client " + std::to_string(client) +
+                                                                     ", whose session was routed");
+  }
+}
+
+void Simulation::on_close(SimSession& s, const std::string& reason) {
+  // The logic closes for idleness only once the deadline has passed, never before.
+  const TimeMs since_open = now_ - s.opened;
+  if (reason == "captcha not solved in time") {
+    fault("idle: captcha gate");
+    count("idle deadlines never fire early");
+    if (since_open < script_.idle.gate_ms)
+      fail("idle deadlines never fire early", "gate closed after " + std::to_string(since_open) + " ms");
+  } else if (reason.rfind("idle: no frame", 0) == 0) {
+    fault("idle: silent");
+    count("idle deadlines never fire early");
+    if (now_ - s.last_activity < script_.idle.silence_ms)
+      fail("idle deadlines never fire early", "silence closed after " + std::to_string(now_ - s.last_activity) + " ms");
+  } else if (reason.rfind("idle: ", 0) == 0) {
+    fault("idle: looking or disconnected");
+    count("idle deadlines never fire early");
+    const projections::Client* c = durable_.find(s.client);
+    auto since = state_mono_.find(s.client);
+    if (!c || since == state_mono_.end() ||
+        (c->state != ClientState::kLooking && c->state != ClientState::kDisconnected) ||
+        now_ - since->second < script_.idle.state_ms)
+      fail("idle deadlines never fire early", "client " + std::to_string(s.client) + " closed as idle: " + reason);
+  } else if (reason.rfind("flooding", 0) == 0) {
+    fault("flooding cut");
+  }
+}
+
+void Simulation::sweep() {
+  // Every idle deadline fires within its bound: nobody stays past one.
+  for (const auto& [conn, sp] : sessions_) {
+    const SimSession& s = *sp;
+    if (s.dead || !s.transport_open || s.logic->closing()) continue;
+    count("idle deadlines fire within their bound");
+    const IdlePolicy& idle = script_.idle;
+    if (idle.silence_ms > 0 && now_ > s.last_activity + idle.silence_ms + kIdleSlackMs)
+      return fail("idle deadlines fire within their bound", "connection " + s.addr + " silent for " +
+                                                                std::to_string(now_ - s.last_activity) + " ms is still open");
+    if (s.client == kNoClient && !s.logic->closing() && idle.gate_ms > 0 && s.hello.find("\"captcha\":{") != std::string::npos &&
+        now_ > s.opened + idle.gate_ms + kIdleSlackMs)
+      return fail("idle deadlines fire within their bound", "connection " + s.addr + " past the captcha gate is still open");
+    if (s.client != kNoClient && idle.state_ms > 0) {
+      const projections::Client* c = durable_.find(s.client);
+      auto since = state_mono_.find(s.client);
+      if (c && since != state_mono_.end() && (c->state == ClientState::kLooking || c->state == ClientState::kDisconnected) &&
+          now_ > since->second + idle.state_ms + kIdleSlackMs)
+        return fail("idle deadlines fire within their bound", "client " + std::to_string(s.client) + " " +
+                                                                  events::to_string(c->state) + " for " +
+                                                                  std::to_string(now_ - since->second) + " ms is still connected");
+    }
+  }
+  if (engine_) check_pairs(engine_->world(), "the engine's");
+  check_pairs(durable_, "the log's");
+}
+
+void Simulation::check_pairs(const projections::World& w, const char* whose) {
+  count("pairs are symmetric");
+  for (const auto& [id, c] : w.clients) {
+    if (c.state != ClientState::kPaired) continue;
+    auto p = w.pairs.find(c.pair);
+    const projections::Client* partner = w.find(c.partner);
+    if (p == w.pairs.end() || !partner || partner->pair != c.pair || partner->partner != id ||
+        (p->second.seeker != id && p->second.waiter != id))
+      return fail("pairs are symmetric", std::string(whose) + " World: client " + std::to_string(id) + " is in a one-sided pair");
+  }
+  for (const auto& [id, p] : w.pairs) {
+    for (ClientId side : {p.seeker, p.waiter}) {
+      const projections::Client* c = w.find(side);
+      if (!c || c->state != ClientState::kPaired || c->pair != id)
+        return fail("pairs are symmetric", std::string(whose) + " World: pair " + id.to_string() + " has a side not in it");
+    }
+  }
+}
+
+void Simulation::check_durable() {
+  // Every acknowledged message is in the log, and the log rebuilds to the oracle's World.
+  count("acknowledged events survive");
+  std::unordered_set<std::string> logged;
+  events::EventDecoder decoder;
+  Status bad;
+  Status st = log_->scan_encoded(1, [&](Seq seq, std::string_view bytes) {
+    if (bytes.find("\"message_sent\"") == std::string_view::npos) return true;
+    events::Event e;
+    bad = decoder.decode_stored(seq, bytes, e);
+    if (bad.ok()) logged.insert(std::get<events::MessageSent>(e.payload).text);
+    return bad.ok();
+  });
+  if (!st.ok() || !bad.ok()) return fail("acknowledged events survive", "the log does not scan: " + (st.ok() ? bad : st).ToString());
+  for (const std::string& text : acked_)
+    if (!logged.count(text)) return fail("acknowledged events survive", "acknowledged message \"" + text + "\" is not in the log");
+  count("rebuild equals the live World");
+  projections::World rebuilt;
+  st = replay::rebuild(*log_, rebuilt);
+  if (!st.ok()) return fail("rebuild equals the live World", "rebuild failed: " + st.ToString());
+  if (rebuilt.hash() != durable_.hash())
+    return fail("rebuild equals the live World", "the log rebuilds to another World than the one its commits built");
+  if (engine_ && !engine_->broken() && engine_->world().last_seq == rebuilt.last_seq && engine_->world().hash() != rebuilt.hash())
+    return fail("rebuild equals the live World", "the engine's World differs from the log's");
+}
+
+void Simulation::crash(int where) {
+  ++result_.crashes;
+  (void)where;
+  // The process is gone: its sessions, queue, routes and engine with it.
+  for (auto& [conn, s] : sessions_) {
+    s->dead = true;
+    s->transport_open = false;
+  }
+  router_.clear();
+  submitted_.clear();
+  engine_.reset();
+  sessions_.clear();
+  client_conn_.clear();
+  state_mono_.clear();
+  std::fill(user_conn_.begin(), user_conn_.end(), 0);
+  check_durable();
+  if (result_.failed) return;
+  if (script_.lmdb) {
+    // A new process opens the folder again.
+    log_->replace_inner(nullptr);
+    events::LmdbLog::Options o;
+    o.no_sync = true;
+    std::unique_ptr<events::LmdbLog> lmdb;
+    Status st = events::LmdbLog::open(lmdb_dir_, o, &lmdb);
+    if (!st.ok()) return fail("server restarts", "cannot reopen the log: " + st.ToString());
+    log_->replace_inner(std::move(lmdb));
+  }
+  start_server();
+}
+
+}  // namespace
+
+const char* to_string(RunOptions::Plant plant) {
+  switch (plant) {
+    case RunOptions::Plant::kNone: return "none";
+    case RunOptions::Plant::kEarlyRelease: return "early-release";
+    case RunOptions::Plant::kLoseAcked: return "lose-acked";
+  }
+  return "?";
+}
+
+RunResult run(const Script& script, const RunOptions& options) {
+  Simulation sim(script, options);
+  return sim.run();
+}
+
+Script shrink(const Script& failing, const RunOptions& options, const std::string& invariant, int max_runs) {
+  Script best = failing;
+  int runs = 0;
+  auto still_fails = [&](const Script& candidate) {
+    ++runs;
+    RunResult r = run(candidate, options);
+    return r.failed && r.invariant == invariant;
+  };
+  // Delta debugging: drop chunks, halving the chunk size when no chunk can go.
+  for (std::size_t chunk = std::max<std::size_t>(best.actions.size() / 2, 1); chunk >= 1 && runs < max_runs;) {
+    bool dropped = false;
+    for (std::size_t start = 0; start < best.actions.size() && runs < max_runs;) {
+      Script candidate = best;
+      const std::size_t end = std::min(best.actions.size(), start + chunk);
+      candidate.actions.erase(candidate.actions.begin() + static_cast<std::ptrdiff_t>(start),
+                              candidate.actions.begin() + static_cast<std::ptrdiff_t>(end));
+      if (still_fails(candidate)) {
+        best = std::move(candidate);
+        dropped = true;
+      } else {
+        start = end;
+      }
+    }
+    if (!dropped) {
+      if (chunk == 1) break;
+      chunk /= 2;
+    }
+  }
+  // A shorter run that still fails is simpler too.
+  if (!best.actions.empty()) {
+    Script candidate = best;
+    candidate.duration_ms = best.actions.back().at + 60'000;
+    if (candidate.duration_ms < best.duration_ms && runs < max_runs && still_fails(candidate)) best = candidate;
+  }
+  return best;
+}
+
+}  // namespace chatd::sim
