@@ -1,0 +1,630 @@
+// chatload: a load generator for chatd and any lowf-compatible server (docs/benchmarks.md).
+//
+//   chatload relay   --pairs K [--seconds S] [--rate R] [--window W] [--dialect native|lowf]
+//   chatload idle    --connections N [--pair] [--procs P]
+//   chatload connect --connections M [--concurrency C]
+//   chatload smoke                                          (ctest: counts only, no timings)
+// Target: --spawn (default: starts the chatd built beside it on 127.0.0.1 port 0, temporary data
+// folder, rate limit off, the limits the benchmark needs) or --port P [--server-pid PID] for a
+// server already running on 127.0.0.1 (e.g. lowf itself: --dialect lowf --path /).
+// Common: --path P (default / for native, /lowf for lowf), --threads T (client threads, default 1),
+// --captcha-difficulty D (spawned server; default 0, i.e. off; connect uses 1000).
+//
+// Every run is bounded in count and time and prints the machine's cores and load with its figures.
+// One coroutine per client on one io_context per thread; frames are parsed by substring search,
+// so the generator costs little per message next to the server.
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/websocket.hpp>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "bench_util.hpp"
+#include "events/lmdb_log.hpp"
+#include "tests/integration/harness.hpp"
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace websocket = beast::websocket;
+using asio::ip::tcp;
+using Clock_ = std::chrono::steady_clock;
+constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
+
+namespace {
+
+struct Options {
+  std::string mode;
+  std::uint16_t port = 0;
+  pid_t server_pid = 0;
+  bool spawn = true;
+  std::string dialect = "native";
+  std::string path;
+  int threads = 1;
+  std::uint64_t captcha_difficulty = 0;
+  // relay
+  int pairs = 1000;
+  double seconds = 10;
+  double rate = 0;  // messages per second in all; 0: as fast as the window allows
+  int window = 8;   // sends in flight per client
+  // idle / connect
+  int connections = 1000;
+  bool pair = false;
+  int procs = 1;
+  int concurrency = 64;
+  bool quiet = false;
+};
+
+std::int64_t now_ns() { return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock_::now().time_since_epoch()).count(); }
+
+// The value after `"key":` in a JSON frame, as raw text (strings without their quotes).
+std::string_view field(std::string_view frame, std::string_view key) {
+  std::string needle = "\"" + std::string(key) + "\":";
+  auto at = frame.find(needle);
+  if (at == std::string_view::npos) return {};
+  at += needle.size();
+  if (at < frame.size() && frame[at] == '"') {
+    ++at;
+    return frame.substr(at, frame.find('"', at) - at);
+  }
+  return frame.substr(at, frame.find_first_of(",}", at) - at);
+}
+
+long rss_kb(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
+  return -1;
+}
+
+double percentile(std::vector<std::uint32_t>& v, double p) {
+  if (v.empty()) return 0;
+  std::size_t i = std::min(v.size() - 1, static_cast<std::size_t>(p * static_cast<double>(v.size())));
+  std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(i), v.end());
+  return v[i];
+}
+
+// One client connection: a WebSocket on a TCP stream, with the dialect's few frames.
+class Client {
+ public:
+  Client(asio::io_context& io, const Options& o) : ws_(io), o_(o), lowf_(o.dialect == "lowf") {}
+
+  asio::awaitable<bool> open(const std::string& source_addr = "") {
+    auto& sock = beast::get_lowest_layer(ws_).socket();
+    beast::error_code ec;
+    sock.open(tcp::v4(), ec);
+    if (!source_addr.empty()) sock.bind(tcp::endpoint(asio::ip::make_address(source_addr), 0), ec);
+    if (ec) co_return false;
+    const tcp::endpoint server(asio::ip::make_address("127.0.0.1"), o_.port);
+    auto [cec] = co_await sock.async_connect(server, kTuple);
+    if (cec) co_return false;
+    sock.set_option(tcp::no_delay(true), ec);
+    auto [hec] = co_await ws_.async_handshake("127.0.0.1", o_.path, kTuple);
+    if (hec) co_return false;
+    ws_.text(true);
+    if (lowf_) co_return true;  // lowf's server speaks second
+    auto hello = co_await read();
+    if (!hello) co_return false;
+    if (hello->find("\"captcha\":{") != std::string::npos) {
+      std::string answer = chatd::testing::solve_hello_captcha(*hello, "\"c\"");
+      const bool written = co_await write(std::move(answer));
+      if (!written) co_return false;
+      auto reply = co_await read_until("\"id\":\"c\"");
+      if (!reply || reply->find("\"ok\":true") == std::string::npos) co_return false;
+    }
+    co_return true;
+  }
+
+  asio::awaitable<std::optional<std::string>> read() {
+    buffer_.clear();
+    auto [ec, n] = co_await ws_.async_read(buffer_, kTuple);
+    if (ec) co_return std::nullopt;
+    co_return beast::buffers_to_string(buffer_.data());
+  }
+  asio::awaitable<std::optional<std::string>> read_until(std::string_view needle) {
+    for (;;) {
+      auto f = co_await read();
+      if (!f || f->find(needle) != std::string::npos) co_return f;
+    }
+  }
+  asio::awaitable<bool> write(std::string frame) {
+    auto [ec, n] = co_await ws_.async_write(asio::buffer(frame), kTuple);
+    co_return !ec;
+  }
+
+  // Names itself and searches; returns once paired.
+  // Coroutines here follow one rule, for g++ 12: a co_await is a statement of its own or the right
+  // side of an initialisation, never inside a larger expression with temporaries or || and &&.
+  asio::awaitable<bool> pair_up(std::string name) {
+    std::string naming = lowf_ ? R"({"type":"command","body":4,"message":")" + name + "\"}"
+                               : R"({"op":"name","id":"n","name":")" + name + "\"}";
+    std::string search = lowf_ ? R"({"type":"command","body":0})" : R"({"op":"search","id":"s"})";
+    const bool named = co_await write(std::move(naming));
+    if (!named) co_return false;
+    const bool searched = co_await write(std::move(search));
+    if (!searched) co_return false;
+    std::optional<std::string> paired = co_await read_until(lowf_ ? "\"body\":2" : "\"type\":\"paired\"");
+    co_return paired.has_value();
+  }
+
+  std::string send_frame(std::int64_t id, std::int64_t stamp) const {
+    if (lowf_) return R"({"type":"command","body":2,"message":")" + std::to_string(stamp) + "\"}";
+    return R"({"op":"send","id":)" + std::to_string(id) + R"(,"text":")" + std::to_string(stamp) + "\"}";
+  }
+  // What a frame is: an ack of one of our sends, a message from the partner (with its stamp), or other.
+  enum class Kind { kAck, kPartnerMessage, kOther };
+  Kind classify(std::string_view f, const std::string& own_name, std::int64_t& stamp) const {
+    if (lowf_) {
+      if (f.find("\"type\":\"message\"") == std::string_view::npos) return Kind::kOther;
+      stamp = std::atoll(std::string(field(f, "message")).c_str());
+      return field(f, "body") == own_name ? Kind::kAck : Kind::kPartnerMessage;  // lowf echoes: the echo is the ack
+    }
+    if (f.find("\"type\":\"reply\"") != std::string_view::npos) return Kind::kAck;
+    if (f.find("\"type\":\"message\"") != std::string_view::npos) {
+      stamp = std::atoll(std::string(field(f, "text")).c_str());
+      return Kind::kPartnerMessage;
+    }
+    return Kind::kOther;
+  }
+
+  // Makes the next reads fail once `d` passes without their completing.
+  void expire_after(std::chrono::milliseconds d) { beast::get_lowest_layer(ws_).expires_after(d); }
+
+  void close() {
+    beast::error_code ec;
+    beast::get_lowest_layer(ws_).socket().close(ec);
+  }
+
+ private:
+  websocket::stream<beast::tcp_stream> ws_;
+  beast::flat_buffer buffer_;
+  const Options& o_;
+  const bool lowf_;
+};
+
+// Runs `make(io, thread)` coroutines on `threads` io_contexts, one thread each, until all end.
+template <typename Spawn>
+void run_threads(int threads, Spawn spawn) {
+  std::vector<std::unique_ptr<asio::io_context>> ios;
+  for (int t = 0; t < threads; ++t) ios.push_back(std::make_unique<asio::io_context>(1));
+  for (int t = 0; t < threads; ++t) spawn(*ios[static_cast<std::size_t>(t)], t);
+  std::vector<std::thread> workers;
+  for (int t = 1; t < threads; ++t) workers.emplace_back([&, t] { ios[static_cast<std::size_t>(t)]->run(); });
+  ios[0]->run();
+  for (auto& w : workers) w.join();
+}
+
+// ---- relay ----------------------------------------------------------------------------------
+
+struct RelayResult {
+  std::uint64_t clients_paired = 0, sent = 0, acked = 0, delivered = 0, delivered_in_window = 0;
+  double seconds = 0, delivered_per_sec = 0, p50_us = 0, p99_us = 0, p999_us = 0;
+};
+
+RelayResult relay(const Options& o) {
+  const int clients = o.pairs * 2;
+  std::atomic<int> paired{0}, failed{0};
+  std::atomic<std::uint64_t> sent{0}, acked{0}, delivered{0}, in_window{0};
+  std::atomic<std::int64_t> start_ns{0}, stop_ns{0};
+  std::mutex lat_mu;
+  std::vector<std::uint32_t> latencies;
+  const double per_client_rate = o.rate > 0 ? o.rate / clients : 0;
+
+  auto client_main = [&](asio::io_context& io, int index) -> asio::awaitable<void> {
+    Client c(io, o);
+    const std::string name = "c" + std::to_string(index);
+    // Pair in order: client 2k searches just before 2k+1, so the two are paired together.
+    // One co_await per statement: g++ 12 miscompiles co_await inside || and &&.
+    bool ready = co_await c.open();
+    if (ready) ready = co_await c.pair_up(name);
+    if (!ready) {
+      ++failed;
+      ++paired;
+      co_return;
+    }
+    ++paired;
+    asio::steady_timer timer(io);
+    while (paired.load() < clients) {  // everyone is paired before the clock starts
+      timer.expires_after(std::chrono::milliseconds(5));
+      co_await timer.async_wait(kTuple);
+    }
+    std::int64_t expected = 0;
+    start_ns.compare_exchange_strong(expected, now_ns());
+    const std::int64_t t0 = start_ns.load();
+    const std::int64_t t_end = t0 + static_cast<std::int64_t>(o.seconds * 1e9);
+    std::vector<std::uint32_t> mine;
+    mine.reserve(4096);
+    int inflight = 0;
+    std::int64_t next_id = 1;
+    std::int64_t next_send = t0;
+    bool reading_done = false;
+    // Reader and writer as one loop: send while the window allows (and the rate, if any), then read.
+    asio::steady_timer pace(io);
+    for (;;) {
+      const std::int64_t now = now_ns();
+      const bool sending = now < t_end;
+      while (sending && inflight < o.window && (per_client_rate <= 0 || now >= next_send)) {
+        std::string frame = c.send_frame(next_id++, now_ns());
+        const bool written = co_await c.write(std::move(frame));
+        if (!written) break;
+        ++inflight;
+        ++sent;
+        if (per_client_rate > 0) next_send += static_cast<std::int64_t>(1e9 / per_client_rate);
+      }
+      if (!sending && inflight == 0) break;
+      if (now > t_end + 3'000'000'000LL) break;  // bounded drain
+      if (per_client_rate > 0 && inflight == 0 && sending) {
+        pace.expires_after(std::chrono::nanoseconds(std::max<std::int64_t>(next_send - now_ns(), 0)));
+        co_await pace.async_wait(kTuple);
+        continue;
+      }
+      auto f = co_await c.read();
+      if (!f) {
+        reading_done = true;
+        break;
+      }
+      std::int64_t stamp = 0;
+      switch (c.classify(*f, name, stamp)) {
+        case Client::Kind::kAck:
+          --inflight;
+          ++acked;
+          break;
+        case Client::Kind::kPartnerMessage: {
+          const std::int64_t at = now_ns();
+          ++delivered;
+          if (stamp >= t0 && stamp < t_end) {
+            ++in_window;
+            mine.push_back(static_cast<std::uint32_t>(std::min<std::int64_t>((at - stamp) / 1000, UINT32_MAX)));
+          }
+          break;
+        }
+        case Client::Kind::kOther: break;
+      }
+    }
+    // The partner's last messages may still be on their way: read until 500 ms pass without any.
+    while (!reading_done) {
+      c.expire_after(std::chrono::milliseconds(500));
+      std::optional<std::string> f = co_await c.read();
+      if (!f) break;
+      std::int64_t stamp = 0;
+      if (c.classify(*f, name, stamp) == Client::Kind::kPartnerMessage) ++delivered;
+    }
+    std::int64_t expected_stop = 0;
+    stop_ns.compare_exchange_strong(expected_stop, now_ns());
+    c.close();
+    std::lock_guard lock(lat_mu);
+    latencies.insert(latencies.end(), mine.begin(), mine.end());
+  };
+  run_threads(o.threads, [&](asio::io_context& io, int t) {
+    for (int i = t; i < clients; i += o.threads) asio::co_spawn(io, client_main(io, i), asio::detached);
+  });
+  RelayResult r;
+  r.clients_paired = static_cast<std::uint64_t>(clients - failed.load());
+  r.sent = sent;
+  r.acked = acked;
+  r.delivered = delivered;
+  r.delivered_in_window = in_window;
+  r.seconds = o.seconds;
+  r.delivered_per_sec = static_cast<double>(in_window.load()) / o.seconds;
+  r.p50_us = percentile(latencies, 0.50);
+  r.p99_us = percentile(latencies, 0.99);
+  r.p999_us = percentile(latencies, 0.999);
+  return r;
+}
+
+// ---- connect ----------------------------------------------------------------------------------
+
+struct ConnectResult {
+  int ok = 0, failed = 0;
+  double seconds = 0, per_sec = 0, p50_ms = 0, p99_ms = 0;
+};
+
+ConnectResult connect_rate(const Options& o) {
+  std::atomic<int> next{0}, ok{0}, failed{0};
+  std::mutex lat_mu;
+  std::vector<std::uint32_t> lat_us;
+  auto worker = [&](asio::io_context& io) -> asio::awaitable<void> {
+    std::vector<std::uint32_t> mine;
+    while (next.fetch_add(1) < o.connections) {
+      const std::int64_t t = now_ns();
+      Client c(io, o);
+      const bool opened = co_await c.open();
+      if (opened) {
+        ++ok;
+        mine.push_back(static_cast<std::uint32_t>((now_ns() - t) / 1000));
+      } else {
+        ++failed;
+      }
+      c.close();
+    }
+    std::lock_guard lock(lat_mu);
+    lat_us.insert(lat_us.end(), mine.begin(), mine.end());
+  };
+  const auto t0 = Clock_::now();
+  run_threads(o.threads, [&](asio::io_context& io, int t) {
+    for (int i = t; i < o.concurrency; i += o.threads) asio::co_spawn(io, worker(io), asio::detached);
+  });
+  ConnectResult r;
+  r.seconds = std::chrono::duration<double>(Clock_::now() - t0).count();
+  r.ok = ok;
+  r.failed = failed;
+  r.per_sec = ok / r.seconds;
+  r.p50_ms = percentile(lat_us, 0.5) / 1000.0;
+  r.p99_ms = percentile(lat_us, 0.99) / 1000.0;
+  return r;
+}
+
+// ---- idle -------------------------------------------------------------------------------------
+
+// Opens `count` connections from `source` (and pairs them if asked), reports readiness on
+// `ready_fd` with the number that succeeded, then holds them until killed (bounded: 10 min).
+void hold_connections(const Options& o, int count, const std::string& source, int ready_fd) {
+  std::atomic<int> done{0}, ok{0};
+  asio::io_context io(1);
+  std::vector<std::unique_ptr<Client>> held;
+  held.reserve(static_cast<std::size_t>(count));
+  for (int i = 0; i < count; ++i) {
+    held.push_back(std::make_unique<Client>(io, o));
+    asio::co_spawn(io, [&, i]() -> asio::awaitable<void> {
+      Client& c = *held[static_cast<std::size_t>(i)];
+      bool good = co_await c.open(source);
+      // Pairs form in arrival order; an odd one out just waits.
+      if (good && o.pair) {
+        std::string search = o.dialect == "lowf" ? R"({"type":"command","body":0})" : R"({"op":"search","id":"s"})";
+        good = co_await c.write(std::move(search));
+      }
+      ok += good ? 1 : 0;
+      if (++done == count) {
+        const int n = ok.load();
+        [[maybe_unused]] auto w = ::write(ready_fd, &n, sizeof n);
+      }
+      // Keep reading (pings are answered by Beast while a read is pending).
+      while (good) {
+        std::optional<std::string> frame = co_await c.read();
+        if (!frame) break;
+      }
+    }, asio::detached);
+  }
+  asio::steady_timer limit(io, std::chrono::minutes(10));
+  limit.async_wait([&](beast::error_code) { io.stop(); });
+  io.run();
+}
+
+struct IdleResult {
+  int opened = 0;
+  long rss_before_kb = 0, rss_after_kb = 0;
+  double per_connection_bytes = 0;
+};
+
+IdleResult idle(const Options& o) {
+  IdleResult r;
+  r.rss_before_kb = rss_kb(o.server_pid);
+  std::vector<pid_t> children;
+  std::vector<int> fds;
+  const int procs = std::max(1, o.procs);
+  for (int p = 0; p < procs; ++p) {
+    int pipefd[2];
+    if (pipe(pipefd) != 0) throw std::runtime_error("pipe");
+    const int count = o.connections / procs + (p < o.connections % procs ? 1 : 0);
+    pid_t pid = fork();
+    if (pid == 0) {
+      close(pipefd[0]);
+      hold_connections(o, count, "127.0.0." + std::to_string(2 + p), pipefd[1]);
+      _exit(0);
+    }
+    close(pipefd[1]);
+    children.push_back(pid);
+    fds.push_back(pipefd[0]);
+  }
+  for (int fd : fds) {
+    int n = 0;
+    if (::read(fd, &n, sizeof n) == sizeof n) r.opened += n;
+    close(fd);
+  }
+  std::this_thread::sleep_for(std::chrono::seconds(2));  // let the server settle (pairs, buffers)
+  r.rss_after_kb = rss_kb(o.server_pid);
+  r.per_connection_bytes = r.opened > 0 ? static_cast<double>(r.rss_after_kb - r.rss_before_kb) * 1024.0 / r.opened : 0;
+  for (pid_t pid : children) kill(pid, SIGKILL);  // ours
+  for (pid_t pid : children) waitpid(pid, nullptr, 0);
+  return r;
+}
+
+// ---- the server ----------------------------------------------------------------------------------
+
+struct Spawned {
+  chatd::testing::TempDir data;
+  std::unique_ptr<chatd::testing::ChatdProcess> chatd;
+};
+
+std::unique_ptr<Spawned> spawn(Options& o, int max_connections) {
+  auto s = std::make_unique<Spawned>();
+  s->chatd = std::make_unique<chatd::testing::ChatdProcess>(
+      s->data.path(),
+      std::vector<std::string>{"--rate", "0", "--captcha-difficulty", std::to_string(o.captcha_difficulty), "--max-connections",
+                               std::to_string(max_connections), "--max-connections-per-address", std::to_string(max_connections),
+                               "--idle-timeout", "0", "--silence-timeout", "0", "--max-inflight", "64"});
+  o.port = s->chatd->port();
+  o.server_pid = s->chatd->pid();
+  return s;
+}
+
+// Counts the events of each type in a stopped server's log.
+std::map<std::string, std::uint64_t> count_events(const std::string& dir) {
+  std::map<std::string, std::uint64_t> n;
+  chatd::events::LmdbLog::Options ro;
+  ro.read_only = true;
+  std::unique_ptr<chatd::events::LmdbLog> log;
+  if (!chatd::events::LmdbLog::open(dir, ro, &log).ok()) return n;
+  log->scan(1, [&](const chatd::events::Event& e) {
+    ++n[chatd::events::type_name(e.payload)];
+    return true;
+  });
+  return n;
+}
+
+[[noreturn]] void usage(const std::string& why) {
+  std::cerr << "chatload: " << why
+            << "\nusage: chatload relay|idle|connect|smoke [--port P [--server-pid PID]] [--dialect native|lowf] [--path P]\n"
+               "         [--threads T] [--captcha-difficulty D] [--pairs K] [--seconds S] [--rate R] [--window W]\n"
+               "         [--connections N] [--pair] [--procs P] [--concurrency C]\n";
+  std::exit(2);
+}
+
+int smoke(Options o) {
+  // Small runs of each benchmark against a spawned chatd; the generator's counts must match the
+  // server's log. No timing is asserted.
+  bool good = true;
+  auto check = [&](bool ok, const std::string& what) {
+    std::printf("%s: %s\n", ok ? "ok" : "MISMATCH", what.c_str());
+    good = good && ok;
+  };
+  {
+    Options r = o;
+    r.pairs = 5;
+    r.seconds = 1;
+    r.path = "/";
+    auto server = spawn(r, 1000);
+    RelayResult rr = relay(r);
+    const std::string dir = server->data.path();
+    server->chatd->stop();
+    auto n = count_events(dir);
+    check(rr.clients_paired == 10 && n["paired"] == 5, "relay: 10 clients paired in 5 pairs, the log has " + std::to_string(n["paired"]) + " pairs");
+    check(rr.sent > 0 && rr.acked == rr.sent && n["message_sent"] == rr.sent,
+          "relay: sent " + std::to_string(rr.sent) + ", acknowledged " + std::to_string(rr.acked) + ", logged " +
+              std::to_string(n["message_sent"]));
+    check(rr.delivered == rr.sent, "relay: delivered " + std::to_string(rr.delivered) + " of " + std::to_string(rr.sent));
+  }
+  {
+    Options l = o;
+    l.dialect = "lowf";
+    l.path = "/lowf";
+    l.pairs = 3;
+    l.seconds = 1;
+    auto server = spawn(l, 1000);
+    RelayResult rr = relay(l);
+    const std::string dir = server->data.path();
+    server->chatd->stop();
+    auto n = count_events(dir);
+    check(rr.sent > 0 && n["message_sent"] == rr.sent && rr.delivered == rr.sent,
+          "relay (lowf): sent " + std::to_string(rr.sent) + ", logged " + std::to_string(n["message_sent"]) + ", delivered " +
+              std::to_string(rr.delivered));
+  }
+  {
+    Options c = o;
+    c.captcha_difficulty = 1000;
+    c.connections = 40;
+    c.concurrency = 4;
+    c.path = "/";
+    auto server = spawn(c, 1000);
+    ConnectResult cr = connect_rate(c);
+    const std::string dir = server->data.path();
+    server->chatd->stop();
+    auto n = count_events(dir);
+    check(cr.ok == 40 && n["client_connected"] == 40,
+          "connect: 40 handshakes with captcha, " + std::to_string(cr.ok) + " ok, the log has " + std::to_string(n["client_connected"]) + " clients");
+  }
+  {
+    Options i = o;
+    i.connections = 60;
+    i.procs = 2;
+    i.pair = true;
+    i.path = "/";
+    auto server = spawn(i, 1000);
+    IdleResult ir = idle(i);
+    const std::string dir = server->data.path();
+    server->chatd->stop();
+    auto n = count_events(dir);
+    check(ir.opened == 60 && n["client_connected"] == 60 && n["paired"] == 30,
+          "idle: 60 connections over 2 processes, " + std::to_string(ir.opened) + " opened, the log has " +
+              std::to_string(n["client_connected"]) + " clients and " + std::to_string(n["paired"]) + " pairs");
+  }
+  return good ? 0 : 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);  // lines reach a pipe as they are printed
+  if (argc < 2) usage("no mode");
+  Options o;
+  o.mode = argv[1];
+  for (int i = 2; i < argc; ++i) {
+    const std::string k = argv[i];
+    auto next = [&] { return chatd::bench::option_value(argc, argv, i); };
+    try {
+      if (k == "--port") o.port = static_cast<std::uint16_t>(std::stoi(next())), o.spawn = false;
+      else if (k == "--server-pid") o.server_pid = std::stoi(next());
+      else if (k == "--dialect") o.dialect = next();
+      else if (k == "--path") o.path = next();
+      else if (k == "--threads") o.threads = std::stoi(next());
+      else if (k == "--captcha-difficulty") o.captcha_difficulty = std::stoull(next());
+      else if (k == "--pairs") o.pairs = std::stoi(next());
+      else if (k == "--seconds") o.seconds = std::stod(next());
+      else if (k == "--rate") o.rate = std::stod(next());
+      else if (k == "--window") o.window = std::stoi(next());
+      else if (k == "--connections") o.connections = std::stoi(next());
+      else if (k == "--pair") o.pair = true;
+      else if (k == "--procs") o.procs = std::stoi(next());
+      else if (k == "--concurrency") o.concurrency = std::stoi(next());
+      else usage("unknown option " + k);
+    } catch (const std::exception&) {
+      usage("bad value for " + k);
+    }
+  }
+  if (o.dialect != "native" && o.dialect != "lowf") usage("--dialect is native or lowf");
+  if (o.path.empty()) o.path = o.dialect == "lowf" && o.spawn ? "/lowf" : "/";
+  if (o.seconds <= 0 || o.seconds > 600 || o.pairs < 1 || o.connections < 1 || o.connections > 100000) usage("out of bounds");
+  std::printf("chatload %s: %s; dialect %s\n", o.mode.c_str(), chatd::bench::machine_state().c_str(), o.dialect.c_str());
+  std::fflush(stdout);
+  if (o.mode == "smoke") return smoke(o);
+
+  std::unique_ptr<Spawned> server;
+  if (o.mode == "connect" && o.captcha_difficulty == 0 && o.spawn) o.captcha_difficulty = 1000;
+  if (o.spawn) server = spawn(o, std::max(1000, o.mode == "relay" ? o.pairs * 2 + 10 : o.connections + 100));
+  if (o.mode == "relay") {
+    RelayResult r = relay(o);
+    std::printf("relay: %d pairs, %.0f s%s, window %d, %d client threads: %llu sent, %llu acknowledged, %llu delivered\n",
+                o.pairs, o.seconds, o.rate > 0 ? (", rate " + std::to_string(static_cast<long>(o.rate)) + "/s").c_str() : ", as fast as possible",
+                o.window, o.threads, static_cast<unsigned long long>(r.sent), static_cast<unsigned long long>(r.acked),
+                static_cast<unsigned long long>(r.delivered));
+    std::printf("relay: %.0f delivered messages/s; send-to-delivery latency p50 %.2f ms, p99 %.2f ms, p999 %.2f ms\n",
+                r.delivered_per_sec, r.p50_us / 1000, r.p99_us / 1000, r.p999_us / 1000);
+    return r.clients_paired == static_cast<std::uint64_t>(o.pairs * 2) ? 0 : 1;
+  }
+  if (o.mode == "connect") {
+    ConnectResult r = connect_rate(o);
+    std::printf("connect: %d connections (handshake, hello, captcha difficulty %llu solved and accepted), concurrency %d: "
+                "%d ok, %d failed in %.2f s: %.0f/s, latency p50 %.2f ms, p99 %.2f ms\n",
+                o.connections, static_cast<unsigned long long>(o.captcha_difficulty), o.concurrency, r.ok, r.failed, r.seconds,
+                r.per_sec, r.p50_ms, r.p99_ms);
+    return r.failed == 0 ? 0 : 1;
+  }
+  if (o.mode == "idle") {
+    if (o.server_pid <= 0) usage("idle needs the server's pid (--server-pid) to read its memory");
+    IdleResult r = idle(o);
+    std::printf("idle: %d connections%s over %d processes: server RSS %ld kB -> %ld kB: %.0f bytes per connection\n", r.opened,
+                o.pair ? " (paired)" : "", o.procs, r.rss_before_kb, r.rss_after_kb, r.per_connection_bytes);
+    return r.opened == o.connections ? 0 : 1;
+  }
+  usage("unknown mode " + o.mode);
+}
