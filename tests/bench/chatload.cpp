@@ -187,9 +187,6 @@ class Client {
     return Kind::kOther;
   }
 
-  // Makes the next reads fail once `d` passes without their completing.
-  void expire_after(std::chrono::milliseconds d) { beast::get_lowest_layer(ws_).expires_after(d); }
-
   void close() {
     beast::error_code ec;
     beast::get_lowest_layer(ws_).socket().close(ec);
@@ -254,60 +251,77 @@ RelayResult relay(const Options& o) {
     const std::int64_t t_end = t0 + static_cast<std::int64_t>(o.seconds * 1e9);
     std::vector<std::uint32_t> mine;
     mine.reserve(4096);
+    // A reader and a writer, as in Asio's chat example: the reader takes every frame as it comes
+    // (so a waiting writer never delays a delivery), the writer sends while the window and the
+    // rate allow and otherwise sleeps on `wake`, which the reader cancels when an ack frees a slot.
     int inflight = 0;
+    bool reader_done = false;
+    std::int64_t last_frame_ns = now_ns();
+    asio::steady_timer wake(io);
+    auto reader = [&]() -> asio::awaitable<void> {
+      for (;;) {
+        std::optional<std::string> f = co_await c.read();
+        if (!f) break;
+        last_frame_ns = now_ns();
+        std::int64_t stamp = 0;
+        switch (c.classify(*f, name, stamp)) {
+          case Client::Kind::kAck:
+            --inflight;
+            ++acked;
+            wake.cancel();
+            break;
+          case Client::Kind::kPartnerMessage: {
+            const std::int64_t at = now_ns();
+            ++delivered;
+            if (stamp >= t0 && stamp < t_end) {
+              ++in_window;
+              mine.push_back(static_cast<std::uint32_t>(std::min<std::int64_t>((at - stamp) / 1000, UINT32_MAX)));
+            }
+            break;
+          }
+          case Client::Kind::kOther: break;
+        }
+      }
+      reader_done = true;
+      wake.cancel();
+    };
+    asio::co_spawn(io, reader(), asio::detached);
     std::int64_t next_id = 1;
-    std::int64_t next_send = t0;
-    bool reading_done = false;
-    // Reader and writer as one loop: send while the window allows (and the rate, if any), then read.
-    asio::steady_timer pace(io);
+    // With a fixed rate, clients start spread over one period: a load that arrives evenly, not
+    // 2,000 messages at the same instant every period.
+    std::int64_t next_send =
+        per_client_rate > 0 ? t0 + static_cast<std::int64_t>(1e9 / per_client_rate * index / clients) : t0;
     for (;;) {
       const std::int64_t now = now_ns();
-      const bool sending = now < t_end;
-      while (sending && inflight < o.window && (per_client_rate <= 0 || now >= next_send)) {
+      if (now >= t_end || reader_done) break;
+      if (inflight < o.window && (per_client_rate <= 0 || now >= next_send)) {
         std::string frame = c.send_frame(next_id++, now_ns());
         const bool written = co_await c.write(std::move(frame));
         if (!written) break;
         ++inflight;
         ++sent;
         if (per_client_rate > 0) next_send += static_cast<std::int64_t>(1e9 / per_client_rate);
-      }
-      if (!sending && inflight == 0) break;
-      if (now > t_end + 3'000'000'000LL) break;  // bounded drain
-      if (per_client_rate > 0 && inflight == 0 && sending) {
-        pace.expires_after(std::chrono::nanoseconds(std::max<std::int64_t>(next_send - now_ns(), 0)));
-        co_await pace.async_wait(kTuple);
         continue;
       }
-      auto f = co_await c.read();
-      if (!f) {
-        reading_done = true;
-        break;
-      }
-      std::int64_t stamp = 0;
-      switch (c.classify(*f, name, stamp)) {
-        case Client::Kind::kAck:
-          --inflight;
-          ++acked;
-          break;
-        case Client::Kind::kPartnerMessage: {
-          const std::int64_t at = now_ns();
-          ++delivered;
-          if (stamp >= t0 && stamp < t_end) {
-            ++in_window;
-            mine.push_back(static_cast<std::uint32_t>(std::min<std::int64_t>((at - stamp) / 1000, UINT32_MAX)));
-          }
-          break;
-        }
-        case Client::Kind::kOther: break;
-      }
+      const std::int64_t until = inflight < o.window && per_client_rate > 0 ? next_send : t_end;
+      wake.expires_after(std::chrono::nanoseconds(std::max<std::int64_t>(until - now, 0)));
+      co_await wake.async_wait(kTuple);
     }
-    // The partner's last messages may still be on their way: read until 500 ms pass without any.
-    while (!reading_done) {
-      c.expire_after(std::chrono::milliseconds(500));
-      std::optional<std::string> f = co_await c.read();
-      if (!f) break;
-      std::int64_t stamp = 0;
-      if (c.classify(*f, name, stamp) == Client::Kind::kPartnerMessage) ++delivered;
+    // Wait for our acks (bounded), then let the reader drain the partner's last messages.
+    const std::int64_t drain_end = now_ns() + 3'000'000'000LL;
+    while (inflight > 0 && !reader_done && now_ns() < drain_end) {
+      wake.expires_after(std::chrono::milliseconds(10));
+      co_await wake.async_wait(kTuple);
+    }
+    // The partner's last messages: read until 300 ms pass without a frame, then close.
+    while (!reader_done && now_ns() - last_frame_ns < 300'000'000LL) {
+      wake.expires_after(std::chrono::milliseconds(10));
+      co_await wake.async_wait(kTuple);
+    }
+    c.close();
+    while (!reader_done) {
+      wake.expires_after(std::chrono::milliseconds(1));
+      co_await wake.async_wait(kTuple);
     }
     std::int64_t expected_stop = 0;
     stop_ns.compare_exchange_strong(expected_stop, now_ns());
