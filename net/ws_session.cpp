@@ -108,7 +108,10 @@ class WsSession final : public SessionPort,
       WsSession* session;
       ~Unregister() { session->unregister(); }
     } unregister{self.get()};
-    co_await self->accept(std::move(request));
+    // accept() returns before reading starts, so its frame (with the upgrade request) is freed
+    // for the session's life: an idle connection keeps as few coroutine frames as it can.
+    const bool accepted = co_await self->accept(std::move(request));
+    if (accepted) co_await self->reader();
   }
 
   // On the network thread, when the session is over. (Not in the destructor: the last reference
@@ -120,7 +123,7 @@ class WsSession final : public SessionPort,
     if (it != ctx_.connections_by_address.end() && --it->second == 0) ctx_.connections_by_address.erase(it);
   }
 
-  awaitable<void> accept(beast::http::request<beast::http::string_body> request) {
+  awaitable<bool> accept(beast::http::request<beast::http::string_body> request) {
     ws_.read_message_max(ctx_.config.max_frame_bytes);
     ws_.set_option(websocket::stream_base::decorator([](websocket::response_type& res) {
       res.set(beast::http::field::server, "chatd");
@@ -133,17 +136,14 @@ class WsSession final : public SessionPort,
       ws_.next_layer().set_option(asio::socket_base::send_buffer_size(ctx_.config.socket_send_buffer), ignored);
     }
     auto [ec] = co_await ws_.async_accept(request, kTuple);
-    // This frame lives as long as the session: let the upgrade request's headers go now
-    // (about 1.8 KB per idle connection).
-    request = {};
-    if (ec) co_return;
+    if (ec) co_return false;
     TimeMs now = ctx_.clock.now_ms();
     next_ping_at_ = ping_interval_ms_ > 0 ? now + ping_interval_ms_ : IdleTracker::kNever;
     logic_.open();
     auto self = shared_from_this();
     asio::co_spawn(ws_.get_executor(), writer(self), report_coroutine_failure);
     asio::co_spawn(ws_.get_executor(), watchdog(self), report_coroutine_failure);
-    co_await reader();
+    co_return true;
   }
 
   awaitable<void> reader() {
