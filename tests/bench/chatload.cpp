@@ -504,6 +504,16 @@ std::map<std::string, std::uint64_t> count_events(const std::string& dir) {
   std::exit(2);
 }
 
+// Runs `bench` against a freshly spawned chatd, stops the server, and returns its log's event counts.
+template <typename Bench>
+std::map<std::string, std::uint64_t> against_spawned(Options& o, Bench bench) {
+  auto server = spawn(o, 1000);
+  bench(o);
+  const std::string dir = server->data.path();
+  server->chatd->stop();
+  return count_events(dir);
+}
+
 int smoke(Options o) {
   // Small runs of each benchmark against a spawned chatd; the generator's counts must match the
   // server's log. No timing is asserted.
@@ -517,11 +527,8 @@ int smoke(Options o) {
     r.pairs = 5;
     r.seconds = 1;
     r.path = "/";
-    auto server = spawn(r, 1000);
-    RelayResult rr = relay(r);
-    const std::string dir = server->data.path();
-    server->chatd->stop();
-    auto n = count_events(dir);
+    RelayResult rr;
+    auto n = against_spawned(r, [&](const Options& opts) { rr = relay(opts); });
     check(rr.clients_paired == 10 && n["paired"] == 5, "relay: 10 clients paired in 5 pairs, the log has " + std::to_string(n["paired"]) + " pairs");
     check(rr.sent > 0 && rr.acked == rr.sent && n["message_sent"] == rr.sent,
           "relay: sent " + std::to_string(rr.sent) + ", acknowledged " + std::to_string(rr.acked) + ", logged " +
@@ -534,11 +541,8 @@ int smoke(Options o) {
     l.path = "/lowf";
     l.pairs = 3;
     l.seconds = 1;
-    auto server = spawn(l, 1000);
-    RelayResult rr = relay(l);
-    const std::string dir = server->data.path();
-    server->chatd->stop();
-    auto n = count_events(dir);
+    RelayResult rr;
+    auto n = against_spawned(l, [&](const Options& opts) { rr = relay(opts); });
     check(rr.sent > 0 && n["message_sent"] == rr.sent && rr.delivered == rr.sent,
           "relay (lowf): sent " + std::to_string(rr.sent) + ", logged " + std::to_string(n["message_sent"]) + ", delivered " +
               std::to_string(rr.delivered));
@@ -549,11 +553,8 @@ int smoke(Options o) {
     c.connections = 40;
     c.concurrency = 4;
     c.path = "/";
-    auto server = spawn(c, 1000);
-    ConnectResult cr = connect_rate(c);
-    const std::string dir = server->data.path();
-    server->chatd->stop();
-    auto n = count_events(dir);
+    ConnectResult cr;
+    auto n = against_spawned(c, [&](const Options& opts) { cr = connect_rate(opts); });
     check(cr.ok == 40 && n["client_connected"] == 40,
           "connect: 40 handshakes with captcha, " + std::to_string(cr.ok) + " ok, the log has " + std::to_string(n["client_connected"]) + " clients");
   }
@@ -563,11 +564,8 @@ int smoke(Options o) {
     i.procs = 2;
     i.pair = true;
     i.path = "/";
-    auto server = spawn(i, 1000);
-    IdleResult ir = idle(i);
-    const std::string dir = server->data.path();
-    server->chatd->stop();
-    auto n = count_events(dir);
+    IdleResult ir;
+    auto n = against_spawned(i, [&](const Options& opts) { ir = idle(opts); });
     check(ir.opened == 60 && n["client_connected"] == 60 && n["paired"] == 30,
           "idle: 60 connections over 2 processes, " + std::to_string(ir.opened) + " opened, the log has " +
               std::to_string(n["client_connected"]) + " clients and " + std::to_string(n["paired"]) + " pairs");
