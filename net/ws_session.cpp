@@ -34,7 +34,6 @@ class WsSession final : public SessionPort,
             std::string addr)
       : ctx_(ctx),
         ws_(stream.release_socket()),
-        wake_writer_(ws_.get_executor()),
         watchdog_(ws_.get_executor()),
         logic_(dialect, options, &ctx.captcha, *this, std::move(addr), ctx.clock.now_ms()),
         ping_interval_ms_(options.idle.silence_ms > 0 ? std::max<TimeMs>(options.idle.silence_ms / 3, 1) : 0) {}
@@ -68,7 +67,7 @@ class WsSession final : public SessionPort,
       end(events::DisconnectReason::kSlowReader, kClosePolicy, "slow reader: too much queued");
     else if (ctx_.queued_bytes > ctx_.config.max_total_queued_bytes)
       cut_slowest_reader();
-    wake_writer_.cancel();
+    wake_writer();
   }
 
   // ManagedSession.
@@ -93,7 +92,7 @@ class WsSession final : public SessionPort,
     if (reason.size() > 120) reason.resize(120);
     close_reason_ = websocket::close_reason(static_cast<websocket::close_code>(code), reason);
     hard_close_at_ = ctx_.clock.now_ms() + kCloseGraceMs;
-    wake_writer_.cancel();
+    wake_writer();
     rearm_watchdog();
   }
 
@@ -141,7 +140,6 @@ class WsSession final : public SessionPort,
     next_ping_at_ = ping_interval_ms_ > 0 ? now + ping_interval_ms_ : IdleTracker::kNever;
     logic_.open();
     auto self = shared_from_this();
-    asio::co_spawn(ws_.get_executor(), writer(self), report_coroutine_failure);
     asio::co_spawn(ws_.get_executor(), watchdog(self), report_coroutine_failure);
     co_return true;
   }
@@ -174,8 +172,23 @@ class WsSession final : public SessionPort,
       beast::error_code ignored;
       ws_.next_layer().close(ignored);
     }
-    wake_writer_.cancel();
+    if (!writer_running_) finish_writing();  // a running writer does it when its write returns
     watchdog_.cancel();
+  }
+
+  // Starts the writer if it is not running. It runs only while there is something to write (a
+  // frame, a ping, the close), so an idle session holds no writer frame and no pending wait.
+  void wake_writer() {
+    if (writer_running_ || writer_done_ || closed_) return;
+    writer_running_ = true;
+    asio::co_spawn(ws_.get_executor(), writer(shared_from_this()), report_coroutine_failure);
+  }
+
+  // Nothing more will be written: release what is still queued, and queue nothing more.
+  void finish_writing() {
+    writer_done_ = true;
+    for (const std::string& frame : outbox_) forget(frame.size());
+    outbox_.clear();
   }
 
   awaitable<void> writer([[maybe_unused]] std::shared_ptr<WsSession> self) {  // self: keeps the session alive
@@ -200,13 +213,11 @@ class WsSession final : public SessionPort,
         if (ec) break;
         continue;
       }
-      wake_writer_.expires_at(asio::steady_timer::time_point::max());
-      co_await wake_writer_.async_wait(kTuple);
+      writer_running_ = false;  // all written: end; wake_writer() starts another when needed
+      co_return;
     }
-    // Nothing more will be written: release what is still queued, and queue nothing more.
-    writer_done_ = true;
-    for (const std::string& frame : outbox_) forget(frame.size());
-    outbox_.clear();
+    writer_running_ = false;
+    finish_writing();
   }
 
   awaitable<void> watchdog([[maybe_unused]] std::shared_ptr<WsSession> self) {  // self: keeps the session alive
@@ -230,7 +241,7 @@ class WsSession final : public SessionPort,
       if (now >= next_ping_at_ && !close_requested_) {
         ping_due_ = true;
         next_ping_at_ = now + ping_interval_ms_;
-        wake_writer_.cancel();
+        wake_writer();
       }
       logic_.on_timer(now);
     }
@@ -280,7 +291,6 @@ class WsSession final : public SessionPort,
 
   ServerContext& ctx_;
   websocket::stream<asio::ip::tcp::socket> ws_;
-  asio::steady_timer wake_writer_;
   asio::steady_timer watchdog_;
   SessionLogic logic_;
   const TimeMs ping_interval_ms_;
@@ -292,6 +302,7 @@ class WsSession final : public SessionPort,
   bool closed_ = false;
   bool ping_due_ = false;
   bool writer_done_ = false;
+  bool writer_running_ = false;
   websocket::close_reason close_reason_;
   TimeMs next_ping_at_ = IdleTracker::kNever;
   TimeMs hard_close_at_ = IdleTracker::kNever;
