@@ -17,7 +17,6 @@ Status History::world_at(Seq at, projections::World& out) {
     return Status::OutOfRange("seq " + std::to_string(at) + " is after the end of the log (last seq " +
                               std::to_string(last) + ")");
   out = projections::World{};
-  stats_.snapshot_seq = 0;
   std::vector<Seq> refused;
   if (snapshots_) {
     // Newest first: a refused snapshot falls back to the one before it.
@@ -25,10 +24,8 @@ Status History::world_at(Seq at, projections::World& out) {
     for (auto it = std::make_reverse_iterator(end); it != snapshot_seqs_.rend(); ++it) {
       Status st = snapshots_->load(log_, *it, out);
       if (st.ok()) {
-        stats_.snapshot_seq = *it;
         break;
       }
-      ++stats_.snapshots_refused;
       warnings_.push_back(st.message() + " (ignored; replaying from an earlier point, and writing it anew)");
       refused.push_back(*it);
       out = projections::World{};
@@ -55,14 +52,12 @@ Status History::replay(projections::World& world, Seq up_to, const Observer* obs
     const bool go_on = observe == nullptr || (*observe)(event, bytes);
     failed = projections::apply(world, event);
     if (!failed.ok()) return false;
-    ++stats_.events_applied;
     if (snapshots_ && saving_ && snapshots_->is_boundary(seq) &&
         !std::binary_search(snapshot_seqs_.begin(), snapshot_seqs_.end(), seq)) {
       Status saved = first_event_.empty() ? log_.read_encoded(1, first_event_) : Status::Ok();
       if (saved.ok()) saved = snapshots_->save(world, first_event_, bytes);
       if (saved.ok()) {
         snapshot_seqs_.insert(std::upper_bound(snapshot_seqs_.begin(), snapshot_seqs_.end(), seq), seq);
-        ++stats_.snapshots_saved;
       } else {
         saving_ = false;
         warnings_.push_back(saved.message() + " (snapshots are not saved; queries replay from older points)");

@@ -24,12 +24,6 @@ class History {
   // replayed still shows the moment before it). Returning false applies that event and stops.
   using Observer = std::function<bool(const events::Event&, std::string_view encoded)>;
 
-  struct Stats {
-    Seq snapshot_seq = 0;             // where the last world_at() started (0: the empty World)
-    std::uint64_t events_applied = 0; // by all replays so far
-    std::uint64_t snapshots_saved = 0;
-    std::uint64_t snapshots_refused = 0;  // failed their checks; see warnings
-  };
 
   // `snapshots` may be null (no snapshots are read or written).
   History(const events::EventLog& log, const SnapshotStore* snapshots);
@@ -44,7 +38,6 @@ class History {
   // The last seq whose time is <= `time`. OutOfRange if the log is empty or starts after `time`.
   Status seq_at_time(TimeMs time, Seq& out) const;
 
-  const Stats& stats() const { return stats_; }
   // Things an operator should know but that did not stop the query (e.g. a refused snapshot).
   const std::vector<std::string>& warnings() const { return warnings_; }
 
@@ -54,7 +47,6 @@ class History {
   std::vector<Seq> snapshot_seqs_;  // present in the folder (listed once, extended as saved)
   std::string first_event_;         // the log's event 1, stored bytes (snapshots record its digest)
   bool saving_ = true;              // turned off after the first failed save (read-only folder)
-  Stats stats_;
   std::vector<std::string> warnings_;
 };
 

@@ -157,7 +157,7 @@ class Simulation {
   void client_frame(SimSession& s, const std::string& frame);
   std::string frame_for(SimSession& s, ActionKind kind, std::uint32_t arg);
   void tick();
-  void crash(int where);
+  void crash();
   void start_server();
   void apply_committed(const Engine::BatchResult& result);
   void after_delivery(const std::vector<std::pair<std::string, ClientId>>& expected);
@@ -475,7 +475,7 @@ void Simulation::act(const Action& a, std::size_t index) {
     if (!engine_) return;
     if (a.arg == 0) {
       fault("crash between batches");
-      return crash(0);
+      return crash();
     }
     armed_crash_ = static_cast<int>(a.arg);
     return;
@@ -557,7 +557,7 @@ void Simulation::tick() {
   const int crash_at = std::exchange(armed_crash_, 0);
   if (crash_at == 1) {
     fault("crash after prepare");
-    return crash(1);
+    return crash();
   }
   if (options_.plant == RunOptions::Plant::kEarlyRelease) router_.deliver(items, result);
   if (crash_at == 2) log_->crash_in_append = true;
@@ -566,17 +566,17 @@ void Simulation::tick() {
     if (log_->crashed_in_append) {
       log_->crashed_in_append = false;
       fault("crash inside the append, before the sync");
-      return crash(2);
+      return crash();
     }
     // A real log failure: chatd stops (nothing of the batch was acknowledged) and restarts.
     fault("log failure");
-    return crash(2);
+    return crash();
   }
   apply_committed(result);
   if (result_.failed) return;
   if (crash_at == 3) {
     fault("crash after the commit, before delivery");
-    return crash(3);
+    return crash();
   }
   if (options_.plant != RunOptions::Plant::kEarlyRelease) router_.deliver(items, result);
   after_delivery(expected_);
@@ -807,9 +807,8 @@ void Simulation::check_durable() {
     return fail("rebuild equals the live World", "the engine's World differs from the log's");
 }
 
-void Simulation::crash(int where) {
+void Simulation::crash() {
   ++result_.crashes;
-  (void)where;
   // The process is gone: its sessions, queue, routes and engine with it.
   for (auto& [conn, s] : sessions_) {
     s->dead = true;

@@ -34,7 +34,7 @@ TEST_CASE("bad options are refused with a message naming them", "[config]") {
   CHECK(error == "unknown option '--nope' (see --help)");
   CHECK_FALSE(parse_config({"--listen", "127.0.0.1"}, c, error));
   CHECK(error == "bad value '127.0.0.1' for --listen (expected ADDR:PORT)");
-  CHECK_FALSE(parse_config({"--listen", "127.0.0.1:70000"}, c, error));
+  CHECK_FALSE(parse_config({"--listen", "192.0.2.1:70000"}, c, error));
   CHECK_FALSE(parse_config({"--max-frame", "12"}, c, error));
   CHECK(error.find("--max-frame") != std::string::npos);
   CHECK_FALSE(parse_config({"--rate"}, c, error));
@@ -57,7 +57,7 @@ TEST_CASE("a config file is read, and flags win over it", "[config]") {
   std::string path = name;
   {
     std::ofstream f(path);
-    f << "# chatd test config\nlisten = 127.0.0.1:9000\nrate = 7   # per second\n\ndata = /var/chat\n";
+    f << "# chatd test config\nlisten = 192.0.2.1:9000\nrate = 7   # per second\n\ndata = /var/chat\n";
   }
   Config c;
   std::string error;
@@ -67,7 +67,7 @@ TEST_CASE("a config file is read, and flags win over it", "[config]") {
   CHECK(c.rate_per_sec == 9);
   {
     std::ofstream f(path);
-    f << "listen 127.0.0.1:9000\n";
+    f << "listen 192.0.2.1:9000\n";
   }
   CHECK_FALSE(parse_config({"--config", path}, c, error));
   CHECK(error == path + ":1: expected 'option = value'");

@@ -45,7 +45,7 @@ std::vector<Payload> every_payload(const std::string& s, std::uint64_t n) {
   return {
       ServerStarted{n},
       ClientConnected{n + 1, s, Dialect::kLowf, s},
-      ClientConnected{n + 2, s, Dialect::kNative, "127.0.0.1:4000"},
+      ClientConnected{n + 2, s, Dialect::kNative, "192.0.2.1:4000"},
       NameChanged{n + 3, s},
       SearchStarted{n + 4},
       SearchCancelled{n + 5},
