@@ -5,6 +5,7 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -61,7 +62,34 @@ ServerContext::ServerContext(const Config& c, EngineRunner& r, CaptchaService& c
 }
 
 struct Server::Impl {
-  Impl(asio::io_context& io, ServerContext& ctx) : io(io), ctx(ctx), acceptor(io) {}
+  Impl(asio::io_context& io, ServerContext& ctx) : io(io), ctx(ctx), acceptor(io), deadline_timer(io) {
+    ctx.wake_deadline_timer = [this] { deadline_timer.cancel(); };
+  }
+  ~Impl() { ctx.wake_deadline_timer = [] {}; }
+
+  // The one timer behind every session's watchdog: sleeps until the earliest wake-up in
+  // ctx.deadlines (or until a session pushes an earlier one), then hands each due entry to its
+  // session, if that session still runs.
+  asio::awaitable<void> serve_deadlines() {
+    for (;;) {
+      TimeMs next = ctx.deadlines.next();
+      if (next == IdleTracker::kNever)
+        deadline_timer.expires_at(asio::steady_timer::time_point::max());
+      else
+        deadline_timer.expires_after(std::chrono::milliseconds(std::max<TimeMs>(next - ctx.clock.now_ms(), 0)));
+      co_await deadline_timer.async_wait(kTuple);
+      TimeMs now = ctx.clock.now_ms();
+      while (auto due = ctx.deadlines.pop_due(now)) {
+        auto it = ctx.sessions.find(due->session);
+        if (it == ctx.sessions.end()) continue;
+        try {
+          it->second->on_deadline(due->when, now);
+        } catch (...) {
+          report_coroutine_failure(std::current_exception());  // one session's failure stops no one's watchdog
+        }
+      }
+    }
+  }
 
   asio::awaitable<void> accept_loop() {
     while (!ctx.stopping) {
@@ -139,6 +167,7 @@ struct Server::Impl {
   asio::io_context& io;
   ServerContext& ctx;
   tcp::acceptor acceptor;
+  asio::steady_timer deadline_timer;
 };
 
 Server::Server(asio::io_context& io, ServerContext& ctx) : impl_(std::make_unique<Impl>(io, ctx)) {}
@@ -152,6 +181,7 @@ std::string Server::listen() {
   impl_->acceptor.bind(endpoint);
   impl_->acceptor.listen(asio::socket_base::max_listen_connections);
   asio::co_spawn(impl_->io, impl_->accept_loop(), report_coroutine_failure);
+  asio::co_spawn(impl_->io, impl_->serve_deadlines(), report_coroutine_failure);
   auto bound = impl_->acceptor.local_endpoint();
   std::string host = bound.address().to_string();
   if (bound.address().is_v6()) host = "[" + host + "]";

@@ -5,11 +5,13 @@
 
 #include <cstdint>
 #include <exception>
+#include <functional>
 #include <string>
 #include <unordered_map>
 
 #include "net/captcha_service.hpp"
 #include "net/config.hpp"
+#include "net/deadline_queue.hpp"
 #include "net/engine_runner.hpp"
 #include "net/lowf_dialect.hpp"
 #include "net/native_dialect.hpp"
@@ -37,6 +39,8 @@ class ManagedSession {
   virtual std::size_t queued_bytes() const = 0;
   // Ends the session for `reason` (posted: safe to call from inside another session's call).
   virtual void end(events::DisconnectReason reason, std::uint16_t code, std::string text) = 0;
+  // A wake-up the session put in ServerContext::deadlines for `when` has come due at `now`.
+  virtual void on_deadline(TimeMs when, TimeMs now) = 0;
 };
 
 // Completion of every coroutine chatd spawns: an exception escaping a session is reported on
@@ -63,6 +67,10 @@ struct ServerContext {
   // The running sessions: registered when they start, removed when their coroutine ends.
   std::unordered_map<std::uint64_t, ManagedSession*> sessions;
   std::uint64_t next_session = 1;
+  // The sessions' watchdog wake-ups, served by the server's one timer. A session whose push makes
+  // the earliest entry calls wake_deadline_timer(), so the timer is moved earlier.
+  DeadlineQueue deadlines;
+  std::function<void()> wake_deadline_timer = [] {};
 };
 
 }  // namespace chatd

@@ -20,6 +20,21 @@ void set_client(Command& command, ClientId client) {
       command);
 }
 
+// Scratch space for the sessions of one thread: a frame is decoded and an answer encoded only
+// inside one call, and no call re-enters another session's, so they can share it. The capacity it
+// keeps is paid once per thread, not once per connection.
+struct Scratch {
+  Decoded decoded;
+  std::string frame;
+};
+thread_local Scratch scratch;
+
+// An empty frame buffer to build into; the session's transport copies what it keeps.
+std::string& empty_frame() {
+  scratch.frame.clear();
+  return scratch.frame;
+}
+
 }  // namespace
 
 SessionLogic::SessionLogic(const WireDialect& dialect, const SessionOptions& options, CaptchaService* captcha,
@@ -36,8 +51,7 @@ void SessionLogic::open() {
   if (closing_) return;  // shut down before the handshake completed
   if (captcha_) challenge_ = captcha_->issue();
   HelloInfo info{options_.max_frame_bytes, options_.max_message_bytes, challenge_ ? &*challenge_ : nullptr};
-  frame_.clear();
-  if (dialect_.hello(info, frame_)) io_.send(frame_);
+  if (std::string& frame = empty_frame(); dialect_.hello(info, frame)) io_.send(frame);
   if (!captcha_) become_client("");
 }
 
@@ -49,26 +63,26 @@ void SessionLogic::become_client(std::string request_id) {
 }
 
 void SessionLogic::gate_reply(const std::string& id, ErrorCode error, std::string_view message) {
-  frame_.clear();
-  if (dialect_.gate_reply(id, error, message, frame_)) io_.send(frame_);
+  if (std::string& frame = empty_frame(); dialect_.gate_reply(id, error, message, frame)) io_.send(frame);
 }
 
 void SessionLogic::on_frame(std::string_view frame, TimeMs now) {
   if (closing_) return;
   idle_.on_activity(now);
-  dialect_.decode(frame, decoded_);
-  if (decoded_.outcome == Decoded::Outcome::kClose)
-    return shutdown(events::DisconnectReason::kMalformed, kClosePolicy, decoded_.message);
+  Decoded& decoded = scratch.decoded;
+  dialect_.decode(frame, decoded);
+  if (decoded.outcome == Decoded::Outcome::kClose)
+    return shutdown(events::DisconnectReason::kMalformed, kClosePolicy, decoded.message);
   if (!limiter_.try_acquire(now)) {
     if (++rate_rejections_ > options_.max_rate_rejections)
       return shutdown(events::DisconnectReason::kFlooding, kClosePolicy, "flooding: too many commands too fast");
-    return gate_reply(decoded_.request.id, ErrorCode::kRateLimited, "too many commands; slow down");
+    return gate_reply(decoded.request.id, ErrorCode::kRateLimited, "too many commands; slow down");
   }
   rate_rejections_ = 0;
-  switch (decoded_.outcome) {
-    case Decoded::Outcome::kReject: return gate_reply(decoded_.request.id, decoded_.error, decoded_.message);
+  switch (decoded.outcome) {
+    case Decoded::Outcome::kReject: return gate_reply(decoded.request.id, decoded.error, decoded.message);
     case Decoded::Outcome::kIgnore: return;
-    case Decoded::Outcome::kRequest: return handle_request(decoded_.request);
+    case Decoded::Outcome::kRequest: return handle_request(decoded.request);
     case Decoded::Outcome::kClose: return;  // handled above
   }
 }
@@ -139,11 +153,9 @@ void SessionLogic::on_outbound(const Outbound& item, TimeMs now) {
           io_.submit(Disconnect{client_, close_reason_}, "", true);
           return;
         }
-        while (!waiting_for_client_.empty()) {
-          auto [command, id] = std::move(waiting_for_client_.front());
-          waiting_for_client_.pop_front();
-          submit_command(std::move(command), std::move(id));
-        }
+        std::vector<std::pair<Command, std::string>> waiting = std::move(waiting_for_client_);
+        waiting_for_client_.clear();
+        for (auto& [command, id] : waiting) submit_command(std::move(command), std::move(id));
       } else if (!closing_) {
         // Only a bad pending name can make Connect fail; the gate checked it, so this is a bug.
         shutdown(events::DisconnectReason::kMalformed, kClosePolicy, "could not become a client: " + item.reply.message);
@@ -160,8 +172,7 @@ void SessionLogic::on_outbound(const Outbound& item, TimeMs now) {
     }
   }
   if (closing_) return;
-  frame_.clear();
-  if (dialect_.outbound(item, frame_)) io_.send(frame_);
+  if (std::string& frame = empty_frame(); dialect_.outbound(item, frame)) io_.send(frame);
 }
 
 void SessionLogic::on_timer(TimeMs now) {

@@ -6,9 +6,9 @@
 #pragma once
 
 #include <cstdint>
-#include <deque>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/idle_tracker.hpp"
 #include "core/rate_limiter.hpp"
@@ -83,7 +83,9 @@ class SessionLogic {
   RateLimiter limiter_;
   std::optional<captcha::Challenge> challenge_;
   std::string pending_name_;           // a name given before the captcha was solved
-  std::deque<std::pair<Command, std::string>> waiting_for_client_;  // commands sent before Connect's reply
+  // Commands sent before Connect's reply. A vector, not a deque: libstdc++'s deque allocates ~500
+  // bytes on construction, and most sessions never hold anything here.
+  std::vector<std::pair<Command, std::string>> waiting_for_client_;
   ClientId client_ = kNoClient;
   bool connect_pending_ = false;
   bool closing_ = false;
@@ -92,8 +94,8 @@ class SessionLogic {
   std::size_t inflight_ = 0;
   std::uint32_t rate_rejections_ = 0;
   std::uint32_t captcha_failures_ = 0;
-  Decoded decoded_;  // reused
-  std::string frame_;  // reused
+  // No per-session buffers: the decoded request and the outgoing frame are built in scratch space
+  // shared by the thread's sessions (session_logic.cpp), so an idle session holds none.
 };
 
 }  // namespace chatd

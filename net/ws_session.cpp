@@ -4,11 +4,11 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/websocket.hpp>
-#include <deque>
+#include <memory>
+#include <vector>
 
 namespace chatd {
 namespace {
@@ -20,11 +20,56 @@ using asio::awaitable;
 using asio::use_awaitable;
 constexpr auto kTuple = asio::as_tuple(use_awaitable);
 constexpr TimeMs kCloseGraceMs = 5'000;  // a peer that does not answer our close frame by then is cut off
+// Frames are read in pieces of at most this size, so the buffer an idle read holds is this small
+// (Beast's default piece is 1,536 bytes); a typical chat frame still arrives in one piece.
+constexpr std::size_t kReadPiece = 256;
 
-// WsSession: one WebSocket connection, as three coroutines after Asio's chat server: a reader that
-// feeds frames to the SessionLogic, a writer that drains the bounded outbox (woken by a timer), and
-// a watchdog that sleeps until the next idle deadline or ping. The engine reaches it as a
-// SessionPort; the logic reaches the socket through SessionIo.
+// FrameQueue: a session's outbound frames, first in, first out. Empty, it holds no memory (a
+// std::deque allocates about 576 bytes as soon as it exists, for every idle connection).
+class FrameQueue {
+ public:
+  bool empty() const { return head_ == frames_.size(); }
+  std::size_t size() const { return frames_.size() - head_; }
+  const std::string& front() const { return frames_[head_]; }
+  const std::string& back() const { return frames_.back(); }
+  void push_back(std::string frame) { frames_.push_back(std::move(frame)); }
+  void pop_back() {
+    frames_.pop_back();
+    if (empty()) clear();
+  }
+  void pop_front() {
+    std::string().swap(frames_[head_]);  // its bytes are freed now, not when the queue empties
+    if (++head_ == frames_.size()) {
+      clear();
+    } else if (head_ >= kCompactAt && head_ * 2 >= frames_.size()) {
+      frames_.erase(frames_.begin(), frames_.begin() + static_cast<std::ptrdiff_t>(head_));
+      head_ = 0;
+    }
+  }
+  void clear() {
+    frames_.clear();
+    head_ = 0;
+    if (frames_.capacity() > kKeepCapacity) frames_.shrink_to_fit();  // a burst's slots are not kept
+  }
+  template <class F>
+  void for_each(F&& f) const {
+    for (std::size_t i = head_; i < frames_.size(); ++i) f(frames_[i]);
+  }
+
+ private:
+  static constexpr std::size_t kCompactAt = 32;
+  static constexpr std::size_t kKeepCapacity = 16;
+  std::vector<std::string> frames_;
+  std::size_t head_ = 0;  // frames_[0, head_) are written and empty
+};
+
+// WsSession: one WebSocket connection, after Asio's chat server: a reader coroutine that feeds
+// frames to the SessionLogic, and a writer coroutine that drains the bounded outbox and exists only
+// while there is something to write. Its watchdog (idle deadlines, pings, the close grace, stalled
+// writes) is not a coroutine of its own: it runs when the server's one deadline timer reaches the
+// wake-up the session put in ServerContext::deadlines. An idle session thus holds one coroutine
+// and one pending read. The engine reaches it as a SessionPort; the logic reaches the socket
+// through SessionIo.
 class WsSession final : public SessionPort,
                         public SessionIo,
                         public ManagedSession,
@@ -34,7 +79,6 @@ class WsSession final : public SessionPort,
             std::string addr)
       : ctx_(ctx),
         ws_(stream.release_socket()),
-        watchdog_(ws_.get_executor()),
         logic_(dialect, options, &ctx.captcha, *this, std::move(addr), ctx.clock.now_ms()),
         ping_interval_ms_(options.idle.silence_ms > 0 ? std::max<TimeMs>(options.idle.silence_ms / 3, 1) : 0) {}
 
@@ -43,7 +87,8 @@ class WsSession final : public SessionPort,
     ++ctx_.connections;
     ++ctx_.connections_by_address[logic_.addr()];
     ctx_.sessions[id_] = this;
-    asio::co_spawn(ws_.get_executor(), run(shared_from_this(), std::move(request)), report_coroutine_failure);
+    upgrade_request_ = std::make_unique<beast::http::request<beast::http::string_body>>(std::move(request));
+    asio::co_spawn(ws_.get_executor(), run(shared_from_this()), report_coroutine_failure);
   }
 
 
@@ -52,7 +97,7 @@ class WsSession final : public SessionPort,
     asio::post(ws_.get_executor(), [self = shared_from_this(), items = std::move(items)] {
       TimeMs now = self->ctx_.clock.now_ms();
       for (const Outbound& item : items) self->logic_.on_outbound(item, now);
-      self->rearm_watchdog();
+      self->schedule_watchdog();
     });
   }
 
@@ -90,77 +135,65 @@ class WsSession final : public SessionPort,
     if (overflowed_) drop_queued();  // nobody is reading them
     // Close reasons are at most 123 bytes in a control frame.
     if (reason.size() > 120) reason.resize(120);
-    close_reason_ = websocket::close_reason(static_cast<websocket::close_code>(code), reason);
+    close_code_ = code;
+    close_text_ = std::move(reason);
     hard_close_at_ = ctx_.clock.now_ms() + kCloseGraceMs;
     wake_writer();
-    rearm_watchdog();
+    schedule_watchdog();
   }
 
   bool submit(Command command, std::string request_id, bool essential) override {
     return ctx_.runner.submit(std::move(command), shared_from_this(), std::move(request_id), essential);
   }
 
+  // ManagedSession, on the network thread: the watchdog wake-up asked for has come.
+  void on_deadline(TimeMs when, TimeMs now) override {
+    if (when != armed_for_ || closed_) return;  // stale: replaced by an earlier wake-up, or over
+    armed_for_ = IdleTracker::kNever;
+    if (write_stalled(now)) end(events::DisconnectReason::kSlowReader, kClosePolicy, "slow reader: a write stalled");
+    if (now >= hard_close_at_) {
+      // The peer never answered our close frame (or never reads at all): cut the TCP connection.
+      beast::error_code ignored;
+      ws_.next_layer().close(ignored);
+      return;
+    }
+    if (now >= next_ping_at_ && !close_requested_) {
+      ping_due_ = true;
+      next_ping_at_ = now + ping_interval_ms_;
+      wake_writer();
+    }
+    logic_.on_timer(now);
+    schedule_watchdog();
+  }
+
  private:
-  static awaitable<void> run(std::shared_ptr<WsSession> self, beast::http::request<beast::http::string_body> request) {
-    // Unregisters however the session ends, an exception included.
+  // The session's one long-lived coroutine: the handshake, then the reader until the connection
+  // ends. Unregisters however it ends, an exception included.
+  awaitable<void> run([[maybe_unused]] std::shared_ptr<WsSession> self) {  // self: keeps the session alive
     struct Unregister {
       WsSession* session;
       ~Unregister() { session->unregister(); }
-    } unregister{self.get()};
-    // accept() returns before reading starts, so its frame (with the upgrade request) is freed
-    // for the session's life: an idle connection keeps as few coroutine frames as it can.
-    const bool accepted = co_await self->accept(std::move(request));
-    if (accepted) co_await self->reader();
-  }
-
-  // On the network thread, when the session is over. (Not in the destructor: the last reference
-  // may be dropped by the engine's threads, which must not touch the registry.)
-  void unregister() {
-    ctx_.sessions.erase(id_);
-    --ctx_.connections;
-    auto it = ctx_.connections_by_address.find(logic_.addr());
-    if (it != ctx_.connections_by_address.end() && --it->second == 0) ctx_.connections_by_address.erase(it);
-  }
-
-  awaitable<bool> accept(beast::http::request<beast::http::string_body> request) {
-    ws_.read_message_max(ctx_.config.max_frame_bytes);
-    ws_.set_option(websocket::stream_base::decorator([](websocket::response_type& res) {
-      res.set(beast::http::field::server, "chatd");
-    }));
-    ws_.control_callback([this](websocket::frame_type kind, beast::string_view) {
-      if (kind == websocket::frame_type::pong || kind == websocket::frame_type::ping) logic_.on_pong(ctx_.clock.now_ms());
-    });
-    if (ctx_.config.socket_send_buffer > 0) {
-      beast::error_code ignored;  // a socket already gone fails the accept below
-      ws_.next_layer().set_option(asio::socket_base::send_buffer_size(ctx_.config.socket_send_buffer), ignored);
-    }
-    auto [ec] = co_await ws_.async_accept(request, kTuple);
-    if (ec) co_return false;
-    TimeMs now = ctx_.clock.now_ms();
-    next_ping_at_ = ping_interval_ms_ > 0 ? now + ping_interval_ms_ : IdleTracker::kNever;
-    logic_.open();
-    auto self = shared_from_this();
-    asio::co_spawn(ws_.get_executor(), watchdog(self), report_coroutine_failure);
-    co_return true;
-  }
-
-  awaitable<void> reader() {
+    } unregister{this};
+    const bool accepted = co_await accept();
+    if (!accepted) co_return;
     beast::flat_buffer buffer;
     for (;;) {
-      auto [ec, n] = co_await ws_.async_read(buffer, kTuple);
+      auto [ec, n] = co_await ws_.async_read_some(buffer, kReadPiece, kTuple);
       if (ec) {
         if (ec == websocket::error::message_too_big)
           logic_.shutdown(events::DisconnectReason::kMalformed, kCloseTooBig, "frame too large");
         break;
       }
+      if (!ws_.is_message_done()) continue;  // Beast limits the whole message to max_frame_bytes
       if (!ws_.got_text()) {
         logic_.shutdown(events::DisconnectReason::kMalformed, kClosePolicy, "binary frames are not accepted");
       } else {
         auto data = buffer.cdata();
         logic_.on_frame(std::string_view(static_cast<const char*>(data.data()), data.size()), ctx_.clock.now_ms());
-        rearm_watchdog();
+        schedule_watchdog();
       }
       buffer.consume(buffer.size());
+      if (buffer.capacity() > kReadPiece) buffer.shrink_to_fit();  // a large message's buffer is not kept
       // After a close of ours, keep reading until the peer's close frame (or an error) ends it.
     }
     closed_ = true;
@@ -173,7 +206,38 @@ class WsSession final : public SessionPort,
       ws_.next_layer().close(ignored);
     }
     if (!writer_running_) finish_writing();  // a running writer does it when its write returns
-    watchdog_.cancel();
+  }
+
+  // On the network thread, when the session is over. (Not in the destructor: the last reference
+  // may be dropped by the engine's threads, which must not touch the registry.)
+  void unregister() {
+    ctx_.sessions.erase(id_);
+    --ctx_.connections;
+    auto it = ctx_.connections_by_address.find(logic_.addr());
+    if (it != ctx_.connections_by_address.end() && --it->second == 0) ctx_.connections_by_address.erase(it);
+  }
+
+  // The WebSocket handshake on the upgrade request, which is freed once it is answered.
+  awaitable<bool> accept() {
+    ws_.read_message_max(ctx_.config.max_frame_bytes);
+    ws_.set_option(websocket::stream_base::decorator([](websocket::response_type& res) {
+      res.set(beast::http::field::server, "chatd");
+    }));
+    ws_.control_callback([this](websocket::frame_type kind, beast::string_view) {
+      if (kind == websocket::frame_type::pong || kind == websocket::frame_type::ping) logic_.on_pong(ctx_.clock.now_ms());
+    });
+    if (ctx_.config.socket_send_buffer > 0) {
+      beast::error_code ignored;  // a socket already gone fails the accept below
+      ws_.next_layer().set_option(asio::socket_base::send_buffer_size(ctx_.config.socket_send_buffer), ignored);
+    }
+    auto [ec] = co_await ws_.async_accept(*upgrade_request_, kTuple);
+    upgrade_request_.reset();
+    if (ec) co_return false;
+    TimeMs now = ctx_.clock.now_ms();
+    next_ping_at_ = ping_interval_ms_ > 0 ? now + ping_interval_ms_ : IdleTracker::kNever;
+    logic_.open();
+    schedule_watchdog();
+    co_return true;
   }
 
   // Starts the writer if it is not running. It runs only while there is something to write (a
@@ -187,7 +251,7 @@ class WsSession final : public SessionPort,
   // Nothing more will be written: release what is still queued, and queue nothing more.
   void finish_writing() {
     writer_done_ = true;
-    for (const std::string& frame : outbox_) forget(frame.size());
+    outbox_.for_each([this](const std::string& frame) { forget(frame.size()); });
     outbox_.clear();
   }
 
@@ -195,7 +259,7 @@ class WsSession final : public SessionPort,
     while (!closed_) {
       while (!outbox_.empty() && !closed_) {
         write_started_at_ = ctx_.clock.now_ms();
-        rearm_watchdog();
+        schedule_watchdog();
         auto [ec, n] = co_await ws_.async_write(asio::buffer(outbox_.front()), kTuple);
         write_started_at_ = IdleTracker::kNever;
         if (ec) break;
@@ -204,7 +268,8 @@ class WsSession final : public SessionPort,
       }
       if (closed_ || !outbox_.empty()) break;
       if (close_requested_) {
-        co_await ws_.async_close(close_reason_, kTuple);
+        co_await ws_.async_close(websocket::close_reason(static_cast<websocket::close_code>(close_code_), close_text_),
+                                 kTuple);
         break;
       }
       if (ping_due_) {
@@ -218,33 +283,6 @@ class WsSession final : public SessionPort,
     }
     writer_running_ = false;
     finish_writing();
-  }
-
-  awaitable<void> watchdog([[maybe_unused]] std::shared_ptr<WsSession> self) {  // self: keeps the session alive
-    while (!closed_) {
-      TimeMs now = ctx_.clock.now_ms();
-      armed_for_ = next_wakeup();
-      if (armed_for_ == IdleTracker::kNever)
-        watchdog_.expires_at(asio::steady_timer::time_point::max());  // no deadline at all: sleep until poked
-      else
-        watchdog_.expires_after(std::chrono::milliseconds(std::max<TimeMs>(armed_for_ - now, 0)));
-      co_await watchdog_.async_wait(kTuple);
-      if (closed_) co_return;
-      now = ctx_.clock.now_ms();
-      if (write_stalled(now)) end(events::DisconnectReason::kSlowReader, kClosePolicy, "slow reader: a write stalled");
-      if (now >= hard_close_at_) {
-        // The peer never answered our close frame (or never reads at all): cut the TCP connection.
-        beast::error_code ignored;
-        ws_.next_layer().close(ignored);
-        co_return;
-      }
-      if (now >= next_ping_at_ && !close_requested_) {
-        ping_due_ = true;
-        next_ping_at_ = now + ping_interval_ms_;
-        wake_writer();
-      }
-      logic_.on_timer(now);
-    }
   }
 
   // All queues together are over budget: the session with the most queued is the slow one.
@@ -271,9 +309,13 @@ class WsSession final : public SessionPort,
     return std::min({logic_.deadline(), next_ping_at_, hard_close_at_, stall});
   }
 
-  // Wakes the watchdog if its next deadline moved earlier than the one it sleeps for.
-  void rearm_watchdog() {
-    if (next_wakeup() < armed_for_) watchdog_.cancel();
+  // Asks for a watchdog wake-up at next_wakeup() if that is earlier than the one already asked for.
+  // (A later deadline needs nothing: the earlier wake-up comes, finds nothing due and asks again.)
+  void schedule_watchdog() {
+    TimeMs when = next_wakeup();
+    if (when >= armed_for_) return;
+    armed_for_ = when;
+    if (ctx_.deadlines.push(when, id_)) ctx_.wake_deadline_timer();
   }
 
   void forget(std::size_t bytes) {
@@ -291,11 +333,11 @@ class WsSession final : public SessionPort,
 
   ServerContext& ctx_;
   websocket::stream<asio::ip::tcp::socket> ws_;
-  asio::steady_timer watchdog_;
   SessionLogic logic_;
   const TimeMs ping_interval_ms_;
   std::uint64_t id_ = 0;
-  std::deque<std::string> outbox_;
+  std::unique_ptr<beast::http::request<beast::http::string_body>> upgrade_request_;  // until accepted
+  FrameQueue outbox_;
   std::size_t queued_bytes_ = 0;
   bool overflowed_ = false;
   bool close_requested_ = false;
@@ -303,10 +345,11 @@ class WsSession final : public SessionPort,
   bool ping_due_ = false;
   bool writer_done_ = false;
   bool writer_running_ = false;
-  websocket::close_reason close_reason_;
+  std::uint16_t close_code_ = kCloseNormal;
+  std::string close_text_;
   TimeMs next_ping_at_ = IdleTracker::kNever;
   TimeMs hard_close_at_ = IdleTracker::kNever;
-  TimeMs armed_for_ = IdleTracker::kNever;
+  TimeMs armed_for_ = IdleTracker::kNever;  // the watchdog wake-up asked for, if any
   TimeMs write_started_at_ = IdleTracker::kNever;
 };
 

@@ -294,6 +294,27 @@ TEST_CASE("with every timeout off, idle sessions cost no CPU", "[integration][id
   CHECK(a->recv_until(R"("id":1)"));
 }
 
+TEST_CASE("silence: a client that answers pings stays, one that neither sends nor answers is closed",
+          "[integration][idle]") {
+  TempDir data;
+  // Pings every 333 ms; 1 s without a frame or a pong ends a connection.
+  ChatdProcess chatd(data.path(), {"--captcha-difficulty", "0", "--idle-timeout", "0", "--silence-timeout", "1"});
+  auto listening = native_client(chatd.port(), "Listens");  // reads, so its client answers pings
+  auto quiet = native_client(chatd.port(), "Quiet");        // reads nothing, so answers nothing
+  CHECK_FALSE(listening->recv(2500ms));  // nothing but pings arrive, and they are answered
+  CHECK_FALSE(listening->closed());
+  // (Listens reads no more now: the server is stopped well before its next silence deadline.)
+  CHECK_FALSE(quiet->recv_until("never", 5s));
+  CHECK(quiet->closed());
+  CHECK(quiet->close_info().code == 1000);
+  CHECK(quiet->close_info().reason == "idle: no frame and no pong for too long");
+  REQUIRE(chatd.stop() == 0);
+  auto gone = events_of<events::ClientDisconnected>(read_log(data.path()));
+  REQUIRE(gone.size() == 2);
+  CHECK(gone[0].reason == events::DisconnectReason::kSilent);  // Quiet, while the server ran
+  CHECK(gone[1].reason == events::DisconnectReason::kServerShutdown);  // Listens, only at the stop
+}
+
 TEST_CASE("idle: a client LOOKING too long is disconnected with a reason", "[integration][idle]") {
   TempDir data;
   ChatdProcess chatd(data.path(), {"--captcha-difficulty", "0", "--idle-timeout", "0.3"});
