@@ -62,7 +62,7 @@ ServerContext::ServerContext(const Config& c, EngineRunner& r, CaptchaService& c
 }
 
 struct Server::Impl {
-  Impl(asio::io_context& io, ServerContext& ctx) : io(io), ctx(ctx), acceptor(io), deadline_timer(io) {
+  Impl(asio::io_context& io, ServerContext& ctx) : io(io), ctx(ctx), acceptor(io.get_executor()), deadline_timer(io) {
     ctx.wake_deadline_timer = [this] { deadline_timer.cancel(); };
   }
   ~Impl() { ctx.wake_deadline_timer = [] {}; }
@@ -98,12 +98,12 @@ struct Server::Impl {
         if (ec == asio::error::operation_aborted || ctx.stopping) co_return;
         continue;  // e.g. EMFILE: keep serving those already connected
       }
-      asio::co_spawn(io, handshake(beast::tcp_stream(std::move(socket))), report_coroutine_failure);
+      asio::co_spawn(io, handshake(ConnectionStream(std::move(socket))), report_coroutine_failure);
     }
   }
 
   // Reads the HTTP request and routes it; never more than kHandshakeTimeout.
-  asio::awaitable<void> handshake(beast::tcp_stream stream) {
+  asio::awaitable<void> handshake(ConnectionStream stream) {
     beast::error_code ec;
     auto remote = stream.socket().remote_endpoint(ec);
     if (ec) co_return;
@@ -151,7 +151,7 @@ struct Server::Impl {
     start_ws_session(ctx, std::move(stream), std::move(request), *dialect, options, std::move(addr));
   }
 
-  asio::awaitable<void> respond(beast::tcp_stream& stream, const http::request<http::string_body>& request,
+  asio::awaitable<void> respond(ConnectionStream& stream, const http::request<http::string_body>& request,
                                 http::status status, std::string body) {
     http::response<http::string_body> res{status, request.version()};
     res.set(http::field::server, "chatd");
@@ -166,7 +166,7 @@ struct Server::Impl {
 
   asio::io_context& io;
   ServerContext& ctx;
-  tcp::acceptor acceptor;
+  asio::basic_socket_acceptor<tcp, ConnectionExecutor> acceptor;  // its sockets take its executor type
   asio::steady_timer deadline_timer;
 };
 

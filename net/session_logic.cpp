@@ -49,8 +49,8 @@ SessionLogic::SessionLogic(const WireDialect& dialect, const SessionOptions& opt
 
 void SessionLogic::open() {
   if (closing_) return;  // shut down before the handshake completed
-  if (captcha_) challenge_ = captcha_->issue();
-  HelloInfo info{options_.max_frame_bytes, options_.max_message_bytes, challenge_ ? &*challenge_ : nullptr};
+  if (captcha_) challenge_ = std::make_unique<captcha::Challenge>(captcha_->issue());
+  HelloInfo info{options_.max_frame_bytes, options_.max_message_bytes, challenge_.get()};
   if (std::string& frame = empty_frame(); dialect_.hello(info, frame)) io_.send(frame);
   if (!captcha_) become_client("");
 }

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -81,7 +82,7 @@ class SessionLogic {
   const std::string addr_;
   IdleTracker idle_;
   RateLimiter limiter_;
-  std::optional<captcha::Challenge> challenge_;
+  std::unique_ptr<captcha::Challenge> challenge_;  // while the captcha is unsolved; most sessions are past it
   std::string pending_name_;           // a name given before the captcha was solved
   // Commands sent before Connect's reply. A vector, not a deque: libstdc++'s deque allocates ~500
   // bytes on construction, and most sessions never hold anything here.

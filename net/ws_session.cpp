@@ -16,9 +16,9 @@ namespace {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace websocket = beast::websocket;
-using asio::awaitable;
-using asio::use_awaitable;
-constexpr auto kTuple = asio::as_tuple(use_awaitable);
+template <class T>
+using awaitable = asio::awaitable<T, ConnectionExecutor>;
+constexpr auto kTuple = asio::as_tuple(asio::use_awaitable_t<ConnectionExecutor>{});
 constexpr TimeMs kCloseGraceMs = 5'000;  // a peer that does not answer our close frame by then is cut off
 // Frames are read in pieces of at most this size, so the buffer an idle read holds is this small
 // (Beast's default piece is 1,536 bytes); a typical chat frame still arrives in one piece.
@@ -75,7 +75,7 @@ class WsSession final : public SessionPort,
                         public ManagedSession,
                         public std::enable_shared_from_this<WsSession> {
  public:
-  WsSession(ServerContext& ctx, beast::tcp_stream&& stream, const WireDialect& dialect, const SessionOptions& options,
+  WsSession(ServerContext& ctx, ConnectionStream&& stream, const WireDialect& dialect, const SessionOptions& options,
             std::string addr)
       : ctx_(ctx),
         ws_(stream.release_socket()),
@@ -178,7 +178,11 @@ class WsSession final : public SessionPort,
     if (!accepted) co_return;
     beast::flat_buffer buffer;
     for (;;) {
-      auto [ec, n] = co_await ws_.async_read_some(buffer, kReadPiece, kTuple);
+      // Straight into the buffer's free space: Beast's dynamic-buffer read would wrap the pending
+      // operation (which every idle connection holds) in one more layer.
+      auto space = buffer.prepare(kReadPiece);
+      auto [ec, n] = co_await ws_.async_read_some(space, kTuple);
+      buffer.commit(n);
       if (ec) {
         if (ec == websocket::error::message_too_big)
           logic_.shutdown(events::DisconnectReason::kMalformed, kCloseTooBig, "frame too large");
@@ -332,7 +336,7 @@ class WsSession final : public SessionPort,
   }
 
   ServerContext& ctx_;
-  websocket::stream<asio::ip::tcp::socket> ws_;
+  websocket::stream<ConnectionSocket> ws_;
   SessionLogic logic_;
   const TimeMs ping_interval_ms_;
   std::uint64_t id_ = 0;
@@ -355,7 +359,7 @@ class WsSession final : public SessionPort,
 
 }  // namespace
 
-void start_ws_session(ServerContext& ctx, beast::tcp_stream stream,
+void start_ws_session(ServerContext& ctx, ConnectionStream stream,
                       beast::http::request<beast::http::string_body> request, const WireDialect& dialect,
                       const SessionOptions& options, std::string addr) {
   auto session = std::make_shared<WsSession>(ctx, std::move(stream), dialect, options, std::move(addr));

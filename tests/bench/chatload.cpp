@@ -1,7 +1,7 @@
 // chatload: a load generator for chatd and any lowf-compatible server (docs/benchmarks.md).
 //
 //   chatload relay   --pairs K [--seconds S] [--rate R] [--window W] [--dialect native|lowf]
-//   chatload idle    --connections N [--pair] [--procs P]
+//   chatload idle    --connections N [--pair] [--procs P] [--concurrency C]
 //   chatload connect --connections M [--concurrency C]
 //   chatload smoke                                          (ctest: counts only, no timings)
 // Target: --spawn (default: starts the chatd built beside it on 127.0.0.1 port 0, temporary data
@@ -387,17 +387,24 @@ ConnectResult connect_rate(const Options& o) {
 
 // ---- idle -------------------------------------------------------------------------------------
 
-// Opens `count` connections from `source` (and pairs them if asked), reports readiness on
-// `ready_fd` with the number that succeeded, then holds them until killed (bounded: 10 min).
+// Opens `count` connections from `source`, at most o.concurrency at a time (and pairs them if
+// asked), reports readiness on `ready_fd` with the number that succeeded, then holds them until
+// killed (bounded: 10 min). Each opened connection keeps a read pending, so pings are answered.
 void hold_connections(const Options& o, int count, const std::string& source, int ready_fd) {
-  std::atomic<int> done{0}, ok{0};
+  int next = 0, done = 0, ok = 0;
   asio::io_context io(1);
   std::vector<std::unique_ptr<Client>> held;
   held.reserve(static_cast<std::size_t>(count));
-  for (int i = 0; i < count; ++i) {
-    held.push_back(std::make_unique<Client>(io, o));
-    asio::co_spawn(io, [&, i]() -> asio::awaitable<void> {
-      Client& c = *held[static_cast<std::size_t>(i)];
+  for (int i = 0; i < count; ++i) held.push_back(std::make_unique<Client>(io, o));
+  auto keep_reading = [](Client& c) -> asio::awaitable<void> {
+    for (;;) {
+      std::optional<std::string> frame = co_await c.read();
+      if (!frame) break;
+    }
+  };
+  auto opener = [&]() -> asio::awaitable<void> {
+    while (next < count) {
+      Client& c = *held[static_cast<std::size_t>(next++)];
       bool good = co_await c.open(source);
       // Pairs form in arrival order; an odd one out just waits.
       if (good && o.pair) {
@@ -406,16 +413,12 @@ void hold_connections(const Options& o, int count, const std::string& source, in
       }
       ok += good ? 1 : 0;
       if (++done == count) {
-        const int n = ok.load();
-        [[maybe_unused]] auto w = ::write(ready_fd, &n, sizeof n);
+        [[maybe_unused]] auto w = ::write(ready_fd, &ok, sizeof ok);
       }
-      // Keep reading (pings are answered by Beast while a read is pending).
-      while (good) {
-        std::optional<std::string> frame = co_await c.read();
-        if (!frame) break;
-      }
-    }, asio::detached);
-  }
+      if (good) asio::co_spawn(io, keep_reading(c), asio::detached);
+    }
+  };
+  for (int k = 0; k < std::min(std::max(o.concurrency, 1), count); ++k) asio::co_spawn(io, opener(), asio::detached);
   asio::steady_timer limit(io, std::chrono::minutes(10));
   limit.async_wait([&](beast::error_code) { io.stop(); });
   io.run();
