@@ -30,18 +30,21 @@ Status Engine::commit_one(events::Payload payload) {
   return s;
 }
 
-Status Engine::prepare(std::span<const Command> commands, BatchResult& result) {
+Status Engine::prepare(std::span<const Command> commands, BatchResult& result, bool append) {
   assert(started_);
   if (broken_) return Status::InvalidArgument("the engine is broken: a batch failed; restart to rebuild from the log");
-  result.replies.clear();
-  result.pushes.clear();
-  result.disconnected.clear();
-  result.push_end.clear();
-  result.first_seq = result.last_seq = 0;
-  result.encoded_count = 0;
+  assert(!append || result.encoded_count == 0 || result.last_seq == world_.last_seq);  // appends to the latest
+  if (!append) {
+    result.replies.clear();
+    result.pushes.clear();
+    result.disconnected.clear();
+    result.push_end.clear();
+    result.first_seq = result.last_seq = 0;
+    result.encoded_count = 0;
+  }
 
-  // One time for the whole batch: the events of a batch happen together, and time never goes
-  // backwards in the log even if the system clock does.
+  // One time for the commands of one call: they happen together, and time never goes backwards
+  // in the log even if the system clock does.
   const TimeMs now = std::max(clock_.now_ms(), world_.last_time);
   Context ctx{now, &random_, options_.limits};
   for (const Command& command : commands) {

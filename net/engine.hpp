@@ -45,8 +45,10 @@ class Engine {
   Status start();
 
   // Decides and applies each command and encodes the events into `result`. Nothing is durable
-  // yet: nobody may be told anything of the batch before commit() returns OK.
-  Status prepare(std::span<const Command> commands, BatchResult& result);
+  // yet: nobody may be told anything of the batch before commit() returns OK. With `append`, the
+  // commands join the batch already in `result` (which must be the last one prepared and not yet
+  // committed) instead of starting a new one.
+  Status prepare(std::span<const Command> commands, BatchResult& result, bool append = false);
 
   // Appends a prepared batch in one transaction and one sync. On error the batch is not in the
   // log, nobody may be told anything of it, and the World has run ahead of the log: the owner must

@@ -39,83 +39,129 @@ void EngineRunner::stop() {
 }
 
 bool EngineRunner::submit(Command command, std::shared_ptr<SessionPort> from, std::string request_id, bool essential) {
+  bool wake = false;
   {
     std::lock_guard lock(mu_);
     if (broken_.load()) return false;  // after a failure nothing more is processed
     if (!essential && queue_.size() >= options_.queue_capacity) return false;
     queue_.push_back(Item{std::move(command), std::move(from), std::move(request_id)});
+    wake = queue_.size() == 1 || queue_.size() == kEagerJoin;
   }
-  wake_.notify_one();
+  // The prepare thread takes all that is queued whenever it wakes, so it is woken only by the first
+  // command into an empty queue and when enough have gathered to join a waiting batch (a wake-up
+  // per command cost a context switch per command).
+  if (wake) wake_.notify_one();
   return true;
 }
 
 void EngineRunner::fail(const Status& s) {
   bool first = false;
   {
-    std::lock_guard lock(pipe_mu_);
+    std::lock_guard lock(mu_);
     first = !failed_;
     failed_ = true;
   }
   broken_ = true;
-  pipe_cv_.notify_all();
+  wake_.notify_all();
+  commit_cv_.notify_all();
+  deliver_cv_.notify_all();
   if (first && on_fatal_) on_fatal_(s);  // the owner hears of the first failure only
 }
 
-// Waits until `slot` reaches `stage`, or until `done` (the stage before has stopped) or a failure.
-// Returns whether the slot is at the stage.
-bool EngineRunner::await(Slot& slot, Stage stage, const bool& done) {
-  std::unique_lock lock(pipe_mu_);
-  pipe_cv_.wait(lock, [&] { return slot.stage == stage || done || failed_; });
-  // After a failure nothing more is prepared or committed, but what is durable is still delivered.
-  return slot.stage == stage && (stage == Stage::kCommitted || !failed_);
+bool EngineRunner::take(std::condition_variable& cv, Slot& slot, Stage stage, Stage then, const bool& done) {
+  std::unique_lock lock(mu_);
+  cv.wait(lock, [&] { return slot.stage == stage || done || failed_; });
+  // After a failure nothing more is committed, but what is durable is still delivered.
+  if (slot.stage != stage || (failed_ && stage != Stage::kCommitted)) return false;
+  slot.stage = then;
+  return true;
+}
+
+bool EngineRunner::take_for_commit(Slot& slot) {
+  std::unique_lock lock(mu_);
+  commit_cv_.wait(lock, [&] { return slot.stage == Stage::kPrepared || prepare_done_ || failed_; });
+  if (slot.stage == Stage::kPrepared && !failed_ && !prepare_done_ && !queue_.empty() &&
+      slot.items.size() < options_.max_batch) {
+    // What arrived while this batch waited joins it now, for the price of one wake-up, instead of
+    // waiting a whole commit more in the next batch.
+    topup_wanted_ = true;
+    wake_.notify_one();
+    commit_cv_.wait(lock, [&] {
+      return (slot.stage == Stage::kPrepared && (!topup_wanted_ || queue_.empty())) || prepare_done_ || failed_;
+    });
+  }
+  topup_wanted_ = false;
+  if (slot.stage != Stage::kPrepared || failed_) return false;
+  slot.stage = Stage::kCommitting;  // sealed: nothing more joins it
+  return true;
 }
 
 void EngineRunner::advance(Slot& slot, Stage stage) {
   {
-    std::lock_guard lock(pipe_mu_);
+    std::lock_guard lock(mu_);
     slot.stage = stage;
   }
-  pipe_cv_.notify_all();
+  switch (stage) {
+    case Stage::kPrepared: commit_cv_.notify_one(); break;
+    case Stage::kCommitted: deliver_cv_.notify_one(); break;
+    case Stage::kFree: wake_.notify_one(); break;
+    default: break;  // nobody waits for the others
+  }
 }
 
 void EngineRunner::finish(bool& done) {
   {
-    std::lock_guard lock(pipe_mu_);
+    std::lock_guard lock(mu_);
     done = true;
   }
-  pipe_cv_.notify_all();
+  commit_cv_.notify_all();
+  deliver_cv_.notify_all();
 }
 
 void EngineRunner::prepare_loop() {
-  static const bool kNever = false;
-  for (std::size_t next = 0;; next = (next + 1) % kSlots) {
-    Slot& slot = slots_[next];
-    if (!await(slot, Stage::kFree, kNever)) break;  // only a failure ends this wait early
+  std::size_t next = 0;  // the slot of the next new batch
+  for (;;) {
+    Slot* target = nullptr;
+    std::size_t first_new = 0;
+    bool join = false;
     {
       std::unique_lock lock(mu_);
-      wake_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
-      if (queue_.empty()) break;  // stopping, and everything queued has been taken
-      if (options_.commit_interval.count() > 0 && !stopping_)
+      Slot& last = slots_[(next + kSlots - 1) % kSlots];  // the batch prepared last
+      auto joinable = [&] { return last.stage == Stage::kPrepared && last.items.size() < options_.max_batch; };
+      wake_.wait(lock, [&] {
+        if (failed_) return true;
+        if (queue_.empty()) return stopping_;
+        // A waiting batch is joined when the commit thread comes for it, or when enough have
+        // gathered to be worth preparing now, while the commit runs.
+        if (joinable()) return topup_wanted_ || queue_.size() >= kEagerJoin || stopping_;
+        return slots_[next].stage == Stage::kFree;
+      });
+      // A failed commit leaves the World ahead of the log: prepare nothing more.
+      if (failed_ || queue_.empty()) break;  // a failure, or stopping with everything taken
+      if (!joinable() && options_.commit_interval.count() > 0 && !stopping_)
         wake_.wait_for(lock, options_.commit_interval, [&] { return stopping_ || queue_.size() >= options_.max_batch; });
-      std::size_t n = std::min(queue_.size(), options_.max_batch);
+      join = joinable();
+      if (join) topup_wanted_ = false;
+      target = join ? &last : &slots_[next];
+      if (!join) target->commands.clear();
+      first_new = target->items.size();
+      std::size_t n = std::min(queue_.size(), options_.max_batch - first_new);
       for (std::size_t i = 0; i < n; ++i) {
-        slot.items.push_back(std::move(queue_.front()));
+        target->items.push_back(std::move(queue_.front()));
         queue_.pop_front();
       }
+      target->stage = Stage::kPreparing;  // the commit thread does not take it meanwhile
     }
-    slot.commands.clear();
-    for (Item& item : slot.items) slot.commands.push_back(std::move(item.command));
-    {
-      // A failed commit leaves the World ahead of the log: prepare nothing more.
-      std::lock_guard lock(pipe_mu_);
-      if (failed_) break;
-    }
-    Status s = engine_.prepare(slot.commands, slot.result);
+    for (std::size_t i = first_new; i < target->items.size(); ++i)
+      target->commands.push_back(std::move(target->items[i].command));
+    Status s = engine_.prepare(std::span<const Command>(target->commands).subspan(first_new), target->result, join);
     if (!s.ok()) {
       fail(s);
       break;
     }
-    advance(slot, Stage::kPrepared);
+    prepared_ += target->items.size() - first_new;
+    advance(*target, Stage::kPrepared);
+    if (!join) next = (next + 1) % kSlots;
   }
   finish(prepare_done_);
 }
@@ -123,7 +169,8 @@ void EngineRunner::prepare_loop() {
 void EngineRunner::commit_loop() {
   for (std::size_t next = 0;; next = (next + 1) % kSlots) {
     Slot& slot = slots_[next];
-    if (!await(slot, Stage::kPrepared, prepare_done_)) break;  // a prepared slot is committed even while stopping
+    // A prepared slot is committed even while stopping.
+    if (!take_for_commit(slot)) break;
     Status s = engine_.commit(slot.result);
     if (!s.ok()) {
       fail(s);
@@ -138,7 +185,7 @@ void EngineRunner::commit_loop() {
 void EngineRunner::deliver_loop() {
   for (std::size_t next = 0;; next = (next + 1) % kSlots) {
     Slot& slot = slots_[next];
-    if (!await(slot, Stage::kCommitted, commit_done_)) break;
+    if (!take(deliver_cv_, slot, Stage::kCommitted, Stage::kCommitted, commit_done_)) break;
     // Keep the command kinds for the replies (the commands were moved into the batch).
     for (std::size_t i = 0; i < slot.items.size(); ++i) slot.items[i].command = std::move(slot.commands[i]);
     router_.deliver(slot.items, slot.result);

@@ -50,22 +50,34 @@ class EngineRunner {
   bool submit(Command command, std::shared_ptr<SessionPort> from, std::string request_id, bool essential = false);
 
   std::uint64_t batches() const { return batches_.load(); }
+  std::uint64_t commands_prepared() const { return prepared_.load(); }
 
  private:
   using Item = Submission;
   // A batch on its way through the stages; the ring of slots is taken in order by each stage.
-  enum class Stage : std::uint8_t { kFree, kPrepared, kCommitted };
+  // A prepared batch still waiting for the commit thread stays open: commands that arrive
+  // meanwhile join it (kPreparing again) rather than wait a whole commit more in a batch of their
+  // own. They join when kEagerJoin have gathered (so that preparing them overlaps the commit
+  // running) and, for the rest, when the commit thread comes to take the batch (topup_wanted_).
+  // Taking it seals it (kCommitting).
+  enum class Stage : std::uint8_t { kFree, kPreparing, kPrepared, kCommitting, kCommitted };
   struct Slot {
     std::vector<Item> items;
     std::vector<Command> commands;
     Engine::BatchResult result;
-    Stage stage = Stage::kFree;  // guarded by pipe_mu_; the stage's thread owns the rest
+    Stage stage = Stage::kFree;  // guarded by mu_; the stage's thread owns the rest
   };
   static constexpr std::size_t kSlots = 3;
+  static constexpr std::size_t kEagerJoin = 32;
   void prepare_loop();
   void commit_loop();
   void deliver_loop();
-  bool await(Slot& slot, Stage stage, const bool& done);
+  // Waits on `cv` until `slot` reaches `stage` (then moves it to `then`), or until `done` (the
+  // stage before has stopped) or a failure. Returns whether the slot was taken.
+  bool take(std::condition_variable& cv, Slot& slot, Stage stage, Stage then, const bool& done);
+  // take() for the commit thread: first lets the commands queued meanwhile join the batch.
+  bool take_for_commit(Slot& slot);
+  // Moves `slot` to `stage` and wakes the one thread that waits for a slot in that stage.
   void advance(Slot& slot, Stage stage);
   void finish(bool& done);
   void fail(const Status& s);
@@ -77,21 +89,24 @@ class EngineRunner {
   std::thread commit_thread_;
   std::thread deliver_thread_;
   std::atomic<std::uint64_t> batches_{0};
+  std::atomic<std::uint64_t> prepared_{0};
 
-  // The queue of submitted commands; guarded by mu_.
+  // Guarded by mu_: the queue of submitted commands, the stages of the ring's slots, and the flags.
+  // One mutex for both, because the prepare thread waits on the two together (a command to take,
+  // and a slot to put it in). Each thread waits on its own condition variable, so that a stage
+  // change wakes only the thread it concerns.
   std::mutex mu_;
-  std::condition_variable wake_;
+  std::condition_variable wake_;       // the prepare thread: a command queued, a slot freed
+  std::condition_variable commit_cv_;  // the commit thread: a batch prepared
+  std::condition_variable deliver_cv_; // the deliver thread: a batch committed
   std::deque<Item> queue_;
   bool stopping_ = false;
-
-  // The ring of the pipeline; the slots' stages and these flags guarded by pipe_mu_.
-  std::mutex pipe_mu_;
-  std::condition_variable pipe_cv_;
   Slot slots_[kSlots];
   bool prepare_done_ = false;  // the prepare thread has stopped
   bool commit_done_ = false;   // the commit thread has stopped
   bool failed_ = false;
-  std::atomic<bool> broken_{false};  // failed_, readable without pipe_mu_ (by submit())
+  bool topup_wanted_ = false;  // the commit thread waits for the open batch to take in the queue
+  std::atomic<bool> broken_{false};  // failed_, readable without mu_ (by submit())
 
   Router router_;  // deliver thread only
 };

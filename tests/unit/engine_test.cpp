@@ -2,6 +2,7 @@
 #include <catch2/catch.hpp>
 
 #include <atomic>
+#include <condition_variable>
 #include <mutex>
 #include <thread>
 
@@ -30,6 +31,46 @@ class FailingLog final : public EventLog {
  private:
   MemoryLog inner_;
 };
+
+// A log whose appends wait at a gate until it is opened, to hold a commit in progress.
+class GatedLog final : public EventLog {
+ public:
+  Status append(std::span<const Event> batch) override { return inner_.append(batch); }
+  Status append_encoded(Seq first, std::span<const std::string> encoded) override {
+    std::unique_lock lock(mu_);
+    ++waiting_;
+    changed_.notify_all();
+    changed_.wait(lock, [&] { return open_; });
+    return inner_.append_encoded(first, encoded);
+  }
+  Seq last_seq() const override { return inner_.last_seq(); }
+  Status scan_encoded(Seq from, const EncodedVisitor& visit) const override { return inner_.scan_encoded(from, visit); }
+  Status read_encoded(Seq seq, std::string& out) const override { return inner_.read_encoded(seq, out); }
+  // Waits (bounded) until `n` appends have reached the gate.
+  bool wait_for_appends(int n) {
+    std::unique_lock lock(mu_);
+    return changed_.wait_for(lock, std::chrono::seconds(10), [&] { return waiting_ >= n; });
+  }
+  void open() {
+    std::lock_guard lock(mu_);
+    open_ = true;
+    changed_.notify_all();
+  }
+
+ private:
+  MemoryLog inner_;
+  std::mutex mu_;
+  std::condition_variable changed_;
+  int waiting_ = 0;
+  bool open_ = false;
+};
+
+// Polls (bounded) until `done` holds.
+template <typename F>
+bool eventually(F done) {
+  for (int i = 0; i < 5000 && !done(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  return done();
+}
 
 class RecordingPort final : public SessionPort {
  public:
@@ -226,6 +267,37 @@ TEST_CASE("runner: replies and pushes go out after the batch is durable, in orde
   REQUIRE(b->received.size() == 4);
   CHECK(b->received[3].push.text == "hello");
   CHECK(f.log.last_seq() == 6);
+}
+
+TEST_CASE("runner: commands that arrive while a prepared batch waits for the commit join it", "[engine][runner]") {
+  EngineOn<GatedLog> f;  // start() appended unhindered; every commit now waits at the gate
+  EngineRunner runner(f.engine, EngineRunner::Options{1000, 100, std::chrono::microseconds(0)});
+  struct OpenAtEnd {  // destroyed before the runner: a failed check must not leave it stuck at the gate
+    GatedLog& log;
+    ~OpenAtEnd() { log.open(); }
+  } open_at_end{f.log};
+  auto port = std::make_shared<RecordingPort>();
+  runner.start();
+  runner.submit(Connect{"a", Dialect::kNative, "x"}, port, "a");
+  REQUIRE(f.log.wait_for_appends(1));  // batch 1 is being committed
+  runner.submit(Connect{"b", Dialect::kNative, "x"}, port, "b");
+  REQUIRE(eventually([&] { return runner.commands_prepared() == 2; }));  // batch 2 is prepared, waiting
+  runner.submit(Connect{"c", Dialect::kNative, "x"}, port, "c");  // arrives while batch 2 waits
+  CHECK(port->count() == 0);  // nothing is released before its batch is durable
+  f.log.open();
+  REQUIRE(eventually([&] { return port->count() == 3; }));
+  runner.stop();
+  CHECK(runner.batches() == 2);  // c joined batch 2 rather than wait for a third commit
+  CHECK(f.log.last_seq() == 4);  // ServerStarted, then the three clients
+  std::lock_guard lock(port->mu);
+  CHECK(port->received[0].request_id == "a");
+  CHECK(port->received[1].request_id == "b");
+  CHECK(port->received[2].request_id == "c");
+  CHECK(port->received[2].reply.ok());
+  // The log holds what the World holds.
+  projections::World rebuilt;
+  REQUIRE(replay::rebuild(f.log, rebuilt).ok());
+  CHECK(rebuilt.hash() == f.engine.world().hash());
 }
 
 TEST_CASE("runner: a failed commit releases nothing of its batch and stops the pipeline", "[engine][runner]") {
