@@ -79,11 +79,16 @@ struct Server::Impl {
         deadline_timer.expires_after(std::chrono::milliseconds(std::max<TimeMs>(next - ctx.clock.now_ms(), 0)));
       co_await deadline_timer.async_wait(kTuple);
       TimeMs now = ctx.clock.now_ms();
-      while (auto due = ctx.deadlines.pop_due(now)) {
-        auto it = ctx.sessions.find(due->session);
+      // Only what was due when this pass began: a session that asks again for a time already past
+      // is served on the next pass, after the handlers queued meanwhile have run, never in a loop
+      // that starves them.
+      due.clear();
+      while (auto entry = ctx.deadlines.pop_due(now)) due.push_back(*entry);
+      for (const DeadlineQueue::Entry& entry : due) {
+        auto it = ctx.sessions.find(entry.session);
         if (it == ctx.sessions.end()) continue;
         try {
-          it->second->on_deadline(due->when, now);
+          it->second->on_deadline(entry.when, now);
         } catch (...) {
           report_coroutine_failure(std::current_exception());  // one session's failure stops no one's watchdog
         }
@@ -168,6 +173,7 @@ struct Server::Impl {
   ServerContext& ctx;
   asio::basic_socket_acceptor<tcp, ConnectionExecutor> acceptor;  // its sockets take its executor type
   asio::steady_timer deadline_timer;
+  std::vector<DeadlineQueue::Entry> due;  // serve_deadlines' scratch
 };
 
 Server::Server(asio::io_context& io, ServerContext& ctx) : impl_(std::make_unique<Impl>(io, ctx)) {}

@@ -25,26 +25,22 @@ constexpr TimeMs kCloseGraceMs = 5'000;  // a peer that does not answer our clos
 constexpr std::size_t kReadPiece = 256;
 
 // FrameQueue: a session's outbound frames, first in, first out. Empty, it holds no memory (a
-// std::deque allocates about 576 bytes as soon as it exists, for every idle connection).
+// std::deque allocates about 576 bytes as soon as it exists, for every idle connection). Frames
+// move as it grows: the writer takes a frame out before writing it.
 class FrameQueue {
  public:
   bool empty() const { return head_ == frames_.size(); }
-  std::size_t size() const { return frames_.size() - head_; }
-  const std::string& front() const { return frames_[head_]; }
-  const std::string& back() const { return frames_.back(); }
   void push_back(std::string frame) { frames_.push_back(std::move(frame)); }
-  void pop_back() {
-    frames_.pop_back();
-    if (empty()) clear();
-  }
-  void pop_front() {
-    std::string().swap(frames_[head_]);  // its bytes are freed now, not when the queue empties
+  std::string take_front() {
+    std::string frame = std::move(frames_[head_]);
+    std::string().swap(frames_[head_]);
     if (++head_ == frames_.size()) {
       clear();
     } else if (head_ >= kCompactAt && head_ * 2 >= frames_.size()) {
       frames_.erase(frames_.begin(), frames_.begin() + static_cast<std::ptrdiff_t>(head_));
       head_ = 0;
     }
+    return frame;
   }
   void clear() {
     frames_.clear();
@@ -60,7 +56,7 @@ class FrameQueue {
   static constexpr std::size_t kCompactAt = 32;
   static constexpr std::size_t kKeepCapacity = 16;
   std::vector<std::string> frames_;
-  std::size_t head_ = 0;  // frames_[0, head_) are written and empty
+  std::size_t head_ = 0;  // frames_[0, head_) are taken and empty
 };
 
 // WsSession: one WebSocket connection, after Asio's chat server: a reader coroutine that feeds
@@ -150,7 +146,8 @@ class WsSession final : public SessionPort,
   void on_deadline(TimeMs when, TimeMs now) override {
     if (when != armed_for_ || closed_) return;  // stale: replaced by an earlier wake-up, or over
     armed_for_ = IdleTracker::kNever;
-    if (write_stalled(now)) end(events::DisconnectReason::kSlowReader, kClosePolicy, "slow reader: a write stalled");
+    if (!overflowed_ && write_stalled(now))
+      end(events::DisconnectReason::kSlowReader, kClosePolicy, "slow reader: a write stalled");
     if (now >= hard_close_at_) {
       // The peer never answered our close frame (or never reads at all): cut the TCP connection.
       beast::error_code ignored;
@@ -255,20 +252,20 @@ class WsSession final : public SessionPort,
   // Nothing more will be written: release what is still queued, and queue nothing more.
   void finish_writing() {
     writer_done_ = true;
-    outbox_.for_each([this](const std::string& frame) { forget(frame.size()); });
-    outbox_.clear();
+    drop_queued();
   }
 
   awaitable<void> writer([[maybe_unused]] std::shared_ptr<WsSession> self) {  // self: keeps the session alive
     while (!closed_) {
       while (!outbox_.empty() && !closed_) {
+        writing_ = outbox_.take_front();  // counted in queued_bytes_ until written
         write_started_at_ = ctx_.clock.now_ms();
         schedule_watchdog();
-        auto [ec, n] = co_await ws_.async_write(asio::buffer(outbox_.front()), kTuple);
+        auto [ec, n] = co_await ws_.async_write(asio::buffer(writing_), kTuple);
         write_started_at_ = IdleTracker::kNever;
+        forget(writing_.size());
+        std::string().swap(writing_);
         if (ec) break;
-        forget(outbox_.front().size());
-        outbox_.pop_front();
       }
       if (closed_ || !outbox_.empty()) break;
       if (close_requested_) {
@@ -307,7 +304,9 @@ class WsSession final : public SessionPort,
   // Once closing, only the hard close matters (the other deadlines have passed and would spin).
   TimeMs next_wakeup() const {
     if (close_requested_) return hard_close_at_;
-    TimeMs stall = write_started_at_ != IdleTracker::kNever && ctx_.config.write_timeout_ms > 0
+    // A stall already found is being acted on (the end is posted): its deadline, now past, must not
+    // wake the watchdog again and again until it is.
+    TimeMs stall = write_started_at_ != IdleTracker::kNever && ctx_.config.write_timeout_ms > 0 && !overflowed_
                        ? write_started_at_ + ctx_.config.write_timeout_ms
                        : IdleTracker::kNever;
     return std::min({logic_.deadline(), next_ping_at_, hard_close_at_, stall});
@@ -327,12 +326,10 @@ class WsSession final : public SessionPort,
     ctx_.queued_bytes -= bytes;
   }
 
+  // Drops what waits in the outbox (the frame being written, if any, is not in it).
   void drop_queued() {
-    // The frame at the front may be in the middle of a write: keep it.
-    while (outbox_.size() > 1) {
-      forget(outbox_.back().size());
-      outbox_.pop_back();
-    }
+    outbox_.for_each([this](const std::string& frame) { forget(frame.size()); });
+    outbox_.clear();
   }
 
   ServerContext& ctx_;
@@ -342,6 +339,7 @@ class WsSession final : public SessionPort,
   std::uint64_t id_ = 0;
   std::unique_ptr<beast::http::request<beast::http::string_body>> upgrade_request_;  // until accepted
   FrameQueue outbox_;
+  std::string writing_;  // the frame the writer is writing, out of the outbox
   std::size_t queued_bytes_ = 0;
   bool overflowed_ = false;
   bool close_requested_ = false;

@@ -263,14 +263,21 @@ DisconnectReason first_disconnect_reason(const std::string& dir) {
 }  // namespace
 
 TEST_CASE("a reader that never reads is disconnected, and memory stays bounded", "[integration][slow]") {
-  // Each limit alone must end the sleeper: its own queue, all queues together, a stalled write.
+  // Each limit alone must end the sleeper: its own queue, all queues together, a stalled write. The
+  // limits not under test are set out of reach (a flood is at most 2,000 frames of 1 KB), so that
+  // the one under test is the one that acts, however fast the machine.
   auto [flag, value] = GENERATE(std::pair<std::string, std::string>{"--max-queued-bytes", "65536"},
                                 std::pair<std::string, std::string>{"--max-total-queued-bytes", "65536"},
                                 std::pair<std::string, std::string>{"--write-timeout", "0.5"});
   INFO(flag << " " << value);
+  std::vector<std::string> args{"--captcha-difficulty", "0", "--rate", "0", "--max-inflight", "4096",
+                                "--socket-send-buffer", "4096"};
+  for (std::string limit : {"--max-queued-bytes", "--max-total-queued-bytes"})
+    if (limit != flag) args.insert(args.end(), {limit, "67108864"});
+  if (flag != "--write-timeout") args.insert(args.end(), {"--write-timeout", "0"});
+  args.insert(args.end(), {flag, value});
   TempDir data;
-  ChatdProcess chatd(data.path(), {"--captcha-difficulty", "0", "--rate", "0", "--max-inflight", "4096",
-                                   "--socket-send-buffer", "4096", flag, value});
+  ChatdProcess chatd(data.path(), args);
   CHECK(flood_a_sleeper(chatd.port()));
   REQUIRE(chatd.stop() == 0);
   CHECK(first_disconnect_reason(data.path()) == DisconnectReason::kSlowReader);
