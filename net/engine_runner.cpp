@@ -68,13 +68,11 @@ void EngineRunner::fail(const Status& s) {
   if (first && on_fatal_) on_fatal_(s);  // the owner hears of the first failure only
 }
 
-bool EngineRunner::take(std::condition_variable& cv, Slot& slot, Stage stage, Stage then, const bool& done) {
+bool EngineRunner::await_committed(Slot& slot) {
   std::unique_lock lock(mu_);
-  cv.wait(lock, [&] { return slot.stage == stage || done || failed_; });
   // After a failure nothing more is committed, but what is durable is still delivered.
-  if (slot.stage != stage || (failed_ && stage != Stage::kCommitted)) return false;
-  slot.stage = then;
-  return true;
+  deliver_cv_.wait(lock, [&] { return slot.stage == Stage::kCommitted || commit_done_; });
+  return slot.stage == Stage::kCommitted;
 }
 
 bool EngineRunner::take_for_commit(Slot& slot) {
@@ -185,7 +183,7 @@ void EngineRunner::commit_loop() {
 void EngineRunner::deliver_loop() {
   for (std::size_t next = 0;; next = (next + 1) % kSlots) {
     Slot& slot = slots_[next];
-    if (!take(deliver_cv_, slot, Stage::kCommitted, Stage::kCommitted, commit_done_)) break;
+    if (!await_committed(slot)) break;
     // Keep the command kinds for the replies (the commands were moved into the batch).
     for (std::size_t i = 0; i < slot.items.size(); ++i) slot.items[i].command = std::move(slot.commands[i]);
     router_.deliver(slot.items, slot.result);

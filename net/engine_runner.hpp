@@ -72,11 +72,12 @@ class EngineRunner {
   void prepare_loop();
   void commit_loop();
   void deliver_loop();
-  // Waits on `cv` until `slot` reaches `stage` (then moves it to `then`), or until `done` (the
-  // stage before has stopped) or a failure. Returns whether the slot was taken.
-  bool take(std::condition_variable& cv, Slot& slot, Stage stage, Stage then, const bool& done);
-  // take() for the commit thread: first lets the commands queued meanwhile join the batch.
+  // The commit thread waits for `slot` to be prepared, lets the commands queued meanwhile join it,
+  // and seals it. False if the prepare thread stopped (nothing left) or a commit failed.
   bool take_for_commit(Slot& slot);
+  // The deliver thread waits for `slot` to be committed. False once the commit thread has stopped
+  // and the slot was not committed.
+  bool await_committed(Slot& slot);
   // Moves `slot` to `stage` and wakes the one thread that waits for a slot in that stage.
   void advance(Slot& slot, Stage stage);
   void finish(bool& done);
