@@ -5,8 +5,12 @@
 //   chatsim --soak SECONDS [--clients K] ...                  random seeds until the time is up
 //   chatsim --replay FILE                                     a script a failing run wrote
 // Options: --plant early-release|lose-acked (a defect on purpose), --expect-failure (exit 0 only if
-// a run fails: for the planted-defect tests), --no-shrink, --shrink-runs N, --lmdb-dir DIR.
-// Exit: 0 all good, 1 an invariant failed (or, with --expect-failure, none did), 2 usage.
+// a run fails: for the planted-defect tests), --no-shrink, --shrink-runs N, --lmdb-dir DIR,
+// --expect-digests FILE (each seed's log must have the digest FILE records for it).
+// Each seed's line ends with the digest of its log's bytes: the same seed gives the same log, so a
+// change of the code that alters a fixed seed's log shows as a changed digest.
+// Exit: 0 all good, 1 an invariant failed, a digest differs (or, with --expect-failure, no run
+// failed), 2 usage.
 #include <chrono>
 #include <cstdio>
 #include <fstream>
@@ -14,8 +18,10 @@
 #include <map>
 #include <random>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 
+#include "core/fnv.hpp"
 #include "tests/sim/simulation.hpp"
 
 using namespace chatd;
@@ -33,13 +39,15 @@ struct Args {
   int shrink_runs = 300;
   double soak_seconds = 0;
   std::string replay;
+  std::string expect_digests;  // a file of "seed S clients K minutes M digest D" lines
 };
 
 [[noreturn]] void usage(const std::string& why) {
   std::cerr << "chatsim: " << why
             << "\nusage: chatsim (--seed N | --seeds A-B [--random R] | --soak SECONDS | --replay FILE)\n"
                "               [--clients K] [--virtual-minutes M] [--plant early-release|lose-acked]\n"
-               "               [--expect-failure] [--no-shrink] [--shrink-runs N] [--lmdb-dir DIR]\n";
+               "               [--expect-failure] [--no-shrink] [--shrink-runs N] [--lmdb-dir DIR]\n"
+               "               [--expect-digests FILE]\n";
   std::exit(2);
 }
 
@@ -60,6 +68,33 @@ std::string first_difference(const std::vector<std::string>& a, const std::vecto
   return "";
 }
 
+// FNV-1a over every event's stored bytes, length-prefixed, in log order.
+std::uint64_t log_digest(const std::vector<std::string>& log) {
+  Fnv1a h;
+  for (const std::string& event : log) h.str(event);
+  return h.value();
+}
+
+std::string digest_key(const Script& s) {
+  std::ostringstream key;
+  key << "seed " << s.seed << " clients " << s.users << " minutes " << static_cast<double>(s.duration_ms) / 60'000.0;
+  return key.str();
+}
+
+// The digests a file records, by digest_key(); lines starting with '#' are comments.
+std::map<std::string, std::string> read_digests(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw std::runtime_error("cannot read " + path);
+  std::map<std::string, std::string> out;
+  for (std::string line; std::getline(in, line);) {
+    if (line.empty() || line[0] == '#') continue;
+    const auto at = line.rfind(" digest ");
+    if (at == std::string::npos) throw std::runtime_error(path + ": not a digest line: " + line);
+    out[line.substr(0, at)] = line.substr(at + 8);
+  }
+  return out;
+}
+
 struct Totals {
   std::uint64_t seeds = 0, events = 0, crashes = 0, batches = 0, delivered = 0, connections = 0;
   double virtual_seconds = 0, real_seconds = 0;
@@ -67,7 +102,8 @@ struct Totals {
 };
 
 // Runs one script (twice unless it is a replay), prints its line; returns whether it failed.
-bool run_one(const Script& script, const Args& a, Totals& totals, bool twice) {
+bool run_one(const Script& script, const Args& a, const std::map<std::string, std::string>& expected, Totals& totals,
+             bool twice) {
   RunResult r = run(script, a.options);
   std::string nondeterminism;
   if (twice && !r.failed) {
@@ -85,14 +121,22 @@ bool run_one(const Script& script, const Args& a, Totals& totals, bool twice) {
   totals.real_seconds += r.real_seconds;
   for (const auto& [k, v] : r.faults) totals.faults[k] += v;
   for (const auto& [k, v] : r.checks) totals.checks[k] += v;
+  char digest[20];
+  std::snprintf(digest, sizeof digest, "%016llx", static_cast<unsigned long long>(log_digest(r.log)));
   std::printf("seed %llu: %u clients, %.1f virtual min, %llu events, %llu batches, %llu crashes, %llu messages delivered, "
-              "%.2f s real (%.0fx)%s: %s\n",
+              "%.2f s real (%.0fx)%s: %s, log digest %s\n",
               static_cast<unsigned long long>(script.seed), script.users, static_cast<double>(script.duration_ms) / 60'000.0,
               static_cast<unsigned long long>(r.events), static_cast<unsigned long long>(r.batches),
               static_cast<unsigned long long>(r.crashes), static_cast<unsigned long long>(r.messages_delivered), r.real_seconds,
               static_cast<double>(script.duration_ms) / 1000.0 / std::max(r.real_seconds, 1e-9), script.lmdb ? ", LMDB log" : "",
-              r.failed ? "FAILED" : nondeterminism.empty() ? "ok" : "NOT DETERMINISTIC");
+              r.failed ? "FAILED" : nondeterminism.empty() ? "ok" : "NOT DETERMINISTIC", digest);
   std::fflush(stdout);
+  if (auto want = expected.find(digest_key(script)); want != expected.end() && want->second != digest) {
+    std::printf("  the log differs from the one recorded for this seed (digest %s, recorded %s): the code's behaviour "
+                "changed\n  reproduce: %s\n",
+                digest, want->second.c_str(), reproduce_command(script, a).c_str());
+    return true;
+  }
   if (!nondeterminism.empty()) {
     std::printf("  the same script gave two different logs; first difference at %s\n  reproduce: %s\n",
                 nondeterminism.c_str(), reproduce_command(script, a).c_str());
@@ -155,6 +199,7 @@ int main(int argc, char** argv) {
       else if (k == "--no-shrink") a.shrink = false;
       else if (k == "--shrink-runs") a.shrink_runs = std::stoi(next());
       else if (k == "--lmdb-dir") a.options.lmdb_dir = next();
+      else if (k == "--expect-digests") a.expect_digests = next();
       else if (k == "--plant") {
         const std::string v = next();
         if (v == "early-release") a.options.plant = RunOptions::Plant::kEarlyRelease;
@@ -172,6 +217,14 @@ int main(int argc, char** argv) {
   if (a.seeds.empty() && a.replay.empty() && a.soak_seconds <= 0) usage("give --seed, --seeds, --soak or --replay");
   const TimeMs duration = static_cast<TimeMs>(a.minutes * 60'000);
 
+  std::map<std::string, std::string> expected;
+  if (!a.expect_digests.empty()) {
+    try {
+      expected = read_digests(a.expect_digests);
+    } catch (const std::exception& e) {
+      usage(e.what());
+    }
+  }
   Totals totals;
   bool any_failed = false;
   if (!a.replay.empty()) {
@@ -182,14 +235,14 @@ int main(int argc, char** argv) {
     Status st = from_text(text.str(), script);
     if (!in || !st.ok()) usage("cannot read " + a.replay + ": " + st.ToString());
     a.shrink = false;
-    any_failed = run_one(script, a, totals, false);
+    any_failed = run_one(script, a, expected, totals, false);
   }
-  for (std::uint64_t seed : a.seeds) any_failed = run_one(generate(seed, a.clients, duration), a, totals, true) || any_failed;
+  for (std::uint64_t seed : a.seeds) any_failed = run_one(generate(seed, a.clients, duration), a, expected, totals, true) || any_failed;
   if (a.soak_seconds > 0) {
     std::random_device device;
     const auto end = std::chrono::steady_clock::now() + std::chrono::duration<double>(a.soak_seconds);
     while (std::chrono::steady_clock::now() < end && !any_failed)
-      any_failed = run_one(generate((std::uint64_t{device()} << 32) | device(), a.clients, duration), a, totals, true);
+      any_failed = run_one(generate((std::uint64_t{device()} << 32) | device(), a.clients, duration), a, expected, totals, true);
   }
   print_totals(totals);
   if (a.expect_failure) {
