@@ -1,65 +1,104 @@
 // Commands: what a client (or the server on its behalf) asks the engine to do. A dialect turns a
-// frame into one of these; decide() turns it into events and a reply.
-// Thread-safety: plain values.
+// frame into one; decide() turns it into events and a reply. Each domain declares its commands in
+// core/<domain>/commands.hpp, with their traits and their rule:
+//
+//   struct Send {
+//     static constexpr std::string_view kName = "send";
+//     static constexpr CommandTraits kTraits{};  // needs a client, counts as in flight
+//     std::string text;
+//     static Reply decide(const projections::World&, ClientId actor, const Send&, const Context&, Decided& out);
+//     bool operator==(const Send&) const = default;
+//   };
+//
+// A command names its actor, the client it acts for, in the envelope and never in its body, which
+// holds only its arguments and targets: the session stamps the actor, so a Kick{target} can never
+// act on its sender, and no field of a frame can choose whom a command acts for.
+// Thread-safety: plain values; a CommandType is a constant.
 #pragma once
 
-#include <string>
-#include <variant>
+#include <string_view>
+#include <vector>
 
-#include "core/ids.hpp"
+#include "core/base/erased.hpp"
+#include "core/base/ids.hpp"
+#include "core/reply.hpp"
 #include "events/event.hpp"
+#include "projections/world.hpp"
 
 namespace chatd {
 
-// A connection passed the gates and becomes a client (the name may be empty, as in lowf).
-struct Connect {
-  std::string name;
-  events::Dialect dialect = events::Dialect::kNative;
-  std::string addr;
+// What the session must know about a command before the engine sees it (net/session applies these).
+struct CommandTraits {
+  bool needs_client = true;      // sent by a client: waits until the session is one; the actor is that client
+  bool counts_in_flight = true;  // counts against the session's bound of commands awaiting a reply
+  bool essential = false;        // never refused for a full engine queue (bounded otherwise: one per session)
 };
-struct SetName {
-  ClientId client = kNoClient;
-  std::string name;
-};
-struct Search {
-  ClientId client = kNoClient;
-};
-struct Leave {
-  ClientId client = kNoClient;
-};
-struct Send {
-  ClientId client = kNoClient;
-  std::string text;
-};
-struct Report {
-  ClientId client = kNoClient;
-  std::string reason;
-};
-// The session ended (closed by the client, or by the server for the given reason).
-struct Disconnect {
-  ClientId client = kNoClient;
-  events::DisconnectReason reason = events::DisconnectReason::kClosed;
-};
-// Audit: a connection failed the captcha.
-struct RecordCaptchaFailure {
-  std::string addr;
-  std::string reason;
-};
-// Audit: a connection that never became a client was closed for abuse.
-struct RecordRejection {
-  std::string addr;
-  std::string reason;
-};
-// Asks for the log position and World hash as of this command (for operators and tests).
-struct QueryInfo {};
 
-using Command = std::variant<Connect, SetName, Search, Leave, Send, Report, Disconnect, RecordCaptchaFailure,
-                             RecordRejection, QueryInfo>;
+struct Context;
+struct Command;
+using Decided = std::vector<events::Payload>;  // the events a decision records, in order
 
-// The index of command type T in Command, as Command::index() reports it (replies carry it).
-template <typename T>
-constexpr std::size_t command_index() {
-  return Command(std::in_place_type<T>).index();
+inline constexpr std::size_t kCommandCapacity = 72;
+
+struct CommandType : ValueOps {
+  std::string_view name;
+  CommandTraits traits;
+  // The rule: the reply, and the events that record the outcome appended to `out` (none on refusal).
+  Reply (*decide)(const projections::World&, const Command&, const Context&, Decided& out) = nullptr;
+  // For the few commands a session accepts before its captcha is solved: checks the command and
+  // folds it into the admission (the Connect the session will submit); an error reply refuses it.
+  // Null: the command waits for the captcha.
+  Reply (*before_admission)(const Command& command, Command& admission) = nullptr;
+
+  template <class T>
+  static const CommandType& of();
+};
+
+using CommandBody = Erased<CommandType, kCommandCapacity>;
+
+struct Command {
+  Command() = default;
+  template <class T>
+    requires(!std::is_same_v<std::remove_cvref_t<T>, Command> && !std::is_same_v<std::remove_cvref_t<T>, CommandBody>)
+  Command(T&& body, ClientId actor = kNoClient)  // NOLINT: implicit, as from a variant's alternative
+      : body(std::forward<T>(body)), actor(actor) {}
+
+  const CommandType& type() const { return *body.type(); }
+  template <class T>
+  bool is() const {
+    return body.is<T>();
+  }
+  template <class T>
+  const T* get_if() const {
+    return body.get_if<T>();
+  }
+  template <class T>
+  const T& as() const {
+    return body.as<T>();
+  }
+  template <class T>
+  T& as() {
+    return body.as<T>();
+  }
+
+  CommandBody body;
+  ClientId actor = kNoClient;  // the client it acts for (stamped by the session), or none
+};
+
+template <class T>
+const CommandType& CommandType::of() {
+  static constexpr CommandType type = [] {
+    CommandType t;
+    static_cast<ValueOps&>(t) = value_ops<T, kCommandCapacity>();
+    t.name = T::kName;
+    t.traits = T::kTraits;
+    t.decide = [](const projections::World& w, const Command& c, const Context& ctx, Decided& out) {
+      return T::decide(w, c.actor, c.body.as<T>(), ctx, out);
+    };
+    if constexpr (requires { &T::before_admission; }) t.before_admission = &T::before_admission;
+    return t;
+  }();
+  return type;
 }
 
 }  // namespace chatd

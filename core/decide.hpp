@@ -1,16 +1,14 @@
-// decide(): the rules of the server, as a pure function of the World, a command and a context.
-// It returns the events that record the outcome (never applied here) and the reply to the
-// requester. A rejected command returns no events: bad input changes nothing.
+// decide(): the rules of the server, as a pure function of the World, a command and a context. It
+// returns the events that record the outcome (never applied here) and the reply to the requester.
+// A rejected command returns no events: bad input changes nothing. The rule itself is the
+// command's own (core/<domain>/); this is the one entry point to all of them.
 // Thread-safety: reentrant; the World must not change during the call.
 #pragma once
 
 #include <cstddef>
-#include <string>
-#include <vector>
 
 #include "core/command.hpp"
-#include "core/errors.hpp"
-#include "events/event.hpp"
+#include "core/reply.hpp"
 #include "projections/world.hpp"
 
 namespace chatd {
@@ -27,25 +25,22 @@ struct Context {
   Limits limits;
 };
 
-struct Reply {
-  ErrorCode error = ErrorCode::kNone;
-  std::string message;          // human-readable detail of an error
-  ClientId client = kNoClient;  // set on a successful Connect
-  Seq info_seq = 0;             // QueryInfo: the last seq ...
-  std::uint64_t info_hash = 0;  // ... and the World's hash at that point (filled in by the engine)
-
-  bool ok() const { return error == ErrorCode::kNone; }
-};
-
 struct Decision {
-  std::vector<events::Payload> events;
+  Decided events;
   Reply reply;
 };
 
 Decision decide(const projections::World& world, const Command& command, const Context& context);
 
 // The same, appending the events to `events` (which the engine reuses, batch after batch).
-Reply decide_into(const projections::World& world, const Command& command, const Context& context,
-                  std::vector<events::Payload>& events);
+inline Reply decide_into(const projections::World& world, const Command& command, const Context& context, Decided& events) {
+  return command.type().decide(world, command, context, events);
+}
+
+// The reply of a rule that accepts: `event` joins the decision.
+inline Reply accept(Decided& out, events::Payload event) {
+  out.push_back(std::move(event));
+  return Reply{};
+}
 
 }  // namespace chatd

@@ -1,118 +1,192 @@
-// The immutable events of the log. Each records an outcome (who was paired with whom, which id a
-// pair got), so applying it never needs a clock or a random draw. Adding a field or a type bumps
-// kSchemaVersion only when an older reader would misread the log.
-// Thread-safety: plain values.
+// The immutable events of the log: the envelope (seq, time, payload) and what every event type
+// derives from its one declaration (events/fields.hpp): its stable type name, its fields, and the
+// code that writes, reads, compares and describes it. Each domain declares its events in
+// events/<domain>/events.hpp; events/catalog.hpp knows them all by name.
+// Every event records an outcome (who was paired with whom, which id a pair got), so applying it
+// never needs a clock or a random draw. Adding a field or a type bumps kSchemaVersion only when an
+// older reader would misread the log.
+// Thread-safety: plain values; an EventType is written only while the catalog is built.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
-#include <optional>
+#include <span>
 #include <string>
 #include <string_view>
-#include <variant>
+#include <tuple>
 
-#include "core/ids.hpp"
+#include "core/base/erased.hpp"
+#include "core/base/ids.hpp"
+#include "core/base/status.hpp"
+#include "events/fields.hpp"
 
 namespace chatd::events {
 
 inline constexpr int kSchemaVersion = 1;
 
-// lowf's client states, with lowf's numbers.
-enum class ClientState : std::uint8_t { kConnected = 0, kLooking = 1, kPaired = 2, kDisconnected = 3, kBanned = 4 };
-
-// Which wire dialect a client speaks; recorded so audits can tell a lowf page from a native client.
-enum class Dialect : std::uint8_t { kNative = 0, kLowf = 1 };
-
-// Why a client's session ended. Stable strings: they appear in the log and in close reasons.
-enum class DisconnectReason : std::uint8_t {
-  kClosed,           // the client closed the connection
-  kIdleState,        // LOOKING or DISCONNECTED for longer than allowed
-  kSilent,           // no frame and no pong for longer than allowed
-  kSlowReader,       // its outbound queue overflowed
-  kMalformed,        // sent a frame the dialect could not decode
-  kFlooding,         // kept exceeding the rate limit
-  kServerShutdown,   // the server stopped gracefully
+// A field of an event type, as code that does not know the type sees it.
+struct FieldInfo {
+  std::string_view name;
+  FieldOptions options;
+  FieldKind kind = FieldKind::kUint;
+  std::string (*type_text)() = nullptr;               // "uint", "enum(native|lowf)": the schema's words
+  FieldValue (*read)(const void* event) = nullptr;  // the field's value in an event of this type
+  // Sets the field to a sample value derived from `n` and `text` (the codec tests fill every field
+  // of every type with it, so a new type is tested the day it is declared).
+  void (*fill)(void* event, std::uint64_t n, std::string_view text) = nullptr;
+  std::string_view label() const { return options.label.empty() ? name : options.label; }
 };
 
-const char* to_string(ClientState s);
-const char* to_string(Dialect d);
-const char* to_string(DisconnectReason r);
-std::optional<ClientState> client_state_from(std::string_view s);
-std::optional<Dialect> dialect_from(std::string_view s);
-std::optional<DisconnectReason> disconnect_reason_from(std::string_view s);
-
-// The engine started; every session of the previous run is over (clients, pairs, searches).
-struct ServerStarted {
-  std::uint64_t ended_clients = 0;  // how many clients the previous run left behind
-};
-// A connection passed the gates and became a client in state CONNECTED.
-struct ClientConnected {
-  ClientId client = kNoClient;
-  std::string name;
-  Dialect dialect = Dialect::kNative;
-  std::string addr;
-};
-struct NameChanged {
-  ClientId client = kNoClient;
-  std::string name;
-};
-// The client waits for a partner (nobody suitable was waiting).
-struct SearchStarted {
-  ClientId client = kNoClient;
-};
-// The client stopped waiting.
-struct SearchCancelled {
-  ClientId client = kNoClient;
-};
-// `seeker` searched and was paired at once with `waiter`, drawn from those waiting.
-struct Paired {
-  PairId pair;
-  ClientId seeker = kNoClient;
-  ClientId waiter = kNoClient;
-};
-struct MessageSent {
-  PairId pair;
-  ClientId from = kNoClient;
-  std::string text;
-};
-// `by` left the pair; both sides are now DISCONNECTED.
-struct PairLeft {
-  PairId pair;
-  ClientId by = kNoClient;
-};
-struct Reported {
-  ClientId reporter = kNoClient;
-  ClientId reported = kNoClient;
-  PairId pair;
-  std::string reason;
-};
-// The client's session ended; a pair it was in ends and a search it had is dropped.
-struct ClientDisconnected {
-  ClientId client = kNoClient;
-  DisconnectReason reason = DisconnectReason::kClosed;
-};
-// Audit only: a connection failed the captcha (it never became a client).
-struct CaptchaFailed {
-  std::string addr;
-  std::string reason;
-};
-// Audit only: a connection that never became a client was closed for abuse (malformed frames,
-// flooding, too many captcha failures).
-struct ConnectionRejected {
-  std::string addr;
-  std::string reason;
+// A field of the log's JSON as the decoder collected it: its key and its scalar.
+struct NamedScalar {
+  std::string_view key;
+  JsonScalar value;
 };
 
-using Payload = std::variant<ServerStarted, ClientConnected, NameChanged, SearchStarted, SearchCancelled,
-                             Paired, MessageSent, PairLeft, Reported, ClientDisconnected, CaptchaFailed,
-                             ConnectionRejected>;
+inline constexpr std::size_t kPayloadCapacity = 80;
 
-// The stable type name written in the log ("paired", "message_sent", ...).
-const char* type_name(const Payload& payload);
+// Everything about one event type. One object per type (EventType::of<T>()).
+struct EventType : ValueOps {
+  std::string_view name;                // the log's "type": stable, snake_case
+  std::span<const FieldInfo> fields;    // in the order they are written
+  void (*encode_fields)(const void* event, std::string& out) = nullptr;  // ,"name":value for each field
+  // Reads every declared field of this type from `fields` into `event` (of this type); Corruption
+  // names the first field missing or unreadable.
+  Status (*decode_fields)(std::span<const NamedScalar> fields, void* event) = nullptr;
+
+  // Set by the catalog when the type is registered.
+  int index = -1;                // dense, in registration order: dispatch tables are indexed by it
+  std::string_view domain;
+
+  template <class T>
+  static EventType& of();
+};
+
+using Payload = Erased<EventType, kPayloadCapacity>;
 
 struct Event {
   Seq seq = 0;
   TimeMs time = 0;
   Payload payload;
+  bool operator==(const Event&) const = default;
 };
+
+// The stable type name of the payload's event ("paired", "message_sent", ...).
+inline std::string_view type_name(const Payload& payload) { return payload.empty() ? "?" : payload.type()->name; }
+
+// A domain's list of event types, for the catalog.
+template <class... E>
+struct EventList {};
+
+// ---- derived from the declaration -----------------------------------------------------------
+
+namespace detail {
+
+template <class T>
+inline constexpr auto kFields = T::fields();
+
+template <auto Member>
+std::string field_type_text() {
+  using V = FieldValueType<Member>;
+  if constexpr (FieldCodec<V>::kKind == FieldKind::kEnum) {
+    std::string s = "enum(";
+    for (std::size_t i = 0; i < EnumNames<V>::kNames.size(); ++i) s += (i ? "|" : "") + std::string(EnumNames<V>::kNames[i].second);
+    return s + ")";
+  } else if constexpr (FieldCodec<V>::kKind == FieldKind::kUint) {
+    return "uint";
+  } else if constexpr (FieldCodec<V>::kKind == FieldKind::kInt) {
+    return "int";
+  } else if constexpr (FieldCodec<V>::kKind == FieldKind::kUuid) {
+    return "uuid";
+  } else {
+    return "string";
+  }
+}
+
+template <class T, auto Member>
+constexpr FieldInfo field_info(const Field<Member>& f) {
+  using V = FieldValueType<Member>;
+  static_assert(std::is_same_v<typename MemberOf<decltype(Member)>::owner, T>, "a field of another struct");
+  return FieldInfo{f.name, f.options, FieldCodec<V>::kKind, &field_type_text<Member>,
+                   [](const void* e) { return FieldCodec<V>::value(static_cast<const T*>(e)->*Member); },
+                   [](void* e, std::uint64_t n, std::string_view text) { static_cast<T*>(e)->*Member = FieldCodec<V>::sample(n, text); }};
+}
+
+template <class T>
+inline constexpr auto kFieldInfos =
+    std::apply([](const auto&... f) { return std::array<FieldInfo, sizeof...(f)>{field_info<T>(f)...}; }, kFields<T>);
+
+template <auto Member>
+void write_field(const Field<Member>& f, const void* e, std::string& out) {
+  using T = typename MemberOf<decltype(Member)>::owner;
+  out.push_back(',');
+  out.push_back('"');
+  out.append(f.name);  // declared names are plain identifiers: nothing to escape
+  out.append("\":");
+  FieldCodec<FieldValueType<Member>>::write(static_cast<const T*>(e)->*Member, out);
+}
+
+template <class T>
+void encode_fields(const void* e, std::string& out) {
+  std::apply([&](const auto&... f) { (write_field(f, e, out), ...); }, kFields<T>);
+}
+
+// The last field collected under `name` (a repeated key: the later one wins, as in most JSON readers).
+inline const JsonScalar* find_scalar(std::span<const NamedScalar> fields, std::string_view name) {
+  for (std::size_t i = fields.size(); i-- > 0;)
+    if (fields[i].key.size() == name.size() && fields[i].key == name) return &fields[i].value;
+  return nullptr;
+}
+
+template <auto Member>
+bool read_field(const Field<Member>& f, std::string_view type, std::span<const NamedScalar> fields, void* e,
+                Status& status) {
+  using T = typename MemberOf<decltype(Member)>::owner;
+  using V = FieldValueType<Member>;
+  const JsonScalar* s = find_scalar(fields, f.name);
+  if (!s) {
+    status = Status::Corruption(std::string(type) + ": missing field '" + std::string(f.name) + "'");
+    return false;
+  }
+  switch (FieldCodec<V>::read(*s, static_cast<T*>(e)->*Member)) {
+    case ReadResult::kOk: return true;
+    case ReadResult::kWrongType:
+      status = Status::Corruption("field '" + std::string(f.name) + "' must be " + json_type_expected(FieldCodec<V>::kKind));
+      return false;
+    case ReadResult::kBadValue:
+      if constexpr (requires { FieldCodec<V>::bad_value(f.name, s->text); })
+        status = Status::Corruption(std::string(type) + ": " + FieldCodec<V>::bad_value(f.name, s->text));
+      else
+        status = Status::Corruption(std::string(type) + ": field '" + std::string(f.name) + "' has a bad value");
+      return false;
+  }
+  return false;
+}
+
+template <class T>
+Status decode_fields(std::span<const NamedScalar> fields, void* e) {
+  Status status;
+  std::apply([&](const auto&... f) { (read_field(f, T::kType, fields, e, status) && ...); }, kFields<T>);
+  return status;
+}
+
+template <class T>
+constexpr EventType make_event_type() {
+  EventType t;
+  static_cast<ValueOps&>(t) = value_ops<T, kPayloadCapacity>();
+  t.name = T::kType;
+  t.fields = std::span<const FieldInfo>(kFieldInfos<T>);
+  t.encode_fields = &encode_fields<T>;
+  t.decode_fields = &decode_fields<T>;
+  return t;
+}
+
+}  // namespace detail
+
+template <class T>
+EventType& EventType::of() {
+  static constinit EventType type = detail::make_event_type<T>();
+  return type;
+}
 
 }  // namespace chatd::events

@@ -8,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-#include "core/status.hpp"
+#include "core/base/status.hpp"
 #include "events/event.hpp"
 
 namespace chatd::events {

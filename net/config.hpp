@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "core/ids.hpp"
+#include "core/base/ids.hpp"
 
 namespace chatd {
 

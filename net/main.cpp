@@ -1,8 +1,8 @@
-// chatd's entry point: options, then the server (net/server.hpp).
+// chatd's entry point: options, then the server (net/chatd.hpp).
 #include <iostream>
 
 #include "net/config.hpp"
-#include "net/server.hpp"
+#include "net/chatd.hpp"
 
 int main(int argc, char** argv) {
   chatd::Config config;

@@ -12,13 +12,15 @@
 
 #include "events/codec.hpp"
 #include "events/lmdb_log.hpp"
-#include "replay/audit.hpp"
+#include "projections/domain.hpp"
+#include "replay/args.hpp"
 #include "replay/diff.hpp"
 #include "replay/history.hpp"
 #include "replay/render.hpp"
 #include "replay/snapshot.hpp"
 #include "replay/time_text.hpp"
 #include "replay/verify.hpp"
+#include "replay/views.hpp"
 
 namespace chatd::replay {
 namespace {
@@ -49,21 +51,36 @@ const char* const kUsage =
     "exit codes: 0 ok, 1 problem found (verify, corrupt event), 2 usage, 3 no data folder,\n"
     "4 log from a newer chatd, 5 seq or time outside the log, 6 nothing matched.\n";
 
-const char* const kEventsHelp =
-    "usage: chatreplay events --data DIR [filters] [--json] [--limit N] [--follow]\n"
-    "\n"
-    "Lists events in log order, one readable line each (with --json: the stored JSON, one per line).\n"
-    "filters (all must hold):\n"
-    "  --type T[,T…]         event types (server_started, client_connected, name_changed,\n"
-    "                        search_started, search_cancelled, paired, message_sent, pair_left,\n"
-    "                        reported, client_disconnected, captcha_failed, connection_rejected)\n"
-    "  --client ID           events about the client (a message or leave also concerns the partner)\n"
-    "  --name NAME           events about a client that had this exact name at that moment\n"
-    "  --pair UUID           events of the pair (including a disconnect that ended it)\n"
-    "  --addr ADDR           events of clients or connections from this address\n"
-    "  --from-seq N --to-seq N --from TIME --to TIME   the range (inclusive)\n"
-    "  --limit N             stop after N matching events\n"
-    "  --follow              at the end of the log, wait for new events (until --to-seq/--to or Ctrl-C)\n";
+// The event types, wrapped to the help's width.
+std::string type_list(std::size_t indent) {
+  std::string out, line;
+  for (const std::string& t : all_event_types()) {
+    std::string item = (line.empty() && out.empty() ? "(" : "") + t;
+    if (!line.empty() && indent + line.size() + item.size() + 2 > 96) {
+      out += line + ",\n" + std::string(indent, ' ');
+      line.clear();
+    }
+    line += (line.empty() ? "" : ", ") + item;
+  }
+  return out + line + ")";
+}
+
+std::string events_help() {
+  return "usage: chatreplay events --data DIR [filters] [--json] [--limit N] [--follow]\n"
+         "\n"
+         "Lists events in log order, one readable line each (with --json: the stored JSON, one per line).\n"
+         "filters (all must hold):\n"
+         "  --type T[,T…]         event types " +
+         type_list(24) +
+         "\n"
+         "  --client ID           events about the client (a message or leave also concerns the partner)\n"
+         "  --name NAME           events about a client that had this exact name at that moment\n"
+         "  --pair UUID           events of the pair (including a disconnect that ended it)\n"
+         "  --addr ADDR           events of clients or connections from this address\n"
+         "  --from-seq N --to-seq N --from TIME --to TIME   the range (inclusive)\n"
+         "  --limit N             stop after N matching events\n"
+         "  --follow              at the end of the log, wait for new events (until --to-seq/--to or Ctrl-C)\n";
+}
 
 const char* const kStateHelp =
     "usage: chatreplay state --data DIR [--at-seq N | --at TIME] [--json] [--hash]\n"
@@ -72,22 +89,17 @@ const char* const kStateHelp =
     "every client with its state, name, dialect and address, every pair, the search queue, totals.\n"
     "  --hash    print only the seq and the World's hash (compare with chatd's `info`)\n";
 
-const char* const kAuditHelp =
-    "usage: chatreplay audit pair UUID   --data DIR [--lowf [--site NAME]] [range]\n"
-    "       chatreplay audit report      --data DIR [--seq N] [--last N] [--lowf] [range]\n"
-    "       chatreplay audit client ID   --data DIR [--captcha-window SECONDS] [range]\n"
-    "\n"
-    "pair     the pair's transcript from its start to its end: who, from where, every message and\n"
-    "         rename, how it ended. --lowf prints lowf's chat-log file (--site: its first line,\n"
-    "         default lowf.codes).\n"
-    "report   without --seq: every report in the range, one line each. With --seq N (the report's\n"
-    "         seq): who reported whom, when, and the pair's last --last lines (default 20) before\n"
-    "         it; --lowf prints lowf's report JSON.\n"
-    "client   the client's life: connection, names, searches, pairs (messages sent and received),\n"
-    "         reports made and received, how it ended, and the captcha failures and rejections of\n"
-    "         its address in the --captcha-window seconds before it connected (default 600).\n"
-    "range:   --from-seq N / --from TIME (where the search starts) and --to-seq N / --to TIME, or\n"
-    "         --at-seq N / --at TIME (the point in time to answer at).\n";
+std::string audit_help() {
+  std::string usage, help;
+  for (const Audit& a : audits()) {
+    usage += std::string(usage.empty() ? "usage: " : "       ") + "chatreplay audit " + std::string(a.name) + " " +
+             std::string(a.usage) + "\n";
+    help += a.help;
+  }
+  return usage + "\n" + help +
+         "range:   --from-seq N / --from TIME (where the search starts) and --to-seq N / --to TIME, or\n"
+         "         --at-seq N / --at TIME (the point in time to answer at).\n";
+}
 
 const char* const kVerifyHelp =
     "usage: chatreplay verify --data DIR\n"
@@ -104,21 +116,8 @@ const char* const kDiffHelp =
     "that connected, left or changed (name, state, pair), pairs started and ended, the search\n"
     "queue, totals.\n";
 
-struct Args {
-  std::string command;
-  std::vector<std::string> positional;
-  std::map<std::string, std::string> values;
-  std::set<std::string> flags;
-
-  bool has(const std::string& k) const { return values.count(k) || flags.count(k); }
-  const std::string* value(const std::string& k) const {
-    auto it = values.find(k);
-    return it == values.end() ? nullptr : &it->second;
-  }
-};
-
 struct CommandSpec {
-  const char* help;
+  std::string help;
   std::set<std::string> value_options;
   std::set<std::string> flag_options;
 };
@@ -128,13 +127,20 @@ const std::set<std::string> kCommonFlags = {"--no-snapshots", "--help"};
 const std::set<std::string> kRange = {"--from-seq", "--to-seq", "--from", "--to", "--at-seq", "--at"};
 
 const std::map<std::string, CommandSpec>& specs() {
-  static const std::map<std::string, CommandSpec> s = {
-      {"events", {kEventsHelp, {"--type", "--client", "--name", "--pair", "--addr", "--limit", "--from-seq", "--to-seq", "--from", "--to"}, {"--json", "--follow"}}},
-      {"state", {kStateHelp, {"--at-seq", "--at"}, {"--json", "--hash"}}},
-      {"audit", {kAuditHelp, {"--site", "--seq", "--last", "--captcha-window", "--from-seq", "--to-seq", "--from", "--to", "--at-seq", "--at"}, {"--lowf"}}},
-      {"verify", {kVerifyHelp, {}, {}}},
-      {"diff", {kDiffHelp, {"--from-seq", "--to-seq", "--from", "--to"}, {"--json"}}},
-  };
+  static const std::map<std::string, CommandSpec> s = [] {
+    CommandSpec audit{audit_help(), kRange, {}};
+    for (const Audit& a : audits()) {
+      audit.value_options.insert(a.value_options.begin(), a.value_options.end());
+      audit.flag_options.insert(a.flag_options.begin(), a.flag_options.end());
+    }
+    return std::map<std::string, CommandSpec>{
+        {"events", {events_help(), {"--type", "--client", "--name", "--pair", "--addr", "--limit", "--from-seq", "--to-seq", "--from", "--to"}, {"--json", "--follow"}}},
+        {"state", {kStateHelp, {"--at-seq", "--at"}, {"--json", "--hash"}}},
+        {"audit", audit},
+        {"verify", {kVerifyHelp, {}, {}}},
+        {"diff", {kDiffHelp, {"--from-seq", "--to-seq", "--from", "--to"}, {"--json"}}},
+    };
+  }();
   return s;
 }
 
@@ -143,6 +149,8 @@ struct Failure {
   int code = kExitOk;
   std::string message;
 };
+
+}  // namespace
 
 int exit_code_of(const Status& st) {
   switch (st.code()) {
@@ -156,6 +164,8 @@ int exit_code_of(const Status& st) {
   }
   return kExitProblem;
 }
+
+namespace {
 
 std::optional<Failure> parse_args(const std::vector<std::string>& raw, Args& args) {
   if (raw.empty()) return Failure{kExitUsage, kUsage};
@@ -194,11 +204,6 @@ std::optional<Failure> parse_args(const std::vector<std::string>& raw, Args& arg
   if (args.flags.count("--help")) return Failure{kExitOk, spec->second.help};
   if (!args.value("--data")) return Failure{kExitUsage, "chatreplay " + args.command + ": --data DIR is required\n\n" + spec->second.help};
   return std::nullopt;
-}
-
-std::optional<std::uint64_t> parse_count(const std::string& s) {
-  if (s.empty() || s.size() > 19 || s.find_first_not_of("0123456789") != std::string::npos) return std::nullopt;
-  return std::stoull(s);
 }
 
 // The open data folder and what every command needs around it.
@@ -285,34 +290,20 @@ struct EventFilter {
   std::optional<std::string> addr;
 
   bool matches(const events::Event& e, const projections::World& before) const {
-    if (!types.empty() && !types.count(events::type_name(e.payload))) return false;
-    if (pair && pair_of(e, before) != *pair) return false;
-    const bool needs_clients = client || name || addr;
-    if (!needs_clients) return true;
-    const std::vector<ClientId> involved = clients_of(e, before);
-    if (client && std::find(involved.begin(), involved.end(), *client) == involved.end()) return false;
-    if (name) {
-      bool any = false;
-      for (ClientId c : involved)
-        if (const projections::Client* x = before.find(c); x && x->name == *name) any = true;
-      if (const auto* c = std::get_if<events::ClientConnected>(&e.payload); c && c->name == *name) any = true;
-      if (const auto* n = std::get_if<events::NameChanged>(&e.payload); n && n->name == *name) any = true;
-      if (!any) return false;
-    }
-    if (addr) {
-      bool any = false;
-      for (ClientId c : involved)
-        if (const projections::Client* x = before.find(c); x && x->addr == *addr) any = true;
-      std::visit(
-          [&](const auto& p) {
-            using T = std::decay_t<decltype(p)>;
-            if constexpr (std::is_same_v<T, events::ClientConnected> || std::is_same_v<T, events::CaptchaFailed> ||
-                          std::is_same_v<T, events::ConnectionRejected>)
-              any = any || p.addr == *addr;
-          },
-          e.payload);
-      if (!any) return false;
-    }
+    if (!types.empty() && !types.count(std::string(events::type_name(e.payload)))) return false;
+    if (!pair && !client && !name && !addr) return true;
+    const projections::Subjects s = projections::subjects_of(e, before);
+    if (pair && std::find(s.pairs.begin(), s.pairs.end(), *pair) == s.pairs.end()) return false;
+    if (client && std::find(s.clients.begin(), s.clients.end(), *client) == s.clients.end()) return false;
+    // A name or an address: one the event carries, or one of a client it concerns, at that moment.
+    auto any = [&](const std::vector<std::string_view>& carried, const std::string& wanted, auto fact) {
+      if (std::find(carried.begin(), carried.end(), wanted) != carried.end()) return true;
+      for (ClientId c : s.clients)
+        if (const projections::ClientFacts f = projections::client_facts(before, c); f.known && fact(f) == wanted) return true;
+      return false;
+    };
+    if (name && !any(s.names, *name, [](const projections::ClientFacts& f) { return f.name; })) return false;
+    if (addr && !any(s.addrs, *addr, [](const projections::ClientFacts& f) { return f.addr; })) return false;
     return true;
   }
 };
@@ -500,77 +491,18 @@ std::optional<Failure> audit_range(const Args& args, Session& s, Seq& from, Seq&
 }
 
 int cmd_audit(const Args& args, Session& s, std::ostream& out, std::ostream& err) {
-  if (args.positional.empty()) return err << "audit needs a subject: pair, report or client\n\n" << kAuditHelp, kExitUsage;
+  const std::string help = specs().at("audit").help;
+  std::string names;
+  for (const Audit& a : audits()) names += (names.empty() ? "" : ", ") + std::string(a.name);
+  if (args.positional.empty()) return err << "audit needs a subject: " << names << "\n\n" << help, kExitUsage;
   const std::string& what = args.positional[0];
-  Seq from = 1, to = 0;
-  if (auto f = audit_range(args, s, from, to)) return err << f->message << "\n", f->code;
-  const bool lowf = args.flags.count("--lowf") > 0;
-  std::string buf;
-  Status st;
-  if (what == "pair") {
-    if (args.positional.size() != 2) return err << "usage: chatreplay audit pair UUID --data DIR\n", kExitUsage;
-    auto pair = PairId::parse(args.positional[1]);
-    if (!pair) return err << "'" << args.positional[1] << "' is not a pair id (a UUID)\n", kExitUsage;
-    Transcript t;
-    st = build_transcript(*s.history, *s.log, *pair, from, to, t);
-    if (st.ok()) {
-      const std::string* site = args.value("--site");
-      buf = lowf ? lowf_chat_log(t, site ? *site : "lowf.codes") : transcript_text(t);
-    }
-  } else if (what == "report") {
-    if (args.positional.size() != 1) return err << "usage: chatreplay audit report [--seq N] --data DIR\n", kExitUsage;
-    std::size_t last = 20;
-    if (const std::string* v = args.value("--last")) {
-      auto n = parse_count(*v);
-      if (!n) return err << "--last needs a number, not '" << *v << "'\n", kExitUsage;
-      last = *n;
-    }
-    if (const std::string* v = args.value("--seq")) {
-      auto seq = parse_count(*v);
-      if (!seq || *seq == 0) return err << "--seq needs a seq number, not '" << *v << "'\n", kExitUsage;
-      ReportContext r;
-      st = build_report(*s.history, *s.log, *seq, last, r);
-      // lowf wrote its report files without a final newline; --lowf prints exactly such a file.
-      if (st.ok()) buf = lowf ? lowf_report_json(r) : report_text(r);
-    } else {
-      std::vector<Seq> seqs;
-      st = find_reports(*s.log, from, to, seqs);
-      if (st.ok() && seqs.empty()) st = Status::NotFound("no report between seq " + std::to_string(from) + " and " + std::to_string(to));
-      for (std::size_t i = 0; st.ok() && i < seqs.size(); ++i) {
-        ReportContext r;
-        st = build_report(*s.history, *s.log, seqs[i], 0, r);
-        if (!st.ok()) break;
-        if (lowf) {
-          buf += lowf_report_json(r) + "\n";
-        } else {
-          buf += "#" + std::to_string(r.seq) + " " + format_utc_time(r.time) + " " + std::to_string(r.reporter.id) + " " +
-                 json_quoted(r.reporter.name) + " reported " + std::to_string(r.reported.id) + " " + json_quoted(r.reported.name) +
-                 " for pair " + r.transcript.pair.to_string() + (r.reason.empty() ? "" : ": " + json_quoted(r.reason)) + "\n";
-        }
-      }
-    }
-  } else if (what == "client") {
-    if (args.positional.size() != 2) return err << "usage: chatreplay audit client ID --data DIR\n", kExitUsage;
-    auto id = parse_count(args.positional[1]);
-    if (!id || *id == 0) return err << "'" << args.positional[1] << "' is not a client id\n", kExitUsage;
-    TimeMs window = 600'000;
-    if (const std::string* v = args.value("--captcha-window")) {
-      auto n = parse_count(*v);
-      if (!n || *n > 10ull * 365 * 86400)
-        return err << "--captcha-window needs seconds (at most ten years), not '" << *v << "'\n", kExitUsage;
-      window = static_cast<TimeMs>(*n) * 1000;
-    }
-    ClientHistory h;
-    st = build_client_history(*s.history, *s.log, *id, to, window, h);
-    if (st.ok()) {
-      buf = "client " + std::to_string(h.client.id) + " " + json_quoted(h.client.name) + " from " + h.client.addr + "\n";
-      for (const std::string& line : h.lines) buf += line + "\n";
-      if (!h.end_seq) buf += "(still connected at seq " + std::to_string(to) + ")\n";
-    }
-  } else {
-    return err << "unknown audit '" << what << "': use pair, report or client\n\n" << kAuditHelp, kExitUsage;
-  }
-  if (!st.ok()) return err << st.ToString() << "\n", exit_code_of(st);
+  auto audit = std::find_if(audits().begin(), audits().end(), [&](const Audit& a) { return a.name == what; });
+  if (audit == audits().end()) return err << "unknown audit '" << what << "': use " << names << "\n\n" << help, kExitUsage;
+  AuditRequest request{args, std::vector<std::string>(args.positional.begin() + 1, args.positional.end())};
+  if (auto f = audit_range(args, s, request.from, request.to)) return err << f->message << "\n", f->code;
+  std::string buf, error;
+  const int code = audit->run(request, *s.history, *s.log, buf, error);
+  if (code != kExitOk) return err << error << "\n", code;
   flush(buf, out);
   for (const std::string& w : s.history->warnings()) err << "warning: " << w << "\n";
   return kExitOk;

@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "core/base/status.hpp"
+
 namespace chatd::replay {
 
 enum ExitCode : int {
@@ -20,6 +22,9 @@ enum ExitCode : int {
   kExitOutOfRange = 5,    // a seq or time outside the log (e.g. before its first event)
   kExitNoMatch = 6,       // the filters match nothing; no such pair, client or report
 };
+
+// The exit code that stands for a failed query's Status.
+int exit_code_of(const Status& st);
 
 // Runs one chatreplay command. `args` excludes the program name. `stop` (optional) ends --follow.
 int run_chatreplay(const std::vector<std::string>& args, std::ostream& out, std::ostream& err,

@@ -1,5 +1,6 @@
-// What changed in the World between two points: clients that came, went or changed (name, state,
-// pair), pairs that started or ended, the search queue, and the running totals.
+// What changed in the World between two points: each domain's changes (replay/views.hpp: in
+// stranger chat, clients that came, went or changed, pairs that started or ended, the search
+// queue), then the running totals.
 // Thread-safety: reentrant functions.
 #pragma once
 
@@ -19,8 +20,33 @@ struct Change {
   std::string after;    // (empty for kRemoved)
 };
 
-// The changes from `a` to `b`, clients first (by id), then pairs (by id), the queue, the totals.
+// The changes from `a` to `b`, domain by domain, then the totals.
 std::vector<Change> diff_worlds(const projections::World& a, const projections::World& b);
+
+// Walks two ordered maps in step, reporting keys only in `a`, only in `b`, and in both.
+template <typename Map, typename OnlyA, typename OnlyB, typename Both>
+void merge_walk(const Map& a, const Map& b, OnlyA only_a, OnlyB only_b, Both both) {
+  auto ia = a.begin(), ib = b.begin();
+  while (ia != a.end() || ib != b.end()) {
+    if (ib == b.end() || (ia != a.end() && ia->first < ib->first)) {
+      only_a(ia->first, ia->second);
+      ++ia;
+    } else if (ia == a.end() || ib->first < ia->first) {
+      only_b(ib->first, ib->second);
+      ++ib;
+    } else {
+      both(ia->first, ia->second, ib->second);
+      ++ia;
+      ++ib;
+    }
+  }
+}
+
+// Adds a kChanged change when `before` and `after` differ.
+inline void add_if_changed(std::vector<Change>& out, const std::string& subject, const char* field, std::string before,
+                           std::string after) {
+  if (before != after) out.push_back({Change::Kind::kChanged, subject, field, std::move(before), std::move(after)});
+}
 
 void write_diff_text(const projections::World& a, const projections::World& b, const std::vector<Change>& changes,
                      std::string& out);

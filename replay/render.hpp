@@ -1,6 +1,7 @@
-// How chatreplay shows events and Worlds: one readable line per event, and the World as text or
-// JSON. Names are looked up in the World as it was just before the event, so a line says who a
-// client was at that moment, not who it became later.
+// How chatreplay shows events and Worlds: one readable line per event, derived from the event's
+// field declaration (events/fields.hpp), and the World as text or JSON, a section per domain
+// (replay/views.hpp). Names are looked up in the World as it was just before the event, so a line
+// says who a client was at that moment, not who it became later.
 // Thread-safety: reentrant functions.
 #pragma once
 
@@ -14,14 +15,7 @@
 namespace chatd::replay {
 
 // Every event type name of the schema ("server_started", "paired", ...), in schema order.
-const std::vector<std::string>& all_event_types();
-
-// The clients an event concerns: those it names, plus the other side of the pair for a message, a
-// leave or a disconnect (found in `before`, the World just before the event).
-std::vector<ClientId> clients_of(const events::Event& event, const projections::World& before);
-
-// The pair an event concerns, if any (a disconnect concerns the pair its client was in).
-PairId pair_of(const events::Event& event, const projections::World& before);
+std::vector<std::string> all_event_types();
 
 // `#42 2026-11-22T14:02:00.123Z paired pair=… seeker=3 "Alice" waiter=2 "Bob"`.
 std::string describe_event(const events::Event& event, const projections::World& before);
@@ -31,6 +25,9 @@ std::string describe_client(ClientId id, const projections::World& world);
 
 // A text value quoted and escaped like JSON, so names with spaces or control bytes stay readable.
 std::string json_quoted(std::string_view text);
+
+// The World's fixed-width hash, as chatd's `info` and `state --hash` print it.
+std::string hex64(std::uint64_t v);
 
 void write_world_text(const projections::World& world, std::string& out);
 void write_world_json(const projections::World& world, std::string& out);

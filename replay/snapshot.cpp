@@ -12,8 +12,8 @@
 #include <fstream>
 #include <iterator>
 
-#include "core/byte_io.hpp"
-#include "core/fnv.hpp"
+#include "core/base/byte_io.hpp"
+#include "core/base/fnv.hpp"
 #include "projections/world_codec.hpp"
 
 namespace chatd::replay {
@@ -22,7 +22,8 @@ namespace {
 using projections::World;
 
 constexpr char kMagic[8] = {'C', 'H', 'A', 'T', 'D', 'S', 'N', 'P'};
-constexpr std::uint64_t kFormat = 1;
+// 2: the World is written domain by domain (projections/world_codec.hpp).
+constexpr std::uint64_t kFormat = 2;
 
 // Ties a snapshot to its log: the first event (a log's server_started, unique to that log's
 // creation) and the event at the snapshot's seq (which differs once a rewritten log diverges).

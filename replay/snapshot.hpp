@@ -15,7 +15,7 @@
 #include <string_view>
 #include <vector>
 
-#include "core/status.hpp"
+#include "core/base/status.hpp"
 #include "events/log.hpp"
 #include "projections/world.hpp"
 

@@ -7,7 +7,7 @@
 #include <string>
 #include <string_view>
 
-#include "core/ids.hpp"
+#include "core/base/ids.hpp"
 
 namespace chatd::replay {
 

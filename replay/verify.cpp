@@ -3,7 +3,7 @@
 #include <algorithm>
 
 #include "events/codec.hpp"
-#include "replay/rebuild.hpp"
+#include "projections/rebuild.hpp"
 
 namespace chatd::replay {
 
@@ -60,7 +60,7 @@ Status verify_log(const events::EventLog& log, const SnapshotStore* snapshots, V
   r.hash = world.hash();
   if (r.bad_seq == 0) {
     projections::World again;
-    Status st = rebuild(log, again, r.checked_up_to);
+    Status st = projections::rebuild(log, again, r.checked_up_to);
     if (!st.ok()) {
       r.bad_seq = again.last_seq + 1;
       r.problem = "the second rebuild failed: " + st.ToString();

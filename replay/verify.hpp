@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "core/status.hpp"
+#include "core/base/status.hpp"
 #include "events/log.hpp"
 #include "replay/snapshot.hpp"
 

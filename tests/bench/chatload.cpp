@@ -490,7 +490,7 @@ std::map<std::string, std::uint64_t> count_events(const std::string& dir) {
   std::unique_ptr<chatd::events::LmdbLog> log;
   if (!chatd::events::LmdbLog::open(dir, ro, &log).ok()) return n;
   log->scan(1, [&](const chatd::events::Event& e) {
-    ++n[chatd::events::type_name(e.payload)];
+    ++n[std::string(chatd::events::type_name(e.payload))];
     return true;
   });
   return n;

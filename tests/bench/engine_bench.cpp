@@ -30,8 +30,10 @@
 #include "bench_util.hpp"
 #include "events/codec.hpp"
 #include "events/lmdb_log.hpp"
-#include "net/engine.hpp"
-#include "net/engine_runner.hpp"
+#include "net/engine/engine.hpp"
+#include "net/engine/engine_runner.hpp"
+#include "net/native/dialect.hpp"
+#include "tests/support/domains.hpp"
 
 using namespace chatd;
 using Clock_ = std::chrono::steady_clock;
@@ -54,10 +56,16 @@ class FixedClock final : public Clock {
   TimeMs now_ = 1'795'310'400'000;
 };
 
+// A session that counts what it gets; it speaks the native dialect, so the deliver stage renders
+// the pushes as it does for chatd's sessions.
 class CountingPort final : public SessionPort {
  public:
   void deliver(std::vector<Outbound> items) override { delivered += items.size(); }
+  const PushRenderer& renderer() const override { return native_; }
   std::atomic<std::size_t> delivered{0};
+
+ private:
+  NativeDialect native_;
 };
 
 // The commands of the workload, in order; each command yields about one event.
@@ -65,9 +73,9 @@ std::vector<Command> workload(std::size_t events) {
   const std::size_t clients = std::min<std::size_t>(1000, std::max<std::size_t>(2, events / 10)) & ~std::size_t{1};
   std::vector<Command> cmds;
   for (std::size_t c = 0; c < clients; ++c) cmds.push_back(Connect{"user" + std::to_string(c), events::Dialect::kNative, "127.0.0.1"});
-  for (std::size_t c = 1; c <= clients; ++c) cmds.emplace_back(std::in_place_type<Search>, c);
+  for (std::size_t c = 1; c <= clients; ++c) cmds.push_back(Command{Search{}, c});
   std::string text(64, 'm');
-  for (std::size_t i = 0; cmds.size() < events; ++i) cmds.push_back(Send{1 + i % clients, text});
+  for (std::size_t i = 0; cmds.size() < events; ++i) cmds.push_back(Command{Send{text}, 1 + i % clients});
   return cmds;
 }
 
@@ -146,8 +154,8 @@ RunResult run_once(const Args& a, const std::vector<Command>& cmds) {
     StartedEngine e(fresh_dir(a.dir, "runner"));
     EngineRunner runner(e.engine, EngineRunner::Options{cmds.size() + 1, a.batch, std::chrono::microseconds(0)});
     auto port = std::make_shared<CountingPort>();
-    // Queue everything first: the figure is the engine's, not a producer thread's.
-    for (const Command& c : cmds) runner.submit(c, port, "", true);
+    // Queue everything first (the queue holds it all): the figure is the engine's, not a producer thread's.
+    for (const Command& c : cmds) runner.submit(c, port, "");
     auto t0 = Clock_::now();
     runner.start();
     runner.stop();  // returns once everything queued is durable and delivered

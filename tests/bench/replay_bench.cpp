@@ -25,16 +25,16 @@
 #include <iostream>
 #include <string>
 #include <thread>
-#include <variant>
 #include <vector>
 
 #include "bench_util.hpp"
 #include "events/codec.hpp"
 #include "events/lmdb_log.hpp"
-#include "net/engine.hpp"
+#include "net/engine/engine.hpp"
 #include "replay/history.hpp"
 #include "replay/render.hpp"
 #include "replay/snapshot.hpp"
+#include "tests/support/domains.hpp"
 
 using namespace chatd;
 using Clock_ = std::chrono::steady_clock;
@@ -65,42 +65,43 @@ void churn_batch(const projections::World& w, SeededRandom& rng, std::size_t tar
   out.clear();
   static const std::string kWords = "lorem ipsum dolor sit amet consectetur adipiscing elit sed do eiusmod tempor "
                                     "incididunt ut labore et dolore magna aliqua ut enim ad minim veniam quis";
-  const std::size_t online = w.clients.size();
+  const auto& strangers = w.get<projections::StrangerState>().clients;
+  const std::size_t online = strangers.size();
   std::size_t connects = online < target_online ? std::min<std::size_t>(size / 8, target_online - online) : 0;
   for (std::size_t i = 0; i < connects; ++i) {
     if (rng.uniform(50) == 0) out.push_back(RecordCaptchaFailure{"10.1." + std::to_string(rng.uniform(256)) + ".7", "wrong number"});
-    out.push_back(Connect{"user" + std::to_string(w.next_client + i), rng.uniform(3) ? events::Dialect::kNative : events::Dialect::kLowf,
+    out.push_back(Connect{"user" + std::to_string(w.get<projections::SessionState>().next_client + i), rng.uniform(3) ? events::Dialect::kNative : events::Dialect::kLowf,
                           "10.0." + std::to_string(rng.uniform(256)) + "." + std::to_string(rng.uniform(256))});
   }
-  for (const auto& [id, c] : w.clients) {
+  for (const auto& [id, c] : strangers) {
     if (out.size() >= size) break;
     const std::uint64_t roll = rng.uniform(1000);
     switch (c.state) {
-      case events::ClientState::kPaired:
+      case projections::ClientState::kPaired:
         if (roll < 880) {
           std::size_t len = 20 + rng.uniform(100);
           std::size_t at = rng.uniform(kWords.size() - 20);
-          out.push_back(Send{id, kWords.substr(at, std::min(len, kWords.size() - at))});
+          out.push_back(Command{Send{kWords.substr(at, std::min(len, kWords.size() - at))}, id});
         } else if (roll < 900) {
-          out.push_back(Leave{id});
+          out.push_back(Command{Leave{}, id});
         } else if (roll < 905) {
-          out.push_back(SetName{id, "nick" + std::to_string(rng.uniform(100000))});
+          out.push_back(Command{SetName{"nick" + std::to_string(rng.uniform(100000))}, id});
         } else if (roll < 910) {
-          out.push_back(Disconnect{id, events::DisconnectReason::kClosed});
+          out.push_back(Command{Disconnect{events::DisconnectReason::kClosed}, id});
         }
         break;
-      case events::ClientState::kConnected:
-      case events::ClientState::kDisconnected:
+      case projections::ClientState::kConnected:
+      case projections::ClientState::kDisconnected:
         if (roll < 300) {
-          out.push_back(Search{id});
+          out.push_back(Command{Search{}, id});
         } else if (roll < 330 && !c.last_pair.empty() && !c.last_pair_reported) {
-          out.push_back(Report{id, "spam"});
+          out.push_back(Command{Report{"spam"}, id});
         } else if (roll < 340) {
-          out.push_back(Disconnect{id, rng.uniform(2) ? events::DisconnectReason::kClosed : events::DisconnectReason::kIdleState});
+          out.push_back(Command{Disconnect{rng.uniform(2) ? events::DisconnectReason::kClosed : events::DisconnectReason::kIdleState}, id});
         }
         break;
-      case events::ClientState::kLooking:
-        if (roll < 5) out.push_back(Leave{id});
+      case projections::ClientState::kLooking:
+        if (roll < 5) out.push_back(Command{Leave{}, id});
         break;
       default:
         break;
@@ -158,7 +159,7 @@ std::unique_ptr<events::LmdbLog> open_read_only(const std::string& dir) {
 
 struct Rates {
   double raw = 0, parse = 0, rebuild = 0;
-  std::vector<std::uint64_t> per_type = std::vector<std::uint64_t>(std::variant_size_v<events::Payload>);
+  std::vector<std::uint64_t> per_type = std::vector<std::uint64_t>(events::EventCatalog::instance().types().size());
 };
 
 Rates measure_rates(const events::EventLog& log, Seq events, std::uint64_t expect_hash) {
@@ -179,7 +180,7 @@ Rates measure_rates(const events::EventLog& log, Seq events, std::uint64_t expec
   t0 = Clock_::now();
   st = log.scan_encoded(1, [&](Seq seq, std::string_view b) {
     if (!decoder.decode_stored(seq, b, event).ok()) return false;
-    ++r.per_type[event.payload.index()];
+    ++r.per_type[static_cast<std::size_t>(event.payload.type()->index)];
     ++n;
     return true;
   });

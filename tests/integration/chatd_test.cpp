@@ -5,7 +5,7 @@
 #include <thread>
 
 #include "events/lmdb_log.hpp"
-#include "replay/rebuild.hpp"
+#include "projections/rebuild.hpp"
 #include "tests/integration/clients.hpp"
 #include "tests/integration/harness.hpp"
 
@@ -389,26 +389,29 @@ TEST_CASE("crash safety: every acknowledged message survives SIGKILL", "[integra
   std::unique_ptr<events::LmdbLog> reader;
   REQUIRE(events::LmdbLog::open(data.path(), ro, &reader).ok());
   projections::World before;
-  REQUIRE(replay::rebuild(*reader, before, seq_before).ok());
+  REQUIRE(projections::rebuild(*reader, before, seq_before).ok());
   char hex[17];
   std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(before.hash()));
   CHECK(hash_before == hex);
-  CHECK(before.clients.size() == 3);
-  CHECK(before.pairs.size() == 1);
-  CHECK(before.waiting.size() == 1);
+  using projections::SessionState;
+  using projections::StrangerState;
+  CHECK(before.get<SessionState>().clients.size() == 3);
+  CHECK(before.get<StrangerState>().pairs.size() == 1);
+  CHECK(before.get<StrangerState>().waiting.size() == 1);
 
   // The restart's first event ends exactly what the kill left behind, and nothing else.
   REQUIRE(log.size() > seq_before);
   const auto& restart = log[seq_before];  // seq_before + 1
-  REQUIRE(std::holds_alternative<events::ServerStarted>(restart.payload));
-  CHECK(std::get<events::ServerStarted>(restart.payload).ended_clients == 3);
+  REQUIRE(restart.payload.is<events::ServerStarted>());
+  CHECK(restart.payload.as<events::ServerStarted>().ended_clients == 3);
   projections::World after = before;
   REQUIRE(projections::apply(after, restart).ok());
-  CHECK(after.clients.empty());
-  CHECK(after.pairs.empty());
-  CHECK(after.waiting.empty());
-  CHECK(after.messages == before.messages);
-  CHECK(after.next_client == before.next_client);
+  CHECK(after.get<SessionState>().clients.empty());
+  CHECK(after.get<StrangerState>().clients.empty());
+  CHECK(after.get<StrangerState>().pairs.empty());
+  CHECK(after.get<StrangerState>().waiting.empty());
+  CHECK(after.get<StrangerState>().messages == before.get<StrangerState>().messages);
+  CHECK(after.get<SessionState>().next_client == before.get<SessionState>().next_client);
 
   // And the restarted server works.
   auto d = native_client(restarted.port(), "D");

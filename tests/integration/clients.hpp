@@ -8,10 +8,10 @@
 #include <optional>
 #include <string>
 #include <utility>
-#include <variant>
 #include <vector>
 
 #include "events/lmdb_log.hpp"
+#include "tests/support/domains.hpp"
 #include "tests/integration/harness.hpp"
 
 namespace chatd::testing {
@@ -34,7 +34,7 @@ template <typename T>
 std::vector<T> events_of(const std::vector<events::Event>& all) {
   std::vector<T> out;
   for (const auto& e : all)
-    if (auto* p = std::get_if<T>(&e.payload)) out.push_back(*p);
+    if (auto* p = e.payload.get_if<T>()) out.push_back(*p);
   return out;
 }
 

@@ -21,7 +21,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "core/fnv.hpp"
+#include "core/base/fnv.hpp"
 #include "tests/sim/simulation.hpp"
 
 using namespace chatd;

@@ -10,9 +10,9 @@
 #include <string>
 #include <vector>
 
-#include "core/idle_tracker.hpp"
-#include "core/ids.hpp"
-#include "core/status.hpp"
+#include "net/session/idle_tracker.hpp"
+#include "core/base/ids.hpp"
+#include "core/base/status.hpp"
 
 namespace chatd::sim {
 

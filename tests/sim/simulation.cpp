@@ -9,25 +9,26 @@
 #include <unordered_map>
 #include <unordered_set>
 
-#include "core/json_text.hpp"
+#include "core/base/json_text.hpp"
 #include "events/codec.hpp"
 #include "events/lmdb_log.hpp"
 #include "events/memory_log.hpp"
-#include "net/captcha_service.hpp"
-#include "net/engine.hpp"
-#include "net/lowf_dialect.hpp"
-#include "net/native_dialect.hpp"
-#include "net/router.hpp"
-#include "net/session_logic.hpp"
-#include "replay/rebuild.hpp"
-#include "replay/render.hpp"
+#include "net/engine/engine.hpp"
+#include "net/engine/router.hpp"
+#include "net/lowf/dialect.hpp"
+#include "net/native/dialect.hpp"
+#include "net/session/captcha_service.hpp"
+#include "net/session/session_logic.hpp"
+#include "projections/rebuild.hpp"
+#include "tests/support/domains.hpp"
 #include "tests/support/hello_captcha.hpp"
 
 namespace chatd::sim {
 namespace {
 
-using events::ClientState;
 using events::DisconnectReason;
+using projections::ClientState;
+using projections::StrangerState;
 
 constexpr TimeMs kWallStart = 1'795'356'000'000;  // 2026-11-22T14:00:00Z
 constexpr TimeMs kSweepMs = 1000;                 // how often the idle bounds and pairs are checked
@@ -83,10 +84,11 @@ class SimSession final : public SessionIo, public SessionPort, public std::enabl
  public:
   SimSession(Simulation& sim, std::uint64_t conn, std::uint32_t user, bool lowf, bool bad_captcha);
 
-  void send(std::string frame) override;
+  void send(Frame frame) override;
   void close(std::uint16_t code, std::string reason) override;
-  bool submit(Command command, std::string request_id, bool essential) override;
+  bool submit(Command command, std::string request_id) override;
   void deliver(std::vector<Outbound> items) override;
+  const PushRenderer& renderer() const override;
 
   Simulation& sim;
   const std::uint64_t conn;
@@ -123,7 +125,7 @@ class Simulation {
   RunResult run();
 
   // Called by sessions.
-  bool submit(std::shared_ptr<SimSession> from, Command command, std::string request_id, bool essential);
+  bool submit(std::shared_ptr<SimSession> from, Command command, std::string request_id);
   void on_close(SimSession& s, const std::string& reason);
   void check_outbound(SimSession& s, const Outbound& item);
   void schedule_timer(SimSession& s);
@@ -139,7 +141,7 @@ class Simulation {
   std::unique_ptr<CaptchaService> captcha;
 
  private:
-  enum class Ev : std::uint8_t { kAction, kTick, kTimer, kTransportClosed, kOverflow, kCaptchaAnswer, kPing, kSweep };
+  enum class Ev : std::uint8_t { kAction, kTick, kTimer, kTransportClosed, kOverflow, kCaptchaAnswer, kPing, kSweep, kDeadline };
   struct Pending {
     TimeMs at;
     std::uint64_t order;
@@ -157,6 +159,7 @@ class Simulation {
   void client_frame(SimSession& s, const std::string& frame);
   std::string frame_for(SimSession& s, ActionKind kind, std::uint32_t arg);
   void tick();
+  void schedule_deadline();
   void crash();
   void start_server();
   void apply_committed(const Engine::BatchResult& result);
@@ -217,10 +220,10 @@ class Simulation {
 SimSession::SimSession(Simulation& s, std::uint64_t c, std::uint32_t u, bool is_lowf, bool bad)
     : sim(s), conn(c), user(u), lowf(is_lowf), bad_captcha(bad), addr(addr_of(c)), opened(s.now()), last_activity(s.now()) {}
 
-void SimSession::send(std::string frame) {
+void SimSession::send(Frame frame) {
   if (!transport_open || dead) return;
   if (!lowf && hello.empty()) {
-    hello = std::move(frame);
+    hello = std::string(frame.view());
     if (hello.find("\"captcha\":{") != std::string::npos) sim.schedule_captcha_answer(*this);
     return;
   }
@@ -241,9 +244,13 @@ void SimSession::close(std::uint16_t, std::string reason) {
   }
 }
 
-bool SimSession::submit(Command command, std::string request_id, bool essential) {
+bool SimSession::submit(Command command, std::string request_id) {
   if (dead) return false;
-  return sim.submit(shared_from_this(), std::move(command), std::move(request_id), essential);
+  return sim.submit(shared_from_this(), std::move(command), std::move(request_id));
+}
+
+const PushRenderer& SimSession::renderer() const {
+  return lowf ? static_cast<const PushRenderer&>(sim.lowf) : sim.native;
 }
 
 void SimSession::deliver(std::vector<Outbound> items) {
@@ -327,6 +334,15 @@ void Simulation::start_server() {
   count("rebuild equals the live World");
   if (engine_->world().hash() != durable_.hash())
     fail("rebuild equals the live World", "the engine's World after its start differs from the log's");
+  schedule_deadline();
+}
+
+// The World's next deadline, in virtual time: the server submits a Tick then, as EngineRunner does.
+void Simulation::schedule_deadline() {
+  if (!engine_) return;
+  const TimeMs deadline = engine_->next_deadline();
+  if (deadline == projections::kNoDeadline) return;
+  schedule(std::max(now_, deadline - kWallStart - wall_.offset), Ev::kDeadline, 0);
 }
 
 RunResult Simulation::run() {
@@ -342,6 +358,9 @@ RunResult Simulation::run() {
     switch (p.kind) {
       case Ev::kAction: act(script_.actions[p.a], p.a); break;
       case Ev::kTick: tick_scheduled_ = false; tick(); break;
+      case Ev::kDeadline:
+        if (engine_ && engine_->now() >= engine_->next_deadline()) submit(nullptr, Command{Tick{}}, "");
+        break;
       case Ev::kSweep:
         sweep();
         schedule(now_ + kSweepMs, Ev::kSweep, 0);
@@ -405,9 +424,9 @@ RunResult Simulation::run() {
   return result_;
 }
 
-bool Simulation::submit(std::shared_ptr<SimSession> from, Command command, std::string request_id, bool essential) {
+bool Simulation::submit(std::shared_ptr<SimSession> from, Command command, std::string request_id) {
   if (!engine_) return false;
-  if (!essential && submitted_.size() >= 65536) return false;
+  if (!command.type().traits.essential && submitted_.size() >= 65536) return false;
   submitted_.push_back(Submission{std::move(command), std::move(from), std::move(request_id)});
   if (!tick_scheduled_) {
     tick_scheduled_ = true;
@@ -588,6 +607,7 @@ void Simulation::tick() {
     tick_scheduled_ = true;
     schedule(now_ + script_.tick_ms, Ev::kTick, 0);
   }
+  schedule_deadline();
 }
 
 void Simulation::apply_committed(const Engine::BatchResult& result) {
@@ -600,13 +620,13 @@ void Simulation::apply_committed(const Engine::BatchResult& result) {
     if (!st.ok()) return fail("the log holds what the engine committed", st.ToString());
     const projections::World& before = durable_;
     // Who this event changes the state of, and when (monotonic), for the idle checks.
-    std::vector<ClientId> involved = replay::clients_of(e, before);
+    std::vector<ClientId> involved = projections::subjects_of(e, before).clients;
     // (state, state_since) before the event: a change of either is a state change. The state alone
     // is not enough with a clock jumped back, when the engine holds event times still.
     std::vector<std::tuple<ClientId, ClientState, TimeMs>> since_before;
     for (ClientId c : involved)
-      if (const auto* client = before.find(c)) since_before.emplace_back(c, client->state, client->state_since);
-    if (const auto* connected = std::get_if<events::ClientConnected>(&e.payload)) {
+      if (const auto* client = before.get<StrangerState>().find(c)) since_before.emplace_back(c, client->state, client->state_since);
+    if (const auto* connected = e.payload.get_if<events::ClientConnected>()) {
       count("no client without the captcha");
       auto conn = addr_conn_.find(connected->addr);
       auto session = conn == addr_conn_.end() ? sessions_.end() : sessions_.find(conn->second);
@@ -616,24 +636,24 @@ void Simulation::apply_committed(const Engine::BatchResult& result) {
         return fail("no client without the captcha", "connection " + connected->addr + " became client " +
                                                            std::to_string(connected->client) + " without solving the captcha");
     }
-    if (const auto* m = std::get_if<events::MessageSent>(&e.payload)) {
+    if (const auto* m = e.payload.get_if<events::MessageSent>()) {
       messages_[m->text] = MessageInfo{seq, m->pair, m->from};
       const auto& sides = pair_sides_[m->pair];
       for (ClientId side : {sides.first, sides.second})
         if (client_conn_.count(side)) expected_.emplace_back(m->text, side);
     }
-    if (const auto* p = std::get_if<events::Paired>(&e.payload)) pair_sides_[p->pair] = {p->seeker, p->waiter};
+    if (const auto* p = e.payload.get_if<events::Paired>()) pair_sides_[p->pair] = {p->seeker, p->waiter};
     st = projections::apply(durable_, e);
     if (!st.ok()) return fail("the log holds what the engine committed", st.ToString());
     for (ClientId c : involved) {
-      const auto* client = durable_.find(c);
+      const auto* client = durable_.get<StrangerState>().find(c);
       if (!client) continue;
       auto was = std::find_if(since_before.begin(), since_before.end(), [&](const auto& p) { return std::get<0>(p) == c; });
       if (was == since_before.end() || std::get<1>(*was) != client->state || std::get<2>(*was) != client->state_since)
         state_mono_[c] = now_;
     }
-    if (const auto* connected = std::get_if<events::ClientConnected>(&e.payload)) state_mono_[connected->client] = now_;
-    if (const auto* d = std::get_if<events::ClientDisconnected>(&e.payload)) {
+    if (const auto* connected = e.payload.get_if<events::ClientConnected>()) state_mono_[connected->client] = now_;
+    if (const auto* d = e.payload.get_if<events::ClientDisconnected>()) {
       state_mono_.erase(d->client);
       auto conn = client_conn_.find(d->client);
       if (conn != client_conn_.end()) {
@@ -647,11 +667,11 @@ void Simulation::apply_committed(const Engine::BatchResult& result) {
 
 void Simulation::check_outbound(SimSession& s, const Outbound& item) {
   if (item.kind == Outbound::Kind::kReply) {
-    if (item.command_index == command_index<Connect>() && item.reply.ok()) {
-      s.client = item.reply.client;
+    if (item.command == &CommandType::of<Connect>() && item.reply.ok()) {
+      s.client = item.reply.binds_client;
       client_conn_[s.client] = s.conn;
     }
-    if (item.command_index == command_index<Send>()) {
+    if (item.command == &CommandType::of<Send>()) {
       auto pending = s.pending_sends.find(item.request_id);
       if (pending == s.pending_sends.end()) return;
       const std::string text = std::move(pending->second);
@@ -664,13 +684,14 @@ void Simulation::check_outbound(SimSession& s, const Outbound& item) {
     }
     return;
   }
-  if (item.push.kind != projections::Push::Kind::kMessage) return;
+  const auto* message = item.push->body.get_if<projections::MessagePush>();
+  if (!message) return;
   ++result_.messages_delivered;
   count("a message reaches only the partner, once, in order, after its commit");
-  const std::string& text = item.push.text;
-  if (item.push.to != s.client)
-    return fail("a message reaches only the partner", "a push for client " + std::to_string(item.push.to) +
-                                                          " was delivered to the session of client " + std::to_string(s.client));
+  const std::string& text = message->text;
+  if (!item.own && !item.frame)  // (a native sender has its reply instead of its own message)
+    return fail("a message reaches only the partner", "client " + std::to_string(s.client) + " got \"" + text +
+                                                          "\" with no frame to send: its dialect said nothing");
   auto info = messages_.find(text);
   if (info == messages_.end())
     return fail("a message is delivered only after its commit", "client " + std::to_string(s.client) + " got \"" + text +
@@ -680,7 +701,7 @@ void Simulation::check_outbound(SimSession& s, const Outbound& item) {
   if (s.client != sides.first && s.client != sides.second)
     return fail("a message reaches only the partner", "client " + std::to_string(s.client) + " got \"" + text +
                                                           "\" of a pair it is not in");
-  if (own != item.push.own)
+  if (own != item.own)
     return fail("a message reaches only the partner", "the echo flag of \"" + text + "\" is wrong for client " +
                                                           std::to_string(s.client));
   if (own) acked_.insert(text);  // its sender saw it: acknowledged
@@ -718,7 +739,7 @@ void Simulation::on_close(SimSession& s, const std::string& reason) {
   } else if (reason.rfind("idle: ", 0) == 0) {
     fault("idle: looking or disconnected");
     count("idle deadlines never fire early");
-    const projections::Client* c = durable_.find(s.client);
+    const projections::Stranger* c = durable_.get<StrangerState>().find(s.client);
     auto since = state_mono_.find(s.client);
     if (!c || since == state_mono_.end() ||
         (c->state != ClientState::kLooking && c->state != ClientState::kDisconnected) ||
@@ -743,7 +764,7 @@ void Simulation::sweep() {
         now_ > s.opened + idle.gate_ms + kIdleSlackMs)
       return fail("idle deadlines fire within their bound", "connection " + s.addr + " past the captcha gate is still open");
     if (s.client != kNoClient && idle.state_ms > 0) {
-      const projections::Client* c = durable_.find(s.client);
+      const projections::Stranger* c = durable_.get<StrangerState>().find(s.client);
       auto since = state_mono_.find(s.client);
       if (c && since != state_mono_.end() && (c->state == ClientState::kLooking || c->state == ClientState::kDisconnected) &&
           now_ > since->second + idle.state_ms + kIdleSlackMs)
@@ -759,19 +780,20 @@ void Simulation::sweep() {
   }
 }
 
-void Simulation::check_pairs(const projections::World& w, const char* whose) {
+void Simulation::check_pairs(const projections::World& world, const char* whose) {
   count("pairs are symmetric");
+  const StrangerState& w = world.get<StrangerState>();
   for (const auto& [id, c] : w.clients) {
     if (c.state != ClientState::kPaired) continue;
     auto p = w.pairs.find(c.pair);
-    const projections::Client* partner = w.find(c.partner);
+    const projections::Stranger* partner = w.find(c.partner);
     if (p == w.pairs.end() || !partner || partner->pair != c.pair || partner->partner != id ||
         (p->second.seeker != id && p->second.waiter != id))
       return fail("pairs are symmetric", std::string(whose) + " World: client " + std::to_string(id) + " is in a one-sided pair");
   }
   for (const auto& [id, p] : w.pairs) {
     for (ClientId side : {p.seeker, p.waiter}) {
-      const projections::Client* c = w.find(side);
+      const projections::Stranger* c = w.find(side);
       if (!c || c->state != ClientState::kPaired || c->pair != id)
         return fail("pairs are symmetric", std::string(whose) + " World: pair " + id.to_string() + " has a side not in it");
     }
@@ -791,7 +813,7 @@ void Simulation::check_durable() {
     if (bytes.find("\"message_sent\"") == std::string_view::npos) return true;
     events::Event e;
     bad = decoder.decode_stored(seq, bytes, e);
-    if (bad.ok()) logged.insert(std::get<events::MessageSent>(e.payload).text);
+    if (bad.ok()) logged.insert(e.payload.as<events::MessageSent>().text);
     return bad.ok();
   });
   if (!st.ok() || !bad.ok()) return fail("acknowledged events survive", "the log does not scan: " + (st.ok() ? bad : st).ToString());
@@ -799,7 +821,7 @@ void Simulation::check_durable() {
     if (!logged.count(text)) return fail("acknowledged events survive", "acknowledged message \"" + text + "\" is not in the log");
   count("rebuild equals the live World");
   projections::World rebuilt;
-  st = replay::rebuild(*log_, rebuilt);
+  st = projections::rebuild(*log_, rebuilt);
   if (!st.ok()) return fail("rebuild equals the live World", "rebuild failed: " + st.ToString());
   if (rebuilt.hash() != durable_.hash())
     return fail("rebuild equals the live World", "the log rebuilds to another World than the one its commits built");

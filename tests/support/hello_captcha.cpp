@@ -2,7 +2,7 @@
 
 #include <stdexcept>
 
-#include "core/captcha.hpp"
+#include "core/session/captcha.hpp"
 
 namespace chatd::testing {
 

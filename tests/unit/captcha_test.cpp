@@ -1,5 +1,5 @@
 // Unit tests for core/captcha: the ALTCHA-compatible proof-of-work captcha.
-#include "core/captcha.hpp"
+#include "core/session/captcha.hpp"
 
 #include <catch2/catch.hpp>
 

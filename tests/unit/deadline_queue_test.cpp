@@ -3,7 +3,7 @@
 #include <catch2/catch.hpp>
 #include <vector>
 
-#include "net/deadline_queue.hpp"
+#include "net/transport/deadline_queue.hpp"
 
 using chatd::DeadlineQueue;
 using chatd::IdleTracker;

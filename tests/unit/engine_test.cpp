@@ -7,12 +7,15 @@
 #include <thread>
 
 #include "events/memory_log.hpp"
-#include "net/engine_runner.hpp"
-#include "net/engine.hpp"
-#include "replay/rebuild.hpp"
+#include "net/engine/engine.hpp"
+#include "net/engine/engine_runner.hpp"
+#include "net/native/dialect.hpp"
+#include "projections/rebuild.hpp"
+#include "tests/support/domains.hpp"
 
 using namespace chatd;
 using namespace chatd::events;
+using namespace chatd::projections;
 
 namespace {
 
@@ -32,12 +35,13 @@ class FailingLog final : public EventLog {
   MemoryLog inner_;
 };
 
-// A log whose appends wait at a gate until it is opened, to hold a commit in progress.
+// A log whose appends, once armed, wait at a gate until it is opened, to hold a commit in progress.
 class GatedLog final : public EventLog {
  public:
   Status append(std::span<const Event> batch) override { return inner_.append(batch); }
   Status append_encoded(Seq first, std::span<const std::string> encoded) override {
     std::unique_lock lock(mu_);
+    if (!armed_) return inner_.append_encoded(first, encoded);
     ++waiting_;
     changed_.notify_all();
     changed_.wait(lock, [&] { return open_; });
@@ -51,6 +55,10 @@ class GatedLog final : public EventLog {
     std::unique_lock lock(mu_);
     return changed_.wait_for(lock, std::chrono::seconds(10), [&] { return waiting_ >= n; });
   }
+  void arm() {
+    std::lock_guard lock(mu_);
+    armed_ = true;
+  }
   void open() {
     std::lock_guard lock(mu_);
     open_ = true;
@@ -62,6 +70,7 @@ class GatedLog final : public EventLog {
   std::mutex mu_;
   std::condition_variable changed_;
   int waiting_ = 0;
+  bool armed_ = false;
   bool open_ = false;
 };
 
@@ -74,6 +83,10 @@ bool eventually(F done) {
 
 class RecordingPort final : public SessionPort {
  public:
+  const PushRenderer& renderer() const override {
+    static const NativeDialect native;
+    return native;
+  }
   void deliver(std::vector<Outbound> items) override {
     std::lock_guard lock(mu);
     for (auto& i : items) received.push_back(std::move(i));
@@ -104,7 +117,7 @@ struct EngineOn {
   }
   ClientId connect(std::string name) {
     batch({Connect{std::move(name), Dialect::kNative, "127.0.0.1"}});
-    return result.replies.at(0).client;
+    return result.replies.at(0).binds_client;
   }
 };
 using EngineFixture = EngineOn<MemoryLog>;
@@ -121,38 +134,43 @@ TEST_CASE("start appends ServerStarted, which ends the previous run's sessions",
     Engine::BatchResult r;
     std::vector<Command> cmds{Connect{"a", Dialect::kNative, "x"}, Connect{"b", Dialect::kLowf, "y"}};
     REQUIRE(first.process(cmds, r).ok());
-    std::vector<Command> search{Search{1}, Search{2}};
+    std::vector<Command> search{Command{Search{}, 1}, Command{Search{}, 2}};
     REQUIRE(first.process(search, r).ok());
-    REQUIRE(first.world().pairs.size() == 1);
+    REQUIRE(first.world().get<StrangerState>().pairs.size() == 1);
   }
   Engine second(log, clock, random, EngineOptions{});
   REQUIRE(second.start().ok());
-  CHECK(second.world().clients.empty());
-  CHECK(second.world().pairs.empty());
-  CHECK(second.world().waiting.empty());
-  CHECK(second.world().next_client == 3);  // ids are never reused
-  CHECK(second.world().restarts == 2);
+  const auto& session = second.world().get<SessionState>();
+  const auto& stranger = second.world().get<StrangerState>();
+  CHECK(session.clients.empty());
+  CHECK(stranger.clients.empty());
+  CHECK(stranger.pairs.empty());
+  CHECK(stranger.waiting.empty());
+  CHECK(session.next_client == 3);  // ids are never reused
+  CHECK(session.restarts == 2);
   Event last;
   REQUIRE(log.scan(log.last_seq(), [&](const Event& e) { last = e; return true; }).ok());
-  REQUIRE(std::holds_alternative<ServerStarted>(last.payload));
-  CHECK(std::get<ServerStarted>(last.payload).ended_clients == 2);
+  REQUIRE(last.payload.is<ServerStarted>());
+  CHECK(last.payload.as<ServerStarted>().ended_clients == 2);
 }
 
 TEST_CASE("one batch is one append, and its replies follow command order", "[engine]") {
   EngineFixture f;
   Seq before = f.log.last_seq();
   const auto& r = f.batch({Connect{"a", Dialect::kNative, "x"}, Connect{"b", Dialect::kNative, "x"},
-                           Search{1}, Search{2}, Send{1, "hi"}, Send{3, "nobody"}});
+                           Command{Search{}, 1}, Command{Search{}, 2}, Command{Send{"hi"}, 1}, Command{Send{"nobody"}, 3}});
   REQUIRE(r.replies.size() == 6);
-  CHECK(r.replies[0].client == 1);
-  CHECK(r.replies[1].client == 2);
+  CHECK(r.replies[0].binds_client == 1);
+  CHECK(r.replies[1].binds_client == 2);
   CHECK(r.replies[4].ok());
-  CHECK(r.replies[5].error == ErrorCode::kNotConnected);
+  CHECK(r.replies[5].error == errors::kNotConnected);
   CHECK(r.first_seq == before + 1);
   CHECK(r.last_seq == before + 5);  // 2 connects, search, pair, message
   CHECK(f.log.last_seq() == r.last_seq);
-  // push_end splits the pushes by command: the pairing (command 3) made 2, the message 2.
-  CHECK(r.push_end == std::vector<std::size_t>{0, 0, 1, 3, 5, 5});
+  // push_end splits the pushes by command: the pairing (command 3) made 2 (each side hears its
+  // partner's name), the message 1 (its sender and its partner share it).
+  CHECK(r.push_end == std::vector<std::size_t>{0, 0, 1, 3, 4, 4});
+  CHECK(r.pushes[3].count == 2);
 }
 
 TEST_CASE("a rejected command appends nothing", "[engine]") {
@@ -160,7 +178,7 @@ TEST_CASE("a rejected command appends nothing", "[engine]") {
   ClientId a = f.connect("a");
   Seq before = f.log.last_seq();
   auto hash = f.engine.world().hash();
-  const auto& r = f.batch({Send{a, "not paired"}, Leave{a}, SetName{a, ""}});
+  const auto& r = f.batch({Command{Send{"not paired"}, a}, Command{Leave{}, a}, Command{SetName{""}, a}});
   for (const Reply& reply : r.replies) CHECK_FALSE(reply.ok());
   CHECK(r.first_seq == 0);
   CHECK(f.log.last_seq() == before);
@@ -177,25 +195,25 @@ TEST_CASE("rebuild(log) equals the live World, by hash, at every batch", "[engin
       std::uint64_t dice = script.uniform(10);
       ClientId c = clients.empty() ? 0 : clients[script.uniform(clients.size())];
       if (clients.empty() || dice == 0) cmds.push_back(Connect{"n" + std::to_string(round), Dialect::kNative, "a"});
-      else if (dice < 4) cmds.push_back(Search{c});
-      else if (dice < 6) cmds.push_back(Send{c, "m" + std::to_string(round)});
-      else if (dice < 7) cmds.push_back(Leave{c});
-      else if (dice < 8) cmds.push_back(Report{c, "r"});
-      else if (dice < 9) cmds.push_back(SetName{c, "x" + std::to_string(i)});
-      else cmds.push_back(Disconnect{c, DisconnectReason::kClosed});
+      else if (dice < 4) cmds.push_back(Command{Search{}, c});
+      else if (dice < 6) cmds.push_back(Command{Send{"m" + std::to_string(round)}, c});
+      else if (dice < 7) cmds.push_back(Command{Leave{}, c});
+      else if (dice < 8) cmds.push_back(Command{Report{"r"}, c});
+      else if (dice < 9) cmds.push_back(Command{SetName{"x" + std::to_string(i)}, c});
+      else cmds.push_back(Command{Disconnect{DisconnectReason::kClosed}, c});
     }
     f.clock.advance(static_cast<TimeMs>(script.uniform(5000)));
     const auto& r = f.batch(cmds);
     for (std::size_t i = 0; i < cmds.size(); ++i)
-      if (std::holds_alternative<Connect>(cmds[i])) clients.push_back(r.replies[i].client);
+      if (cmds[i].is<Connect>()) clients.push_back(r.replies[i].binds_client);
     if (round % 20 == 0 || round == 199) {
       projections::World rebuilt;
-      REQUIRE(replay::rebuild(f.log, rebuilt).ok());
+      REQUIRE(projections::rebuild(f.log, rebuilt).ok());
       REQUIRE(rebuilt.hash() == f.engine.world().hash());
     }
   }
-  CHECK(f.engine.world().messages > 0);
-  CHECK(f.engine.world().reports > 0);
+  CHECK(f.engine.world().get<StrangerState>().messages > 0);
+  CHECK(f.engine.world().get<StrangerState>().reports > 0);
 }
 
 TEST_CASE("rebuild stops at a corrupted event and names its seq", "[engine]") {
@@ -204,7 +222,7 @@ TEST_CASE("rebuild stops at a corrupted event and names its seq", "[engine]") {
   f.connect("b");
   REQUIRE(f.log.corrupt_for_test(2, "{\"v\":1,\"seq\":2,\"t\":1,\"type\":\"no_such_type\"}").ok());
   projections::World w;
-  Status s = replay::rebuild(f.log, w);
+  Status s = projections::rebuild(f.log, w);
   CHECK_FALSE(s.ok());
   CHECK(s.message().find("2") != std::string::npos);
   CHECK(w.last_seq == 1);
@@ -238,8 +256,8 @@ TEST_CASE("info reports the log position and the World's hash", "[engine]") {
   EngineFixture f;
   f.connect("a");
   const auto& r = f.batch({QueryInfo{}});
-  CHECK(r.replies[0].info_seq == f.log.last_seq());
-  CHECK(r.replies[0].info_hash == f.engine.world().hash());
+  CHECK(r.replies[0].body.as<InfoReply>().seq == f.log.last_seq());
+  CHECK(r.replies[0].body.as<InfoReply>().world_hash == f.engine.world().hash());
   CHECK(r.first_seq == 0);  // a query appends nothing
 }
 
@@ -250,9 +268,9 @@ TEST_CASE("runner: replies and pushes go out after the batch is durable, in orde
   auto a = std::make_shared<RecordingPort>(), b = std::make_shared<RecordingPort>();
   runner.submit(Connect{"a", Dialect::kNative, "x"}, a, "ca");
   runner.submit(Connect{"b", Dialect::kNative, "y"}, b, "cb");
-  runner.submit(Search{1}, a, "s1");
-  runner.submit(Search{2}, b, "s2");
-  runner.submit(Send{1, "hello"}, a, "m1");
+  runner.submit(Command{Search{}, 1}, a, "s1");
+  runner.submit(Command{Search{}, 2}, b, "s2");
+  runner.submit(Command{Send{"hello"}, 1}, a, "m1");
   runner.start();
   runner.stop();
   CHECK(runner.batches() == 3);  // batches of at most two commands
@@ -260,17 +278,24 @@ TEST_CASE("runner: replies and pushes go out after the batch is durable, in orde
   REQUIRE(a->received.size() == 6);
   CHECK(a->received[0].request_id == "ca");
   CHECK(a->received[1].request_id == "s1");
-  CHECK(a->received[2].push.kind == projections::Push::Kind::kState);
-  CHECK(a->received[3].push.kind == projections::Push::Kind::kPaired);
+  CHECK(a->received[2].push->body.is<StatePush>());
+  CHECK(a->received[3].push->body.is<PairedPush>());
   CHECK(a->received[4].request_id == "m1");
-  CHECK((a->received[5].push.kind == projections::Push::Kind::kMessage && a->received[5].push.own));
+  CHECK((a->received[5].push->body.is<MessagePush>() && a->received[5].own));
+  CHECK(a->received[5].frame.empty());  // the native sender has its reply, not its own message
   REQUIRE(b->received.size() == 4);
-  CHECK(b->received[3].push.text == "hello");
+  CHECK(b->received[3].push->body.as<MessagePush>().text == "hello");
+  // One push, one body: the sender's and the partner's items share it.
+  CHECK(b->received[3].push == a->received[5].push);
+  CHECK(b->received[3].frame.view() ==
+        R"({"type":"message","pair":")" + b->received[3].push->body.as<MessagePush>().pair.to_string() +
+            R"(","from":"a","text":"hello"})");
   CHECK(f.log.last_seq() == 6);
 }
 
 TEST_CASE("runner: commands that arrive while a prepared batch waits for the commit join it", "[engine][runner]") {
-  EngineOn<GatedLog> f;  // start() appended unhindered; every commit now waits at the gate
+  EngineOn<GatedLog> f;  // start() appended unhindered; every commit from now on waits at the gate
+  f.log.arm();
   EngineRunner runner(f.engine, EngineRunner::Options{1000, 100, std::chrono::microseconds(0)});
   struct OpenAtEnd {  // destroyed before the runner: a failed check must not leave it stuck at the gate
     GatedLog& log;
@@ -296,7 +321,7 @@ TEST_CASE("runner: commands that arrive while a prepared batch waits for the com
   CHECK(port->received[2].reply.ok());
   // The log holds what the World holds.
   projections::World rebuilt;
-  REQUIRE(replay::rebuild(f.log, rebuilt).ok());
+  REQUIRE(projections::rebuild(f.log, rebuilt).ok());
   CHECK(rebuilt.hash() == f.engine.world().hash());
 }
 
@@ -317,5 +342,5 @@ TEST_CASE("runner: a failed commit releases nothing of its batch and stops the p
   CHECK(port->count() == 1);  // nobody heard of anything after the failure
   CHECK(f.engine.broken());
   CHECK(f.log.last_seq() == 2);
-  CHECK_FALSE(runner.submit(Search{1}, port, "refused"));  // a failed runner takes nothing more
+  CHECK_FALSE(runner.submit(Command{Search{}, 1}, port, "refused"));  // a failed runner takes nothing more
 }

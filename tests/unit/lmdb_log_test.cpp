@@ -16,6 +16,7 @@
 #include "events/codec.hpp"
 #include "events/lmdb_log.hpp"
 #include "events/memory_log.hpp"
+#include "events/stranger/events.hpp"
 #include "raw_lmdb.hpp"
 #include "temp_dir.hpp"
 
@@ -66,10 +67,7 @@ std::size_t check_scan(const LmdbLog& log, Seq from, Status* status = nullptr, s
   bool all_good = true;
   Status st = log.scan(from, [&](const Event& e) {
     const Event want = message(expect, text_size);
-    all_good = all_good && e.seq == want.seq && e.time == want.time &&
-               std::get<MessageSent>(e.payload).text == std::get<MessageSent>(want.payload).text &&
-               std::get<MessageSent>(e.payload).from == std::get<MessageSent>(want.payload).from &&
-               std::get<MessageSent>(e.payload).pair == std::get<MessageSent>(want.payload).pair;
+    all_good = all_good && e == want;
     ++expect;
     ++seen;
     return true;
@@ -356,7 +354,7 @@ TEST_CASE("lmdb log: scans on other threads while the writer grows the map", "[e
       const Seq floor = log->last_seq();  // everything up to here is committed and must be seen
       Seq n = 0;
       Status st = log->scan(1, [&](const Event& e) {
-        if (e.seq != n + 1 || std::get<MessageSent>(e.payload).text != std::get<MessageSent>(message(e.seq).payload).text)
+        if (e.seq != n + 1 || e.payload.as<MessageSent>().text != message(e.seq).payload.as<MessageSent>().text)
           ++bad;
         n = e.seq;
         return true;
@@ -402,7 +400,7 @@ TEST_CASE("logs: raw scans and single reads give the stored bytes of exactly the
     Event event;
     REQUIRE(log->read(n, event).ok());
     CHECK(event.seq == n);
-    CHECK(std::get<MessageSent>(event.payload).text == std::get<MessageSent>(message(n).payload).text);
+    CHECK(event.payload.as<MessageSent>().text == message(n).payload.as<MessageSent>().text);
     CHECK(log->read(n + 1, event).code() == Status::Code::kNotFound);
     CHECK(log->read(0, event).code() == Status::Code::kNotFound);
   }

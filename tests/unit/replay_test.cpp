@@ -9,15 +9,16 @@
 
 #include "events/codec.hpp"
 #include "events/lmdb_log.hpp"
-#include "net/engine.hpp"
+#include "net/engine/engine.hpp"
 #include "raw_lmdb.hpp"
 #include "projections/world_codec.hpp"
-#include "replay/audit.hpp"
+#include "replay/stranger/audit.hpp"
 #include "replay/cli.hpp"
 #include "replay/history.hpp"
 #include "replay/snapshot.hpp"
 #include "replay/time_text.hpp"
 #include "temp_dir.hpp"
+#include "tests/support/domains.hpp"
 
 using namespace chatd;
 using namespace chatd::events;
@@ -83,24 +84,24 @@ struct Afternoon {
     step(Connect{"Bob", Dialect::kNative, "10.0.0.2"});                  // 3, client 2
     step(RecordCaptchaFailure{"10.0.0.3", "wrong number"});             // 4
     step(Connect{"Carol", Dialect::kNative, "10.0.0.3"});               // 5, client 3
-    step(Search{1});                                                     // 6, Alice waits
-    step(Search{2});                                                     // 7, paired, 14:00:06
-    first_pair = engine.world().find(1)->pair;
-    step(Send{2, "hello alice"});                                        // 8
-    step(Send{1, "hi bob"});                                             // 9
-    step(SetName{2, "Robert"});                                          // 10
+    step(Command{Search{}, 1});                                                     // 6, Alice waits
+    step(Command{Search{}, 2});                                                     // 7, paired, 14:00:06
+    first_pair = engine.world().get<projections::StrangerState>().find(1)->pair;
+    step(Command{Send{"hello alice"}, 2});                                        // 8
+    step(Command{Send{"hi bob"}, 1});                                             // 9
+    step(Command{SetName{"Robert"}, 2});                                          // 10
     rename_seq = engine.world().last_seq;
-    step(Send{2, "it's Robert now, \"quoted\""});                        // 11
-    step(Leave{1});                                                      // 12, 14:00:11
+    step(Command{Send{"it's Robert now, \"quoted\""}, 2});                        // 11
+    step(Command{Leave{}, 1});                                                      // 12, 14:00:11
     first_pair_end = engine.world().last_seq;
-    step(Report{2, "rude"});                                             // 13
+    step(Command{Report{"rude"}, 2});                                             // 13
     report_seq = engine.world().last_seq;
-    step(Search{3});                                                     // 14, Carol waits
-    step(Search{1});                                                     // 15, Alice + Carol, 14:00:14
-    second_pair = engine.world().find(1)->pair;
-    step(Send{3, "hey"});                                                // 16
-    step(Disconnect{3, DisconnectReason::kIdleState});                  // 17
-    step(Disconnect{2, DisconnectReason::kClosed});                     // 18, 14:00:17
+    step(Command{Search{}, 3});                                                     // 14, Carol waits
+    step(Command{Search{}, 1});                                                     // 15, Alice + Carol, 14:00:14
+    second_pair = engine.world().get<projections::StrangerState>().find(1)->pair;
+    step(Command{Send{"hey"}, 3});                                                // 16
+    step(Command{Disconnect{DisconnectReason::kIdleState}, 3});                  // 17
+    step(Command{Disconnect{DisconnectReason::kClosed}, 2});                     // 18, 14:00:17
     REQUIRE(engine.world().last_seq == 18);
   }
 
@@ -431,7 +432,7 @@ TEST_CASE("world codec: round trip, and every truncation or extension is refused
   REQUIRE(LmdbLog::open(a.dir, ro, &log).ok());
   projections::World world;
   REQUIRE(History(*log, nullptr).world_at(15, world).ok());  // two clients paired, one more, totals
-  REQUIRE(world.pairs.size() == 1);
+  REQUIRE(world.get<projections::StrangerState>().pairs.size() == 1);
   const std::string bytes = projections::encode_world(world);
   projections::World back;
   REQUIRE(projections::decode_world(bytes, back).ok());
@@ -439,17 +440,20 @@ TEST_CASE("world codec: round trip, and every truncation or extension is refused
   CHECK(back.hash() == a.hash_at[15]);
   for (std::size_t n = 0; n < bytes.size(); ++n) {
     projections::World partial;
-    partial.next_client = 42;
+    partial.get<projections::SessionState>().next_client = 42;
     Status st = projections::decode_world(std::string_view(bytes).substr(0, n), partial);
     CHECK(st.code() == Status::Code::kCorruption);
-    CHECK(partial.next_client == 42);  // an error leaves the output untouched
+    CHECK(partial.get<projections::SessionState>().next_client == 42);  // an error leaves the output untouched
   }
   CHECK(projections::decode_world(bytes + "x", back).code() == Status::Code::kCorruption);
 
   // The smallest client records (one-letter names and addresses) still decode.
   projections::World tiny;
-  for (ClientId id = 1; id <= 50; ++id) tiny.clients[id] = projections::Client{id, "a", ClientState::kConnected, Dialect::kNative, "1"};
-  tiny.next_client = 51;
+  for (ClientId id = 1; id <= 50; ++id) {
+    tiny.get<projections::SessionState>().clients[id] = projections::Connection{Dialect::kNative, "1"};
+    tiny.get<projections::StrangerState>().clients[id] = projections::Stranger{"a"};
+  }
+  tiny.get<projections::SessionState>().next_client = 51;
   projections::World tiny_back;
   REQUIRE(projections::decode_world(projections::encode_world(tiny), tiny_back).ok());
   CHECK(tiny_back.hash() == tiny.hash());

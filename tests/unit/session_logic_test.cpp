@@ -2,12 +2,14 @@
 // fake clock and a fake transport: the same SessionLogic the WebSocket session runs.
 #include <catch2/catch.hpp>
 
-#include "net/lowf_dialect.hpp"
-#include "net/native_dialect.hpp"
-#include "net/session_logic.hpp"
+#include "net/lowf/dialect.hpp"
+#include "net/native/dialect.hpp"
+#include "net/session/session_logic.hpp"
+#include "tests/support/domains.hpp"
 
 using namespace chatd;
 using namespace chatd::events;
+using namespace chatd::projections;
 
 namespace {
 
@@ -17,10 +19,10 @@ struct FakeIo : SessionIo {
   std::optional<std::pair<std::uint16_t, std::string>> closed;
   bool engine_full = false;
 
-  void send(std::string frame) override { sent.push_back(std::move(frame)); }
+  void send(Frame frame) override { sent.emplace_back(frame.view()); }
   void close(std::uint16_t code, std::string reason) override { closed.emplace(code, std::move(reason)); }
-  bool submit(Command c, std::string id, bool essential) override {
-    if (engine_full && !essential) return false;
+  bool submit(Command c, std::string id) override {
+    if (engine_full && !c.type().traits.essential) return false;
     submitted.emplace_back(std::move(c), std::move(id));
     return true;
   }
@@ -34,19 +36,22 @@ struct FakeIo : SessionIo {
 Outbound reply_to(const Command& c, std::string id, Reply r) {
   Outbound o;
   o.kind = Outbound::Kind::kReply;
-  o.command_index = c.index();
+  o.command = &c.type();
   o.request_id = std::move(id);
   o.reply = std::move(r);
   return o;
 }
 
-Outbound push(projections::Push::Kind kind, ClientState state) {
+Outbound push(Push p) {
   Outbound o;
   o.kind = Outbound::Kind::kPush;
-  o.push.kind = kind;
-  o.push.state = state;
+  o.push = std::make_shared<const Push>(std::move(p));
   return o;
 }
+
+// The pushes stranger chat sends when a client starts looking, and when it is paired.
+Outbound looking() { return push(Push{.body = StatePush{ClientState::kLooking}, .idle = IdleMark::idle("looking")}); }
+Outbound paired() { return push(Push{.body = PairedPush{}, .idle = IdleMark::active()}); }
 
 struct Fixture {
   NativeDialect native;
@@ -70,8 +75,8 @@ struct Fixture {
     s->open();
     if (with_captcha) solve(*s, "1");
     REQUIRE(!io.submitted.empty());
-    REQUIRE(std::holds_alternative<Connect>(io.submitted.back().first));
-    s->on_outbound(reply_to(Connect{}, io.submitted.back().second, Reply{.client = 7}), clock.now_ms());
+    REQUIRE(io.submitted.back().first.is<Connect>());
+    s->on_outbound(reply_to(Connect{}, io.submitted.back().second, Reply{.binds_client = 7}), clock.now_ms());
     io.submitted.clear();
     io.sent.clear();
     return s;
@@ -119,12 +124,12 @@ TEST_CASE("captcha gate: nothing but the solution and the name before it is solv
              f.clock.now_ms());
   CHECK(f.io.sent_contains("\"error\":\"captcha_invalid\""));
   REQUIRE(f.io.submitted.size() == 1);
-  CHECK(std::holds_alternative<RecordCaptchaFailure>(f.io.submitted[0].first));
+  CHECK(f.io.submitted[0].first.is<RecordCaptchaFailure>());
   CHECK_FALSE(f.io.closed);
 
   f.solve(s, "4");
   REQUIRE(f.io.submitted.size() == 2);
-  const auto& connect = std::get<Connect>(f.io.submitted[1].first);
+  const auto& connect = f.io.submitted[1].first.as<Connect>();
   CHECK(connect.name == "Alice");
   CHECK(connect.addr == "10.0.0.1");
   CHECK(f.io.submitted[1].second == "4");  // the captcha's reply is Connect's reply
@@ -167,11 +172,11 @@ TEST_CASE("commands sent before Connect's reply wait for the client id, in order
   s.on_frame(R"({"op":"name","id":1,"name":"Bob"})", f.clock.now_ms());
   s.on_frame(R"({"op":"search","id":2})", f.clock.now_ms());
   CHECK(f.io.submitted.size() == 1);
-  s.on_outbound(reply_to(Connect{}, "", Reply{.client = 9}), f.clock.now_ms());
+  s.on_outbound(reply_to(Connect{}, "", Reply{.binds_client = 9}), f.clock.now_ms());
   REQUIRE(f.io.submitted.size() == 3);
-  CHECK(std::get<SetName>(f.io.submitted[1].first).client == 9);
-  CHECK(std::get<SetName>(f.io.submitted[1].first).name == "Bob");
-  CHECK(std::get<Search>(f.io.submitted[2].first).client == 9);
+  CHECK(f.io.submitted[1].first.actor == 9);
+  CHECK(f.io.submitted[1].first.as<SetName>().name == "Bob");
+  CHECK(f.io.submitted[2].first.actor == 9);
   CHECK(f.io.submitted[2].second == "2");
 }
 
@@ -190,7 +195,7 @@ TEST_CASE("rate limit: rejected with an error, then flooding ends the session", 
   REQUIRE(f.io.closed);
   CHECK(f.io.closed->second.find("flooding") == 0);
   REQUIRE(f.io.submitted.size() == 1);
-  CHECK(std::get<Disconnect>(f.io.submitted[0].first).reason == DisconnectReason::kFlooding);
+  CHECK(f.io.submitted[0].first.as<Disconnect>().reason == DisconnectReason::kFlooding);
 }
 
 TEST_CASE("in-flight bound: replies busy past max_inflight", "[session]") {
@@ -208,7 +213,7 @@ TEST_CASE("in-flight bound: replies busy past max_inflight", "[session]") {
 TEST_CASE("idle: LOOKING too long is disconnected at the deadline, not before", "[session]") {
   Fixture f;
   auto s = f.connected(false);
-  s->on_outbound(push(projections::Push::Kind::kState, ClientState::kLooking), f.clock.now_ms());
+  s->on_outbound(looking(), f.clock.now_ms());
   TimeMs entered = f.clock.now_ms();
   // Activity keeps silence away but not the state deadline.
   for (int i = 0; i < 5; ++i) {
@@ -225,22 +230,21 @@ TEST_CASE("idle: LOOKING too long is disconnected at the deadline, not before", 
   REQUIRE(f.io.closed);
   CHECK(f.io.closed->second == "idle: looking for too long");
   REQUIRE(f.io.submitted.size() == 1);
-  const auto& d = std::get<Disconnect>(f.io.submitted[0].first);
-  CHECK(d.client == 7);
-  CHECK(d.reason == DisconnectReason::kIdleState);
+  CHECK(f.io.submitted[0].first.actor == 7);
+  CHECK(f.io.submitted[0].first.as<Disconnect>().reason == DisconnectReason::kIdleState);
 }
 
 TEST_CASE("idle: PAIRED has no state deadline, only silence", "[session]") {
   Fixture f;
   auto s = f.connected(false);
-  s->on_outbound(push(projections::Push::Kind::kPaired, ClientState::kPaired), f.clock.now_ms());
+  s->on_outbound(paired(), f.clock.now_ms());
   f.clock.advance(19'999);
   s->on_timer(f.clock.now_ms());
   CHECK_FALSE(f.io.closed);
   f.clock.advance(1);
   s->on_timer(f.clock.now_ms());
   REQUIRE(f.io.closed);
-  CHECK(std::get<Disconnect>(f.io.submitted.at(0).first).reason == DisconnectReason::kSilent);
+  CHECK(f.io.submitted.at(0).first.as<Disconnect>().reason == DisconnectReason::kSilent);
 }
 
 TEST_CASE("the engine hears of a session's end exactly once", "[session]") {
@@ -250,7 +254,7 @@ TEST_CASE("the engine hears of a session's end exactly once", "[session]") {
   s->on_transport_closed();
   s->on_transport_closed();
   REQUIRE(f.io.submitted.size() == 1);
-  CHECK(std::get<Disconnect>(f.io.submitted[0].first).reason == DisconnectReason::kSlowReader);
+  CHECK(f.io.submitted[0].first.as<Disconnect>().reason == DisconnectReason::kSlowReader);
 }
 
 TEST_CASE("a session closed while Connect is in flight still ends its client", "[session]") {
@@ -260,9 +264,9 @@ TEST_CASE("a session closed while Connect is in flight still ends its client", "
   s.open();
   s.on_transport_closed();
   CHECK(f.io.submitted.size() == 1);
-  s.on_outbound(reply_to(Connect{}, "", Reply{.client = 3}), f.clock.now_ms());
+  s.on_outbound(reply_to(Connect{}, "", Reply{.binds_client = 3}), f.clock.now_ms());
   REQUIRE(f.io.submitted.size() == 2);
-  CHECK(std::get<Disconnect>(f.io.submitted[1].first).client == 3);
+  CHECK(f.io.submitted[1].first.actor == 3);
 }
 
 TEST_CASE("a malformed frame closes with a reason", "[session]") {
@@ -272,7 +276,7 @@ TEST_CASE("a malformed frame closes with a reason", "[session]") {
   REQUIRE(f.io.closed);
   CHECK(f.io.closed->first == kClosePolicy);
   CHECK(f.io.closed->second == "malformed frame: not a JSON object");
-  CHECK(std::get<Disconnect>(f.io.submitted.at(0).first).reason == DisconnectReason::kMalformed);
+  CHECK(f.io.submitted.at(0).first.as<Disconnect>().reason == DisconnectReason::kMalformed);
 }
 
 TEST_CASE("abuse before becoming a client is recorded as an audit event", "[session]") {
@@ -283,7 +287,7 @@ TEST_CASE("abuse before becoming a client is recorded as an audit event", "[sess
   s.on_frame("garbage", f.clock.now_ms());
   REQUIRE(f.io.closed);
   REQUIRE(f.io.submitted.size() == 1);
-  const auto& r = std::get<RecordRejection>(f.io.submitted[0].first);
+  const auto& r = f.io.submitted[0].first.as<RecordRejection>();
   CHECK(r.addr == "10.0.0.9");
   CHECK(r.reason == "malformed frame: not a JSON object");
 }
@@ -304,6 +308,55 @@ TEST_CASE("with every timeout off there is no deadline at all", "[session]") {
   f.options.idle = IdlePolicy{0, 0, 0};
   auto s = f.connected(false);
   CHECK(s->deadline() == IdleTracker::kNever);
-  s->on_outbound(push(projections::Push::Kind::kState, ClientState::kLooking), f.clock.now_ms());
+  s->on_outbound(looking(), f.clock.now_ms());
   CHECK(s->deadline() == IdleTracker::kNever);
+}
+
+TEST_CASE("a command acts for the session's client, whatever its frame says", "[session]") {
+  Fixture f;
+  f.options.rate_per_sec = 0;
+  auto s = f.connected(false);
+  // No field of a frame names the actor: one that tries is an unknown field, ignored.
+  s->on_frame(R"({"op":"send","id":1,"text":"hi","actor":3,"client":3})", f.clock.now_ms());
+  REQUIRE(f.io.submitted.size() == 1);
+  CHECK(f.io.submitted[0].first.actor == 7);
+  CHECK(f.io.submitted[0].first.as<Send>().text == "hi");
+}
+
+TEST_CASE("what a command needs comes from its traits", "[session]") {
+  Fixture f;
+  f.options.rate_per_sec = 0;
+  auto s = f.connected(false);
+  // Disconnect and the audits do not count against the in-flight bound; the client's commands do.
+  CHECK_FALSE(CommandType::of<Disconnect>().traits.counts_in_flight);
+  CHECK_FALSE(CommandType::of<RecordCaptchaFailure>().traits.counts_in_flight);
+  CHECK(CommandType::of<Search>().traits.counts_in_flight);
+  CHECK(CommandType::of<Connect>().traits.essential);
+  CHECK_FALSE(CommandType::of<Send>().traits.essential);
+  // Only SetName shapes an admission before the captcha.
+  CHECK(CommandType::of<SetName>().before_admission != nullptr);
+  CHECK(CommandType::of<Send>().before_admission == nullptr);
+  // A reply to an uncounted command does not free an in-flight slot.
+  for (int i = 0; i < 4; ++i) s->on_frame(R"({"op":"search","id":)" + std::to_string(i) + "}", f.clock.now_ms());
+  s->on_outbound(reply_to(Disconnect{}, "", Reply{}), f.clock.now_ms());
+  s->on_frame(R"({"op":"search","id":8})", f.clock.now_ms());
+  CHECK(f.io.sent.back().find("\"error\":\"busy\"") != std::string::npos);
+  // An essential command is never refused for a full engine queue; the client's are.
+  f.io.engine_full = true;
+  s->on_outbound(reply_to(Search{}, "0", Reply{}), f.clock.now_ms());
+  s->on_frame(R"({"op":"search","id":9})", f.clock.now_ms());
+  CHECK(f.io.sent.back().find("\"error\":\"busy\"") != std::string::npos);
+  s->shutdown(DisconnectReason::kClosed, kCloseNormal, "bye");
+  CHECK(f.io.submitted.back().first.is<Disconnect>());
+}
+
+TEST_CASE("a push that ends the client closes a session that was not closing", "[session]") {
+  Fixture f;
+  auto s = f.connected(false);
+  s->on_outbound(push(Push{.body = SessionEndedPush{DisconnectReason::kClosed}, .ends_client = true}), f.clock.now_ms());
+  REQUIRE(f.io.closed);
+  CHECK(f.io.closed->first == kClosePolicy);
+  // The client is gone already: no Disconnect follows, not even when the transport closes.
+  s->on_transport_closed();
+  CHECK(f.io.submitted.empty());
 }

@@ -1,9 +1,9 @@
 // Text rules (UTF-8, names, messages) and the JSON string writer every encoder uses.
 #include <catch2/catch.hpp>
 
-#include "core/ids.hpp"
-#include "core/json_text.hpp"
-#include "core/text_rules.hpp"
+#include "core/base/ids.hpp"
+#include "core/base/json_text.hpp"
+#include "core/base/text_rules.hpp"
 
 using namespace chatd;
 

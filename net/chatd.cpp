@@ -1,0 +1,108 @@
+// chatd's process: the log, the engine and its runner, the listener, and the signals.
+#include <sodium.h>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <csignal>
+#include <cstdio>
+#include <iostream>
+
+#include "events/lmdb_log.hpp"
+#include "net/chatd.hpp"
+#include "net/transport/server.hpp"
+
+namespace chatd {
+
+namespace asio = boost::asio;
+namespace {
+constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
+}  // namespace
+
+int run_chatd(const Config& config) {
+  // A closed stdout or socket must never kill the server; Asio reports socket errors as values.
+  std::signal(SIGPIPE, SIG_IGN);
+  if (sodium_init() < 0) {
+    std::cerr << "chatd: libsodium failed to initialise\n";
+    return 1;
+  }
+  events::LmdbLog::Options log_options;
+  log_options.initial_map_size = static_cast<std::size_t>(config.map_size_mb) << 20;
+  std::unique_ptr<events::LmdbLog> log;
+  if (Status s = events::LmdbLog::open(config.data_dir, log_options, &log); !s.ok()) {
+    std::cerr << "chatd: cannot open the log in '" << config.data_dir << "': " << s.ToString() << "\n";
+    return 1;
+  }
+
+  // Real time and real randomness come in only here; every outcome they decide is recorded in the
+  // log, so replay never needs them.
+  SystemClock clock;
+  std::uint64_t seed = 0;
+  randombytes_buf(&seed, sizeof seed);
+  SeededRandom random(seed);
+  EngineOptions engine_options;
+  engine_options.limits.max_message_bytes = config.max_message_bytes;
+  Engine engine(*log, clock, random, engine_options);
+  if (Status s = engine.start(); !s.ok()) {
+    std::cerr << "chatd: cannot rebuild the World from the log: " << s.ToString() << "\n";
+    return 1;
+  }
+  EngineRunner runner(engine, EngineRunner::Options{config.engine_queue, config.batch_max,
+                                                     std::chrono::microseconds(config.commit_interval_us)});
+  runner.on_fatal([](const Status& s) {
+    // The World ran ahead of the log and nothing of the batch was acknowledged: stop now; a restart
+    // rebuilds from what is durable.
+    std::cerr << "chatd: fatal: the log refused a batch: " << s.ToString() << "\n" << std::flush;
+    std::_Exit(70);
+  });
+  runner.start();
+
+  std::array<std::uint8_t, 32> captcha_key;
+  randombytes_buf(captcha_key.data(), captcha_key.size());
+  std::uint64_t captcha_seed = 0;
+  randombytes_buf(&captcha_seed, sizeof captcha_seed);
+  CaptchaService captcha(captcha_key, config.captcha_difficulty, std::max<TimeMs>(config.captcha_lifetime_ms, 1000),
+                         std::make_unique<SeededRandom>(captcha_seed), clock);
+
+  // The context outlives the io_context: destroying the io_context destroys the coroutines still
+  // suspended in it, and they unregister from the context.
+  ServerContext ctx(config, runner, captcha);
+  asio::io_context io(1);
+  Server server(io, ctx);
+  std::string where;
+  try {
+    where = server.listen();
+  } catch (const std::exception& e) {
+    std::cerr << "chatd: cannot listen on " << config.listen_host << ":" << config.listen_port << ": " << e.what()
+              << "\n";
+    runner.stop();
+    return 1;
+  }
+  std::cout << "listening on " << where << std::endl;
+
+  asio::signal_set signals(io, SIGINT, SIGTERM);
+  asio::steady_timer grace(io);
+  signals.async_wait([&](const boost::system::error_code& ec, int) {
+    if (ec) return;
+    std::cout << "chatd: shutting down" << std::endl;
+    server.stop();
+    // Give the sessions up to 2 s to send their close frames, then stop.
+    asio::co_spawn(io, [&]() -> asio::awaitable<void> {
+      for (int i = 0; i < 40 && ctx.connections > 0; ++i) {
+        grace.expires_after(std::chrono::milliseconds(50));
+        co_await grace.async_wait(kTuple);
+      }
+      io.stop();
+    }, asio::detached);
+  });
+  io.run();
+  runner.stop();  // processes the disconnects the sessions submitted, then returns
+  std::cout << "chatd: stopped at seq " << log->last_seq() << std::endl;
+  return 0;
+}
+
+}  // namespace chatd

@@ -1,0 +1,14 @@
+// run_chatd: the whole server process, as `chatd` runs it.
+// Thread-safety: call once, from main.
+#pragma once
+
+#include "net/config.hpp"
+
+namespace chatd {
+
+// Runs chatd with `config` until SIGINT or SIGTERM: opens the log in the data folder, starts the
+// engine (which ends the previous run's sessions), listens, and prints "listening on ADDR:PORT".
+// Returns the process exit code.
+int run_chatd(const Config& config);
+
+}  // namespace chatd

@@ -1,0 +1,66 @@
+// WireDialect: how one kind of client speaks. A dialect only translates: frames to requests, and
+// replies and pushes to frames; every rule lives in core/ (the commands' rules) or in SessionLogic
+// (the gates). Each dialect renders the push bodies of every domain it serves (net/<dialect>/).
+// Thread-safety: dialect objects are immutable once built and may be shared by threads; decoding
+// uses one reused simdjson parser per thread.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "core/base/errors.hpp"
+#include "core/command.hpp"
+#include "core/session/captcha.hpp"
+#include "events/session/events.hpp"
+#include "net/engine/outbound.hpp"
+
+namespace chatd {
+
+// What a frame asks for.
+struct Request {
+  enum class Kind : std::uint8_t { kCommand, kCaptcha, kPing };
+  Kind kind = Kind::kCommand;
+  std::string id;   // the request's id as raw JSON ("7", "\"a\""); empty if it has none
+  Command command;  // kCommand; the session stamps its actor
+  captcha::Solution solution;  // kCaptcha
+};
+
+struct Decoded {
+  enum class Outcome : std::uint8_t {
+    kRequest,  // `request` is ready
+    kReject,   // answer `error`/`message` to `request.id` and go on
+    kIgnore,   // nothing to do
+    kClose,    // a protocol violation: close the connection with `message` as the reason
+  };
+  Outcome outcome = Outcome::kIgnore;
+  Request request;
+  ErrorCode error;
+  std::string message;
+};
+
+// What the server tells a client when it connects.
+struct HelloInfo {
+  std::size_t max_frame_bytes = 0;
+  std::size_t max_message_bytes = 0;
+  const captcha::Challenge* challenge = nullptr;  // null when no captcha is required
+};
+
+class WireDialect : public PushRenderer {
+ public:
+  virtual events::Dialect kind() const = 0;
+
+  virtual void decode(std::string_view frame, Decoded& out) const = 0;
+  // Each encoder appends one frame to `out` and returns true, or returns false if the dialect
+  // has nothing to say for it.
+  virtual bool hello(const HelloInfo& info, std::string& out) const = 0;
+  // The engine's reply to a request (an Outbound of kind kReply).
+  virtual bool render_reply(const Outbound& item, std::string& out) const = 0;
+  // A reply decided by the session itself (gates: captcha, rate limit, busy), not by the engine.
+  virtual bool gate_reply(const std::string& id, ErrorCode error, std::string_view message, std::string& out) const = 0;
+};
+
+// The version of the native protocol, stated in its hello.
+inline constexpr int kNativeProtocolVersion = 1;
+
+}  // namespace chatd

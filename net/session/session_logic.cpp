@@ -1,0 +1,215 @@
+#include "net/session/session_logic.hpp"
+
+#include <cassert>
+
+#include "core/session/commands.hpp"
+
+namespace chatd {
+namespace {
+
+bool is_abuse(events::DisconnectReason reason) {
+  return reason == events::DisconnectReason::kMalformed || reason == events::DisconnectReason::kFlooding;
+}
+
+// Scratch space for the sessions of one thread: a frame is decoded and an answer encoded only
+// inside one call, and no call re-enters another session's, so they can share it. The capacity it
+// keeps is paid once per thread, not once per connection.
+struct Scratch {
+  Decoded decoded;
+  std::string frame;
+};
+thread_local Scratch scratch;
+
+// An empty frame buffer to build into; the session's transport gets a copy of what it keeps.
+std::string& empty_frame() {
+  scratch.frame.clear();
+  return scratch.frame;
+}
+
+}  // namespace
+
+SessionLogic::SessionLogic(const WireDialect& dialect, const SessionOptions& options, CaptchaService* captcha,
+                           SessionIo& io, std::string addr, TimeMs now)
+    : dialect_(dialect),
+      options_(options),
+      captcha_(captcha && captcha->enabled() && options.captcha_required ? captcha : nullptr),
+      io_(io),
+      addr_(std::move(addr)),
+      idle_(options.idle, now),
+      limiter_(options.rate_per_sec, options.rate_burst, now) {}
+
+void SessionLogic::send_frame(const std::string& frame) { io_.send(Frame::copy_of(frame)); }
+
+void SessionLogic::open() {
+  if (closing_) return;  // shut down before the handshake completed
+  if (captcha_) challenge_ = std::make_unique<captcha::Challenge>(captcha_->issue());
+  HelloInfo info{options_.max_frame_bytes, options_.max_message_bytes, challenge_.get()};
+  if (std::string& frame = empty_frame(); dialect_.hello(info, frame)) send_frame(frame);
+  if (!captcha_) become_client("");
+}
+
+void SessionLogic::become_client(std::string request_id) {
+  connect_pending_ = true;
+  ++inflight_;
+  Command connect = admission_ ? std::move(*admission_) : Command{Connect{}};
+  admission_.reset();
+  connect.as<Connect>().dialect = dialect_.kind();
+  connect.as<Connect>().addr = addr_;
+  io_.submit(std::move(connect), std::move(request_id));  // essential: the gates have been passed
+}
+
+void SessionLogic::gate_reply(const std::string& id, ErrorCode error, std::string_view message) {
+  if (std::string& frame = empty_frame(); dialect_.gate_reply(id, error, message, frame)) send_frame(frame);
+}
+
+void SessionLogic::on_frame(std::string_view frame, TimeMs now) {
+  if (closing_) return;
+  idle_.on_activity(now);
+  Decoded& decoded = scratch.decoded;
+  dialect_.decode(frame, decoded);
+  if (decoded.outcome == Decoded::Outcome::kClose)
+    return shutdown(events::DisconnectReason::kMalformed, kClosePolicy, decoded.message);
+  if (!limiter_.try_acquire(now)) {
+    if (++rate_rejections_ > options_.max_rate_rejections)
+      return shutdown(events::DisconnectReason::kFlooding, kClosePolicy, "flooding: too many commands too fast");
+    return gate_reply(decoded.request.id, errors::kRateLimited, "too many commands; slow down");
+  }
+  rate_rejections_ = 0;
+  switch (decoded.outcome) {
+    case Decoded::Outcome::kReject: return gate_reply(decoded.request.id, decoded.error, decoded.message);
+    case Decoded::Outcome::kIgnore: return;
+    case Decoded::Outcome::kRequest: return handle_request(decoded.request);
+    case Decoded::Outcome::kClose: return;  // handled above
+  }
+}
+
+void SessionLogic::handle_request(Request& request) {
+  if (request.kind == Request::Kind::kPing) return gate_reply(request.id, errors::kNone, "");
+  if (request.kind == Request::Kind::kCaptcha) return handle_captcha(request);
+  const CommandType& type = request.command.type();
+  if (challenge_) {
+    // Before the captcha is solved, a command may only shape the admission (no event yet).
+    if (!type.before_admission)
+      return gate_reply(request.id, errors::kCaptchaRequired, "solve the captcha of the hello message first");
+    if (!admission_) admission_ = std::make_unique<Command>(Connect{});
+    Reply r = type.before_admission(request.command, *admission_);
+    return gate_reply(request.id, r.error, r.message);
+  }
+  if (type.traits.counts_in_flight && inflight_ + waiting_for_client_.size() >= options_.max_inflight)
+    return gate_reply(request.id, errors::kBusy, "too many commands in flight; wait for replies");
+  if (type.traits.needs_client && client_ == kNoClient) {
+    waiting_for_client_.emplace_back(std::move(request.command), std::move(request.id));
+    return;
+  }
+  submit_command(std::move(request.command), std::move(request.id));
+}
+
+void SessionLogic::handle_captcha(Request& request) {
+  if (!challenge_) return gate_reply(request.id, errors::kInvalidState, "no captcha is pending");
+  captcha::Verdict verdict = captcha_->verify(request.solution, challenge_->challenge);
+  if (verdict != captcha::Verdict::kOk) {
+    // Moderators ask about failed captchas: record it (essential; bounded by max_captcha_failures).
+    io_.submit(RecordCaptchaFailure{addr_, captcha::to_string(verdict)}, "");
+    gate_reply(request.id, errors::kCaptchaInvalid, captcha::to_string(verdict));
+    if (++captcha_failures_ >= options_.max_captcha_failures)
+      shutdown(events::DisconnectReason::kMalformed, kClosePolicy, "captcha failed too many times");
+    return;
+  }
+  challenge_.reset();
+  become_client(std::move(request.id));  // the reply to the captcha is the reply to Connect
+}
+
+void SessionLogic::submit_command(Command command, std::string request_id) {
+  const CommandTraits traits = command.type().traits;
+  if (traits.needs_client) command.actor = client_;
+  if (!io_.submit(std::move(command), request_id)) return gate_reply(request_id, errors::kBusy, "the server is busy; try again");
+  if (traits.counts_in_flight) ++inflight_;
+}
+
+void SessionLogic::on_outbound(const Outbound& item, TimeMs now) {
+  if (item.kind == Outbound::Kind::kReply) {
+    if (item.command->traits.counts_in_flight) {
+      assert(inflight_ > 0);
+      --inflight_;
+    }
+    if (item.command == &CommandType::of<Connect>()) {
+      connect_pending_ = false;
+      if (item.reply.ok()) {
+        client_ = item.reply.binds_client;
+        idle_.on_admitted(now);
+        if (closing_) {
+          // The session ended while it was becoming a client: end the client too.
+          disconnect_sent_ = true;
+          io_.submit(Command{Disconnect{close_reason_}, client_}, "");
+          return;
+        }
+        std::vector<std::pair<Command, std::string>> waiting = std::move(waiting_for_client_);
+        waiting_for_client_.clear();
+        for (auto& [command, id] : waiting) submit_command(std::move(command), std::move(id));
+      } else if (!closing_) {
+        // Only a bad pending name can make Connect fail; the gate checked it, so this is a bug.
+        shutdown(events::DisconnectReason::kMalformed, kClosePolicy, "could not become a client: " + item.reply.message);
+        return;
+      }
+    }
+    if (closing_) return;
+    if (std::string& frame = empty_frame(); dialect_.render_reply(item, frame)) send_frame(frame);
+    return;
+  }
+  const projections::Push& push = *item.push;
+  switch (push.idle.kind) {
+    case projections::IdleMark::Kind::kActive: idle_.on_active(now); break;
+    case projections::IdleMark::Kind::kIdle: idle_.on_idle(push.idle.label, now); break;
+    case projections::IdleMark::Kind::kUnchanged: break;
+  }
+  if (push.ends_client && !closing_) {
+    // The engine ended this client (not the session's own Disconnect): it is gone already.
+    disconnect_sent_ = true;
+    closing_ = true;
+    io_.close(kClosePolicy, "the server ended the session");
+    return;
+  }
+  if (closing_) return;
+  if (item.frame) io_.send(item.frame);
+}
+
+void SessionLogic::on_timer(TimeMs now) {
+  if (closing_) return;
+  switch (idle_.check(now)) {
+    case IdleVerdict::kNone: return;
+    case IdleVerdict::kGateTimeout:
+      return shutdown(events::DisconnectReason::kIdleState, kClosePolicy, "captcha not solved in time");
+    case IdleVerdict::kIdleState:
+      return shutdown(events::DisconnectReason::kIdleState, kCloseNormal,
+                      std::string("idle: ") + idle_.idle_label() + " for too long");
+    case IdleVerdict::kSilent:
+      return shutdown(events::DisconnectReason::kSilent, kCloseNormal, "idle: no frame and no pong for too long");
+  }
+}
+
+void SessionLogic::shutdown(events::DisconnectReason reason, std::uint16_t code, std::string text) {
+  if (closing_) return;
+  closing_ = true;
+  close_reason_ = reason;
+  if (client_ != kNoClient && !disconnect_sent_) {
+    disconnect_sent_ = true;
+    io_.submit(Command{Disconnect{reason}, client_}, "");
+  } else if (client_ == kNoClient && !connect_pending_ && is_abuse(reason)) {
+    // Moderators ask about abusive connections even when they never became clients.
+    io_.submit(RecordRejection{addr_, text}, "");
+  }
+  io_.close(code, std::move(text));
+}
+
+void SessionLogic::on_transport_closed() {
+  if (!closing_) {
+    closing_ = true;
+    close_reason_ = events::DisconnectReason::kClosed;
+  }
+  if (client_ != kNoClient && !disconnect_sent_) {
+    disconnect_sent_ = true;
+    io_.submit(Command{Disconnect{close_reason_}, client_}, "");
+  }
+}
+
+}  // namespace chatd

@@ -1,0 +1,107 @@
+// SessionLogic: everything a session decides, without any I/O: the captcha gate, the rate limit,
+// commands in flight, idle deadlines, the client id, and turning engine output into frames. It
+// holds no rule of any domain but the session's own (connecting, disconnecting, the captcha): what
+// a command needs (a client, an in-flight slot, the captcha first) is in its traits
+// (core/command.hpp), and what makes a client idle is in the pushes it gets. The connection
+// (net/transport/) only moves bytes and timers around it, and the simulator drives the very same
+// code.
+// Thread-safety: not thread-safe; called from its session's thread only.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "net/session/idle_tracker.hpp"
+#include "net/session/rate_limiter.hpp"
+#include "net/session/captcha_service.hpp"
+#include "net/session/dialect.hpp"
+
+namespace chatd {
+
+struct SessionOptions {
+  bool captcha_required = true;
+  IdlePolicy idle;
+  std::uint32_t rate_per_sec = 20;
+  std::uint32_t rate_burst = 40;
+  std::uint32_t max_rate_rejections = 20;  // consecutive rejections before "flooding" ends it
+  std::uint32_t max_captcha_failures = 3;
+  std::size_t max_inflight = 32;           // commands submitted and not yet answered
+  std::size_t max_frame_bytes = 65536;
+  std::size_t max_message_bytes = 4096;
+};
+
+// What the logic asks of its transport.
+class SessionIo {
+ public:
+  virtual ~SessionIo() = default;
+  virtual void send(Frame frame) = 0;
+  // Starts a close handshake with `code` and `reason`; nothing more is read afterwards.
+  virtual void close(std::uint16_t code, std::string reason) = 0;
+  // Hands a command to the engine; false if the engine's queue is full (never for an essential one).
+  virtual bool submit(Command command, std::string request_id) = 0;
+};
+
+// WebSocket close codes the logic uses (RFC 6455).
+inline constexpr std::uint16_t kCloseNormal = 1000;
+inline constexpr std::uint16_t kCloseGoingAway = 1001;
+inline constexpr std::uint16_t kClosePolicy = 1008;
+inline constexpr std::uint16_t kCloseTooBig = 1009;
+
+class SessionLogic {
+ public:
+  SessionLogic(const WireDialect& dialect, const SessionOptions& options, CaptchaService* captcha, SessionIo& io,
+               std::string addr, TimeMs now);
+
+  // The connection is open: say hello, and become a client at once if no captcha is required.
+  void open();
+  void on_frame(std::string_view frame, TimeMs now);
+  void on_pong(TimeMs now) { idle_.on_activity(now); }
+  void on_outbound(const Outbound& item, TimeMs now);
+  // Checks the idle deadlines; closes the session if one has passed.
+  void on_timer(TimeMs now);
+  // The transport is gone (closed by the peer, or after our close): the engine must hear of it once.
+  void on_transport_closed();
+  // Ends the session for `reason`: tells the engine (once) and closes the transport.
+  void shutdown(events::DisconnectReason reason, std::uint16_t code, std::string text);
+
+  TimeMs deadline() const { return idle_.deadline(); }
+  bool closing() const { return closing_; }
+  const std::string& addr() const { return addr_; }
+
+ private:
+  void handle_request(Request& request);
+  void handle_captcha(Request& request);
+  void submit_command(Command command, std::string request_id);
+  void become_client(std::string request_id);
+  void gate_reply(const std::string& id, ErrorCode error, std::string_view message);
+  void send_frame(const std::string& frame);
+
+  const WireDialect& dialect_;
+  const SessionOptions& options_;
+  CaptchaService* captcha_;  // null: no captcha for this session
+  SessionIo& io_;
+  const std::string addr_;
+  IdleTracker idle_;
+  RateLimiter limiter_;
+  std::unique_ptr<captcha::Challenge> challenge_;  // while the captcha is unsolved; most sessions are past it
+  // The Connect this session will submit, while commands sent before the captcha shape it (a name).
+  std::unique_ptr<Command> admission_;
+  // Commands sent before Connect's reply. A vector, not a deque: libstdc++'s deque allocates ~500
+  // bytes on construction, and most sessions never hold anything here.
+  std::vector<std::pair<Command, std::string>> waiting_for_client_;
+  ClientId client_ = kNoClient;
+  bool connect_pending_ = false;
+  bool closing_ = false;
+  bool disconnect_sent_ = false;
+  events::DisconnectReason close_reason_ = events::DisconnectReason::kClosed;
+  std::size_t inflight_ = 0;
+  std::uint32_t rate_rejections_ = 0;
+  std::uint32_t captcha_failures_ = 0;
+  // No per-session buffers: the decoded request and the outgoing frame are built in scratch space
+  // shared by the thread's sessions (session_logic.cpp), so an idle session holds none.
+};
+
+}  // namespace chatd

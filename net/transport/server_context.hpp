@@ -1,0 +1,76 @@
+// ServerContext: what the listener and its sessions share: options, dialects, the engine runner,
+// the captcha service, and the registry of open sessions (for per-address limits and shutdown).
+// Thread-safety: used only on the network thread, except `runner` and `captcha` (thread-safe).
+#pragma once
+
+#include <cstdint>
+#include <exception>
+#include <functional>
+#include <string>
+#include <unordered_map>
+
+#include "net/config.hpp"
+#include "net/engine/engine_runner.hpp"
+#include "net/lowf/dialect.hpp"
+#include "net/native/dialect.hpp"
+#include "net/session/captcha_service.hpp"
+#include "net/session/session_logic.hpp"
+#include "net/transport/deadline_queue.hpp"
+
+namespace chatd {
+
+// The real wall clock, in ms since the epoch: event times and captcha expiry.
+class SystemClock final : public Clock {
+ public:
+  TimeMs now_ms() override;
+};
+
+// A monotonic clock in ms: session deadlines and rate limits, which must not jump when the
+// system clock is set.
+class MonotonicClock final : public Clock {
+ public:
+  TimeMs now_ms() override;
+};
+
+// What the server may do to a running session from outside it.
+class ManagedSession {
+ public:
+  virtual ~ManagedSession() = default;
+  virtual std::size_t queued_bytes() const = 0;
+  // Ends the session for `reason` (posted: safe to call from inside another session's call).
+  virtual void end(events::DisconnectReason reason, std::uint16_t code, std::string text) = 0;
+  // A wake-up the session put in ServerContext::deadlines for `when` has come due at `now`.
+  virtual void on_deadline(TimeMs when, TimeMs now) = 0;
+};
+
+// Completion of every coroutine chatd spawns: an exception escaping a session is reported on
+// stderr and ends that session only, never the server.
+void report_coroutine_failure(std::exception_ptr error);
+
+struct ServerContext {
+  ServerContext(const Config& config, EngineRunner& runner, CaptchaService& captcha);
+
+  const Config& config;
+  EngineRunner& runner;
+  CaptchaService& captcha;
+  MonotonicClock clock;  // for sessions
+  NativeDialect native;
+  LowfDialect lowf;
+  SessionOptions native_options;
+  SessionOptions lowf_options;
+
+  // Network thread only.
+  std::unordered_map<std::string, std::size_t> connections_by_address;
+  std::size_t connections = 0;
+  std::size_t queued_bytes = 0;  // outbound bytes queued in all sessions
+  bool stopping = false;
+  // The running sessions: registered when they start, removed when their coroutine ends.
+  std::unordered_map<std::uint64_t, ManagedSession*> sessions;
+  std::uint64_t next_session = 1;
+  // The sessions' watchdog wake-ups, served by the server's one timer. A session whose push makes
+  // the earliest entry calls wake_deadline_timer(), so the timer is moved earlier.
+  DeadlineQueue deadlines;
+  std::function<void()> wake_deadline_timer = [] {};
+};
+
+}  // namespace chatd

@@ -1,0 +1,60 @@
+// What each domain shows of the World in chatreplay: its totals, its part of `state` (as text and
+// as JSON members) and of `diff`; and the audits it offers (`chatreplay audit NAME`). The domains'
+// views and audits are listed in replay/domains.cpp, one line per domain, in the order chatreplay
+// shows them; events are rendered and filtered generically, from their declarations
+// (replay/render.hpp).
+// Thread-safety: constants.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "events/log.hpp"
+#include "projections/world.hpp"
+#include "replay/diff.hpp"
+
+namespace chatd::replay {
+
+struct Total {
+  const char* name;  // JSON key and diff field; in text with '_' read as ' '
+  std::uint64_t value;
+  bool in_text = true;
+};
+
+struct DomainView {
+  std::string_view domain;
+  void (*totals)(const projections::World&, std::vector<Total>& out) = nullptr;
+  void (*text)(const projections::World&, std::string& out) = nullptr;  // lines of `state`
+  void (*json)(const projections::World&, std::string& out) = nullptr;  // ,"key":value members of `state --json`
+  void (*diff)(const projections::World& a, const projections::World& b, std::vector<Change>& out) = nullptr;
+};
+
+const std::vector<DomainView>& views();
+
+class History;
+struct Args;
+
+// An audit as the command line asks for it: its options, its positional words (after the audit's
+// name), and the range: the first and last seq, both in the log.
+struct AuditRequest {
+  const Args& args;
+  std::vector<std::string> positional;
+  Seq from = 1, to = 0;
+};
+
+struct Audit {
+  std::string_view name;
+  std::string_view usage;  // what follows "chatreplay audit NAME" on its usage line
+  std::string_view help;   // its paragraph of `chatreplay audit --help`
+  std::vector<std::string> value_options;
+  std::vector<std::string> flag_options;
+  // Writes the audit to `out` and returns an exit code (replay/cli.hpp); on failure `error` says why.
+  int (*run)(const AuditRequest& request, History& history, const events::EventLog& log, std::string& out,
+             std::string& error) = nullptr;
+};
+
+const std::vector<Audit>& audits();
+
+}  // namespace chatd::replay

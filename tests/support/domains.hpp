@@ -1,0 +1,14 @@
+// Every production domain's commands, events, states and pushes, for tests that drive the whole
+// server (a test about one domain includes that domain's headers only).
+#pragma once
+
+#include "core/lifecycle.hpp"
+#include "core/session/commands.hpp"
+#include "core/stranger/commands.hpp"
+#include "core/stranger/errors.hpp"
+#include "events/catalog.hpp"
+#include "events/session/events.hpp"
+#include "events/stranger/events.hpp"
+#include "projections/domain.hpp"
+#include "projections/session/state.hpp"
+#include "projections/stranger/state.hpp"
