@@ -24,6 +24,7 @@ class LowfDialect final : public WireDialect {
   bool render_push(const projections::Push& push, bool own, std::string& out) const override {
     return pushes_.render(push, own, out);
   }
+  PushTable& pushes() { return pushes_; }
   const PushTable& pushes() const { return pushes_; }
 
  private:

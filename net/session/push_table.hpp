@@ -6,6 +6,7 @@
 // Thread-safety: add() while the dialect is built; then read-only, safe from any thread.
 #pragma once
 
+#include <algorithm>
 #include <string>
 #include <string_view>
 #include <tuple>
@@ -40,10 +41,11 @@ class PushTable {
     return fn && fn(push, own, out);
   }
 
-  // The registered push types this table has no renderer for, by name.
-  std::vector<std::string_view> missing() const {
+  // The registered push types of `domains` (all if empty) this table has no renderer for, by name.
+  std::vector<std::string_view> missing(const std::vector<std::string_view>& domains = {}) const {
     std::vector<std::string_view> out;
     for (const projections::PushType* t : projections::Projections::instance().push_types()) {
+      if (!domains.empty() && std::find(domains.begin(), domains.end(), t->domain) == domains.end()) continue;
       const auto i = static_cast<std::size_t>(t->index);
       if (i >= fns_.size() || !fns_[i]) out.push_back(t->name);
     }
