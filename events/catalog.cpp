@@ -26,7 +26,7 @@ const std::vector<std::string_view>& production_domains() {
 
 void EventCatalog::add(std::string_view domain, EventType& type) {
   if (type.index >= 0) return;  // registered already
-  if (by_name_.count(type.name)) {
+  if (find(type.name)) {
     std::fprintf(stderr, "chatd: two event types are named '%.*s'\n", static_cast<int>(type.name.size()),
                  type.name.data());
     std::abort();
@@ -34,7 +34,19 @@ void EventCatalog::add(std::string_view domain, EventType& type) {
   type.index = static_cast<int>(types_.size());
   type.domain = domain;
   types_.push_back(&type);
-  by_name_.emplace(type.name, &type);
+  if (types_.size() * 4 > table_.size()) {
+    table_.assign(table_.size() * 2, Entry{});
+    for (const EventType* t : types_) index(*t);
+  } else {
+    index(type);
+  }
+}
+
+void EventCatalog::index(const EventType& type) {
+  const NameKey key = NameKey::of(type.name);
+  std::size_t i = slot_of(key);
+  while (table_[i].type) i = (i + 1) & (table_.size() - 1);
+  table_[i] = Entry{key, &type};
 }
 
 namespace {

@@ -7,7 +7,6 @@
 
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "events/event.hpp"
@@ -26,10 +25,15 @@ class EventCatalog {
   }
   void add(std::string_view domain, EventType& type);
 
-  // The type named `name`, or null.
-  const EventType* find(std::string_view name) const {
-    auto it = by_name_.find(name);
-    return it == by_name_.end() ? nullptr : it->second;
+  // The type named `name`, or null. (An open-addressing table on the name's NameKey: the decoder
+  // looks up every event's type.)
+  const EventType* find(std::string_view name) const { return find(NameKey::of(name), name); }
+  const EventType* find(const NameKey& key, std::string_view name) const {
+    for (std::size_t i = slot_of(key);; i = (i + 1) & (table_.size() - 1)) {
+      const Entry& e = table_[i];
+      if (!e.type) return nullptr;
+      if (same_name(e.key, e.type->name, key, name)) return e.type;
+    }
   }
   // Every type, in registration order (EventType::index is the position here).
   const std::vector<const EventType*>& types() const { return types_; }
@@ -40,9 +44,19 @@ class EventCatalog {
   std::string describe(const std::vector<std::string_view>& domains = {}) const;
 
  private:
-  EventCatalog() = default;
+  struct Entry {
+    NameKey key;
+    const EventType* type = nullptr;
+  };
+  EventCatalog() : table_(16) {}
+  std::size_t slot_of(const NameKey& k) const {
+    return static_cast<std::size_t>((k.head * 0x9e3779b97f4a7c15ULL ^ k.tail * 0xc2b2ae3d27d4eb4fULL ^ k.size) >> 32) &
+           (table_.size() - 1);
+  }
+  void index(const EventType& type);  // into table_
+
   std::vector<const EventType*> types_;
-  std::unordered_map<std::string_view, const EventType*> by_name_;
+  std::vector<Entry> table_;  // a power of two in size, at most a quarter full
 };
 
 // The production domains, in the order their types are registered.

@@ -3,6 +3,7 @@
 #include <simdjson.h>
 
 #include <array>
+#include <bit>
 #include <cassert>
 #include <climits>
 #include <cstring>
@@ -50,13 +51,23 @@ namespace {
 enum Header : std::uint8_t { kV, kSeq, kT, kType, kHeaderCount, kNotHeader = kHeaderCount };
 constexpr std::array<std::string_view, kHeaderCount> kHeaderNames = {"v", "seq", "t", "type"};
 
-Header header_of(std::string_view key) {
-  switch (key.size()) {
-    case 1: return key[0] == 'v' ? kV : key[0] == 't' ? kT : kNotHeader;
-    case 3: return key == "seq" ? kSeq : kNotHeader;
-    case 4: return key == "type" ? kType : kNotHeader;
-    default: return kNotHeader;
-  }
+Header header_of(const NameKey& key) {
+  static constexpr NameKey kV_ = NameKey::of("v"), kSeq_ = NameKey::of("seq"), kT_ = NameKey::of("t"), kType_ = NameKey::of("type");
+  if (key.size > 4) return kNotHeader;
+  return key == kV_ ? kV : key == kSeq_ ? kSeq : key == kT_ ? kT : key == kType_ ? kType : kNotHeader;
+}
+
+static_assert(std::endian::native == std::endian::little, "NameKey packs names little-endian");
+
+// The key of a name read from the decoder's padded buffer: at least SIMDJSON_PADDING readable bytes
+// follow it, so its first eight can be loaded at once.
+NameKey key_of(std::string_view name) {
+  NameKey k;
+  k.size = name.size();
+  std::memcpy(&k.head, name.data(), 8);
+  if (name.size() < 8) k.head &= (std::uint64_t{1} << (8 * name.size())) - 1;
+  if (name.size() > 8) std::memcpy(&k.tail, name.data() + name.size() - 8, 8);
+  return k;
 }
 
 Status json_error(std::string_view where, simdjson::error_code ec) {
@@ -77,6 +88,7 @@ struct EventDecoder::Impl {
   std::uint64_t v = 0, seq = 0;
   std::int64_t t = 0;
   std::string_view type;
+  NameKey type_key;
   std::vector<NamedScalar> fields;  // the event type's fields, as collected
   // One decoded event per type, reused: a decoded event is swapped into the caller's, so string
   // capacities circulate between them and the steady state allocates nothing.
@@ -155,9 +167,10 @@ Status EventDecoder::Impl::parse(std::string_view json) {
     }
     // Objects, arrays, booleans and null are stepped over by ondemand (kOther).
 
-    const Header h = header_of(key);
+    const NameKey name = key_of(key);
+    const Header h = header_of(name);
     if (h == kNotHeader) {
-      fields.push_back(NamedScalar{key, s});
+      fields.push_back(NamedScalar{key, name, s});
       continue;
     }
     bool good = false;
@@ -165,7 +178,7 @@ Status EventDecoder::Impl::parse(std::string_view json) {
       case kV: good = s.kind == JsonScalar::Kind::kUnsigned && (v = s.u, true); break;
       case kSeq: good = s.kind == JsonScalar::Kind::kUnsigned && (seq = s.u, true); break;
       case kT: good = (s.kind == JsonScalar::Kind::kSigned || (s.kind == JsonScalar::Kind::kUnsigned && s.fits_signed)) && (t = s.i, true); break;
-      case kType: good = s.kind == JsonScalar::Kind::kString && (type = s.text, true); break;
+      case kType: good = s.kind == JsonScalar::Kind::kString && (type = s.text, type_key = NameKey::of(type), true); break;
       default: break;
     }
     if (!good) {
@@ -189,7 +202,7 @@ Status EventDecoder::Impl::parse(std::string_view json) {
 Status EventDecoder::Impl::build(Event& out) {
   for (std::size_t h = 0; h < kHeaderCount; ++h)
     if (!present[h]) return Status::Corruption("missing field '" + std::string(kHeaderNames[h]) + "'");
-  const EventType* event_type = EventCatalog::instance().find(type);
+  const EventType* event_type = EventCatalog::instance().find(type_key, type);
   if (!event_type) return Status::Corruption("unknown event type '" + std::string(type) + "'");
 
   const auto index = static_cast<std::size_t>(event_type->index);

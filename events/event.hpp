@@ -14,6 +14,7 @@
 #include <string>
 #include <string_view>
 #include <tuple>
+#include <utility>
 
 #include "core/base/erased.hpp"
 #include "core/base/ids.hpp"
@@ -40,6 +41,7 @@ struct FieldInfo {
 // A field of the log's JSON as the decoder collected it: its key and its scalar.
 struct NamedScalar {
   std::string_view key;
+  NameKey name;  // of `key`
   JsonScalar value;
 };
 
@@ -132,18 +134,23 @@ void encode_fields(const void* e, std::string& out) {
 }
 
 // The last field collected under `name` (a repeated key: the later one wins, as in most JSON readers).
-inline const JsonScalar* find_scalar(std::span<const NamedScalar> fields, std::string_view name) {
+inline const JsonScalar* find_scalar(std::span<const NamedScalar> fields, const NameKey& key, std::string_view name) {
   for (std::size_t i = fields.size(); i-- > 0;)
-    if (fields[i].key.size() == name.size() && fields[i].key == name) return &fields[i].value;
+    if (same_name(fields[i].name, fields[i].key, key, name)) return &fields[i].value;
   return nullptr;
 }
 
+// The keys of T's field names, computed at compile time.
+template <class T>
+inline constexpr auto kFieldKeys = std::apply(
+    [](const auto&... f) { return std::array<NameKey, sizeof...(f)>{NameKey::of(f.name)...}; }, kFields<T>);
+
 template <auto Member>
-bool read_field(const Field<Member>& f, std::string_view type, std::span<const NamedScalar> fields, void* e,
-                Status& status) {
+bool read_field(const Field<Member>& f, const NameKey& key, std::string_view type, std::span<const NamedScalar> fields,
+                void* e, Status& status) {
   using T = typename MemberOf<decltype(Member)>::owner;
   using V = FieldValueType<Member>;
-  const JsonScalar* s = find_scalar(fields, f.name);
+  const JsonScalar* s = find_scalar(fields, key, f.name);
   if (!s) {
     status = Status::Corruption(std::string(type) + ": missing field '" + std::string(f.name) + "'");
     return false;
@@ -163,11 +170,16 @@ bool read_field(const Field<Member>& f, std::string_view type, std::span<const N
   return false;
 }
 
+template <class T, std::size_t... I>
+Status decode_fields_of(std::span<const NamedScalar> fields, void* e, std::index_sequence<I...>) {
+  Status status;
+  (read_field(std::get<I>(kFields<T>), kFieldKeys<T>[I], T::kType, fields, e, status) && ...);
+  return status;
+}
+
 template <class T>
 Status decode_fields(std::span<const NamedScalar> fields, void* e) {
-  Status status;
-  std::apply([&](const auto&... f) { (read_field(f, T::kType, fields, e, status) && ...); }, kFields<T>);
-  return status;
+  return decode_fields_of<T>(fields, e, std::make_index_sequence<std::tuple_size_v<std::remove_cvref_t<decltype(kFields<T>)>>>{});
 }
 
 template <class T>

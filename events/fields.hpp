@@ -78,6 +78,30 @@ struct MemberOf<Value Owner::*> {
 template <auto Member>
 using FieldValueType = typename MemberOf<decltype(Member)>::value;
 
+// A name (a field's, a type's) as integers: its first and its last eight bytes (overlapping, or
+// zero-padded, when shorter) and its length. Two names are equal exactly when their keys are,
+// for names of up to 16 bytes; longer ones also compare their middle. The decoder matches some
+// seven names per event this way instead of calling memcmp for each (it was 9 % of a rebuild).
+struct NameKey {
+  std::uint64_t head = 0, tail = 0;
+  std::size_t size = 0;
+
+  static constexpr std::uint64_t pack(std::string_view s, std::size_t at) {
+    std::uint64_t v = 0;
+    for (std::size_t i = 0; i < 8 && at + i < s.size(); ++i) v |= std::uint64_t{static_cast<unsigned char>(s[at + i])} << (8 * i);
+    return v;
+  }
+  static constexpr NameKey of(std::string_view s) {
+    return NameKey{pack(s, 0), s.size() > 8 ? pack(s, s.size() - 8) : 0, s.size()};
+  }
+  constexpr bool operator==(const NameKey&) const = default;
+};
+
+// Whether `a` (with key `ka`) and `b` (with key `kb`) are the same name.
+constexpr bool same_name(const NameKey& ka, std::string_view a, const NameKey& kb, std::string_view b) {
+  return ka == kb && (ka.size <= 16 || a.substr(8, ka.size - 16) == b.substr(8, kb.size - 16));
+}
+
 // A scalar as the decoder read it from the log, before it knows which field it belongs to.
 struct JsonScalar {
   enum class Kind : std::uint8_t { kString, kUnsigned, kSigned, kOther };

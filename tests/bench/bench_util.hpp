@@ -1,5 +1,5 @@
 // What every benchmark here shares: medians, the machine's state printed beside the figures, and
-// reading "--name value" arguments.
+// the command line (tests/support/options.hpp).
 #pragma once
 
 #include <stdlib.h>
@@ -10,6 +10,8 @@
 #include <string>
 #include <thread>
 #include <vector>
+
+#include "tests/support/options.hpp"
 
 namespace chatd::bench {
 
@@ -27,15 +29,6 @@ inline std::string machine_state() {
   std::snprintf(buf, sizeof buf, "%u cores, load %.2f %.2f %.2f", std::thread::hardware_concurrency(), load[0], load[1],
                 load[2]);
   return buf;
-}
-
-// The value after argv[i] (advancing i), or exit 2 with a message naming the option.
-inline std::string option_value(int argc, char** argv, int& i) {
-  if (i + 1 >= argc) {
-    std::cerr << argv[i] << " needs a value\n";
-    std::exit(2);
-  }
-  return argv[++i];
 }
 
 }  // namespace chatd::bench

@@ -496,11 +496,37 @@ std::map<std::string, std::uint64_t> count_events(const std::string& dir) {
   return n;
 }
 
+// The command line: a mode, then options.
+chatd::bench::Options command_line(Options& o) {
+  chatd::bench::Options c("chatload relay|idle|connect|smoke",
+                          "load on chatd or any lowf-compatible server on 127.0.0.1 (docs/benchmarks.md):\n"
+                          "  relay    pairs relay messages; delivered/s and send-to-delivery latency\n"
+                          "  idle     connections that stay open; the server's memory per connection\n"
+                          "  connect  handshake, hello and captcha, then close; connects/s\n"
+                          "  smoke    each of them small, checked against the server's log (ctest)");
+  c.add("--port", "P", "a server already listening on 127.0.0.1:P (default: spawn the chatd built here)",
+        [&](const std::string& v) { o.port = static_cast<std::uint16_t>(std::stoi(v)), o.spawn = false; });
+  c.add("--server-pid", "PID", "that server's pid (idle reads its memory)", [&](const std::string& v) { o.server_pid = std::stoi(v); });
+  c.add("--dialect", "native|lowf", "the clients' protocol (native)", [&](const std::string& v) { o.dialect = v; });
+  c.add("--path", "P", "the WebSocket path (/ for native, /lowf for lowf)", [&](const std::string& v) { o.path = v; });
+  c.add("--threads", "T", "client threads (1)", [&](const std::string& v) { o.threads = std::stoi(v); });
+  c.add("--captcha-difficulty", "D", "the spawned server's captcha (0: off; connect uses 1000)",
+        [&](const std::string& v) { o.captcha_difficulty = std::stoull(v); });
+  c.add("--pairs", "K", "relay: pairs of clients", [&](const std::string& v) { o.pairs = std::stoi(v); });
+  c.add("--seconds", "S", "relay: how long to send (at most 600)", [&](const std::string& v) { o.seconds = std::stod(v); });
+  c.add("--rate", "R", "relay: messages per second in all (default: as fast as the window allows)",
+        [&](const std::string& v) { o.rate = std::stod(v); });
+  c.add("--window", "W", "relay: messages in flight per client", [&](const std::string& v) { o.window = std::stoi(v); });
+  c.add("--connections", "N", "idle, connect: how many (at most 100000)", [&](const std::string& v) { o.connections = std::stoi(v); });
+  c.flag("--pair", "idle: pair the connections", [&] { o.pair = true; });
+  c.add("--procs", "P", "idle: generator processes (each on its own 127.0.0.x)", [&](const std::string& v) { o.procs = std::stoi(v); });
+  c.add("--concurrency", "C", "idle, connect: connections opening at once", [&](const std::string& v) { o.concurrency = std::stoi(v); });
+  return c;
+}
+
 [[noreturn]] void usage(const std::string& why) {
-  std::cerr << "chatload: " << why
-            << "\nusage: chatload relay|idle|connect|smoke [--port P [--server-pid PID]] [--dialect native|lowf] [--path P]\n"
-               "         [--threads T] [--captcha-difficulty D] [--pairs K] [--seconds S] [--rate R] [--window W]\n"
-               "         [--connections N] [--pair] [--procs P] [--concurrency C]\n";
+  Options ignored;
+  std::cerr << "chatload: " << why << "\n\n" << command_line(ignored).usage();
   std::exit(2);
 }
 
@@ -577,32 +603,12 @@ int smoke(Options o) {
 
 int main(int argc, char** argv) {
   std::setvbuf(stdout, nullptr, _IOLBF, 0);  // lines reach a pipe as they are printed
-  if (argc < 2) usage("no mode");
   Options o;
+  const chatd::bench::Options options = command_line(o);
+  if (argc >= 2 && (std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h")) return std::cout << options.usage(), 0;
+  if (argc < 2) usage("no mode");
   o.mode = argv[1];
-  for (int i = 2; i < argc; ++i) {
-    const std::string k = argv[i];
-    auto next = [&] { return chatd::bench::option_value(argc, argv, i); };
-    try {
-      if (k == "--port") o.port = static_cast<std::uint16_t>(std::stoi(next())), o.spawn = false;
-      else if (k == "--server-pid") o.server_pid = std::stoi(next());
-      else if (k == "--dialect") o.dialect = next();
-      else if (k == "--path") o.path = next();
-      else if (k == "--threads") o.threads = std::stoi(next());
-      else if (k == "--captcha-difficulty") o.captcha_difficulty = std::stoull(next());
-      else if (k == "--pairs") o.pairs = std::stoi(next());
-      else if (k == "--seconds") o.seconds = std::stod(next());
-      else if (k == "--rate") o.rate = std::stod(next());
-      else if (k == "--window") o.window = std::stoi(next());
-      else if (k == "--connections") o.connections = std::stoi(next());
-      else if (k == "--pair") o.pair = true;
-      else if (k == "--procs") o.procs = std::stoi(next());
-      else if (k == "--concurrency") o.concurrency = std::stoi(next());
-      else usage("unknown option " + k);
-    } catch (const std::exception&) {
-      usage("bad value for " + k);
-    }
-  }
+  if (int code = options.parse(argc, argv, 2); code >= 0) return code;
   if (o.dialect != "native" && o.dialect != "lowf") usage("--dialect is native or lowf");
   if (o.path.empty()) o.path = o.dialect == "lowf" && o.spawn ? "/lowf" : "/";
   if (o.seconds <= 0 || o.seconds > 600 || o.pairs < 1 || o.connections < 1 || o.connections > 100000) usage("out of bounds");

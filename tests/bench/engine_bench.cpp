@@ -192,19 +192,13 @@ RunResult run_once(const Args& a, const std::vector<Command>& cmds) {
 
 int main(int argc, char** argv) {
   Args a;
-  for (int i = 1; i < argc; ++i) {
-    std::string k = argv[i];
-    auto next = [&] { return bench::option_value(argc, argv, i); };
-    if (k == "--events") a.events = std::stoull(next());
-    else if (k == "--batch") a.batch = std::stoull(next());
-    else if (k == "--runs") a.runs = std::stoi(next());
-    else if (k == "--dir") a.dir = next();
-    else if (k == "--smoke") a.smoke = true;
-    else {
-      std::cerr << "usage: engine_bench [--events N] [--batch B] [--runs R] [--dir DIR] [--smoke]\n";
-      return 2;
-    }
-  }
+  bench::Options options("engine_bench", "durable events per second: the engine, directly and through its runner, against raw LMDB");
+  options.add("--events", "N", "commands in the workload, one event each (300000)", [&](const std::string& v) { a.events = std::stoull(v); });
+  options.add("--batch", "B", "commands per batch, one transaction each (1000)", [&](const std::string& v) { a.batch = std::stoull(v); });
+  options.add("--runs", "R", "runs; medians are reported (5)", [&](const std::string& v) { a.runs = std::stoi(v); });
+  options.add("--dir", "DIR", "where the LMDB folders are made (/tmp)", [&](const std::string& v) { a.dir = v; });
+  options.flag("--smoke", "a small run that checks counts only (ctest)", [&] { a.smoke = true; });
+  if (int code = options.parse(argc, argv); code >= 0) return code;
   if (a.smoke) {
     a.events = 2000;
     a.batch = 100;

@@ -204,20 +204,14 @@ Rates measure_rates(const events::EventLog& log, Seq events, std::uint64_t expec
 
 int main(int argc, char** argv) {
   Args a;
-  for (int i = 1; i < argc; ++i) {
-    std::string k = argv[i];
-    auto next = [&] { return bench::option_value(argc, argv, i); };
-    if (k == "--events") a.events = std::stoull(next());
-    else if (k == "--runs") a.runs = std::stoi(next());
-    else if (k == "--queries") a.queries = std::stoi(next());
-    else if (k == "--snapshot-every") a.snapshot_every = std::stoull(next());
-    else if (k == "--dir") a.dir = next();
-    else if (k == "--smoke") a.smoke = true;
-    else {
-      std::cerr << "usage: replay_bench [--events N] [--runs R] [--queries Q] [--snapshot-every S] [--dir DIR] [--smoke]\n";
-      return 2;
-    }
-  }
+  bench::Options options("replay_bench", "reading a log back: raw scan, decode, rebuild, and point-in-time queries");
+  options.add("--events", "N", "events in the log the engine writes first (10000000)", [&](const std::string& v) { a.events = std::stoull(v); });
+  options.add("--runs", "R", "runs of the scan, decode and rebuild; medians are reported (3)", [&](const std::string& v) { a.runs = std::stoi(v); });
+  options.add("--queries", "Q", "point-in-time queries at random times (1000)", [&](const std::string& v) { a.queries = std::stoi(v); });
+  options.add("--snapshot-every", "S", "events between snapshots (50000)", [&](const std::string& v) { a.snapshot_every = std::stoull(v); });
+  options.add("--dir", "DIR", "where the log is written (/tmp)", [&](const std::string& v) { a.dir = v; });
+  options.flag("--smoke", "a small run that checks the rebuilt Worlds only (ctest)", [&] { a.smoke = true; });
+  if (int code = options.parse(argc, argv); code >= 0) return code;
   if (a.smoke) {
     a.events = 20'000;
     a.runs = 1;

@@ -22,6 +22,7 @@
 #include <string>
 
 #include "core/base/fnv.hpp"
+#include "tests/support/options.hpp"
 #include "tests/sim/simulation.hpp"
 
 using namespace chatd;
@@ -42,12 +43,38 @@ struct Args {
   std::string expect_digests;  // a file of "seed S clients K minutes M digest D" lines
 };
 
+bench::Options command_line(Args& a, int& random_seeds) {
+  bench::Options c("chatsim",
+                   "the deterministic simulation of chatd (docs/simulation.md): one of --seed, --seeds, --soak, --replay");
+  c.add("--seed", "N", "run seed N, twice (the two logs must be the same)", [&](const std::string& v) { a.seeds.push_back(std::stoull(v)); });
+  c.add("--seeds", "A-B", "run the seeds A to B", [&](const std::string& v) {
+    const auto dash = v.find('-');
+    if (dash == std::string::npos) throw std::invalid_argument("A-B");
+    for (std::uint64_t s = std::stoull(v.substr(0, dash)); s <= std::stoull(v.substr(dash + 1)); ++s) a.seeds.push_back(s);
+  });
+  c.add("--random", "R", "also R random seeds (each is printed)", [&](const std::string& v) { random_seeds = std::stoi(v); });
+  c.add("--soak", "SECONDS", "random seeds until the time is up", [&](const std::string& v) { a.soak_seconds = std::stod(v); });
+  c.add("--replay", "FILE", "run a script a failing run wrote", [&](const std::string& v) { a.replay = v; });
+  c.add("--clients", "K", "simulated users (1000)", [&](const std::string& v) { a.clients = static_cast<std::uint32_t>(std::stoul(v)); });
+  c.add("--virtual-minutes", "M", "virtual time per seed (5)", [&](const std::string& v) { a.minutes = std::stod(v); });
+  c.add("--plant", "early-release|lose-acked", "a defect on purpose, which a run must find", [&](const std::string& v) {
+    if (v == "early-release") a.options.plant = RunOptions::Plant::kEarlyRelease;
+    else if (v == "lose-acked") a.options.plant = RunOptions::Plant::kLoseAcked;
+    else throw std::invalid_argument(v);
+  });
+  c.flag("--expect-failure", "exit 0 only if a run fails (the planted-defect tests)", [&] { a.expect_failure = true; });
+  c.flag("--no-shrink", "do not shrink a failing script", [&] { a.shrink = false; });
+  c.add("--shrink-runs", "N", "runs the shrinking may take (300)", [&](const std::string& v) { a.shrink_runs = std::stoi(v); });
+  c.add("--lmdb-dir", "DIR", "where the scripts with an LMDB log put it (/tmp)", [&](const std::string& v) { a.options.lmdb_dir = v; });
+  c.add("--expect-digests", "FILE", "each seed's log must have the digest FILE records for it (scripts/sim-digests.sh)",
+        [&](const std::string& v) { a.expect_digests = v; });
+  return c;
+}
+
 [[noreturn]] void usage(const std::string& why) {
-  std::cerr << "chatsim: " << why
-            << "\nusage: chatsim (--seed N | --seeds A-B [--random R] | --soak SECONDS | --replay FILE)\n"
-               "               [--clients K] [--virtual-minutes M] [--plant early-release|lose-acked]\n"
-               "               [--expect-failure] [--no-shrink] [--shrink-runs N] [--lmdb-dir DIR]\n"
-               "               [--expect-digests FILE]\n";
+  Args ignored;
+  int r = 0;
+  std::cerr << "chatsim: " << why << "\n\n" << command_line(ignored, r).usage();
   std::exit(2);
 }
 
@@ -177,39 +204,7 @@ void print_totals(const Totals& t) {
 int main(int argc, char** argv) {
   Args a;
   int random_seeds = 0;
-  for (int i = 1; i < argc; ++i) {
-    const std::string k = argv[i];
-    auto next = [&]() -> std::string {
-      if (i + 1 >= argc) usage(k + " needs a value");
-      return argv[++i];
-    };
-    try {
-      if (k == "--seed") a.seeds.push_back(std::stoull(next()));
-      else if (k == "--seeds") {
-        const std::string v = next();
-        const auto dash = v.find('-');
-        if (dash == std::string::npos) usage("--seeds needs A-B");
-        for (std::uint64_t s = std::stoull(v.substr(0, dash)); s <= std::stoull(v.substr(dash + 1)); ++s) a.seeds.push_back(s);
-      } else if (k == "--random") random_seeds = std::stoi(next());
-      else if (k == "--clients") a.clients = static_cast<std::uint32_t>(std::stoul(next()));
-      else if (k == "--virtual-minutes") a.minutes = std::stod(next());
-      else if (k == "--soak") a.soak_seconds = std::stod(next());
-      else if (k == "--replay") a.replay = next();
-      else if (k == "--expect-failure") a.expect_failure = true;
-      else if (k == "--no-shrink") a.shrink = false;
-      else if (k == "--shrink-runs") a.shrink_runs = std::stoi(next());
-      else if (k == "--lmdb-dir") a.options.lmdb_dir = next();
-      else if (k == "--expect-digests") a.expect_digests = next();
-      else if (k == "--plant") {
-        const std::string v = next();
-        if (v == "early-release") a.options.plant = RunOptions::Plant::kEarlyRelease;
-        else if (v == "lose-acked") a.options.plant = RunOptions::Plant::kLoseAcked;
-        else usage("unknown --plant " + v);
-      } else usage("unknown option " + k);
-    } catch (const std::exception&) {
-      usage("bad value for " + k);
-    }
-  }
+  if (int code = command_line(a, random_seeds).parse(argc, argv); code >= 0) return code;
   if (random_seeds > 0) {
     std::random_device device;  // the only unseeded randomness: which seeds to try; each is printed
     for (int i = 0; i < random_seeds; ++i) a.seeds.push_back((std::uint64_t{device()} << 32) | device());
