@@ -16,6 +16,7 @@
 // Thread-safety: plain values; a CommandType is a constant.
 #pragma once
 
+#include <cassert>
 #include <string_view>
 #include <vector>
 
@@ -41,6 +42,7 @@ using Decided = std::vector<events::Payload>;  // the events a decision records,
 inline constexpr std::size_t kCommandCapacity = 72;
 
 struct CommandType : ValueOps {
+  static constexpr std::size_t kCapacity = kCommandCapacity;
   std::string_view name;
   CommandTraits traits;
   // The rule: the reply, and the events that record the outcome appended to `out` (none on refusal).
@@ -63,7 +65,11 @@ struct Command {
   Command(T&& body, ClientId actor = kNoClient)  // NOLINT: implicit, as from a variant's alternative
       : body(std::forward<T>(body)), actor(actor) {}
 
-  const CommandType& type() const { return *body.type(); }
+  // The command's type; a command must hold a body (an empty one is a programming error).
+  const CommandType& type() const {
+    assert(!body.empty());
+    return *body.type();
+  }
   template <class T>
   bool is() const {
     return body.is<T>();

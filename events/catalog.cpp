@@ -10,19 +10,19 @@
 namespace chatd::events {
 
 EventCatalog& EventCatalog::instance() {
-  static EventCatalog catalog = [] {
-    EventCatalog c;
-    c.add_domain("session", SessionEvents{});
-    c.add_domain("stranger", StrangerEvents{});
+  static EventCatalog& catalog = *[] {
+    auto* c = new EventCatalog();  // never destroyed: a log may be decoded during static destruction
+    c->add_domain("session", SessionEvents{});
+    c->add_domain("stranger", StrangerEvents{});
+    for (const EventType* t : c->types_)
+      if (std::find(c->production_.begin(), c->production_.end(), t->domain) == c->production_.end())
+        c->production_.push_back(t->domain);
     return c;
   }();
   return catalog;
 }
 
-const std::vector<std::string_view>& production_domains() {
-  static const std::vector<std::string_view> domains = {"session", "stranger"};
-  return domains;
-}
+const std::vector<std::string_view>& production_domains() { return EventCatalog::instance().production(); }
 
 void EventCatalog::add(std::string_view domain, EventType& type) {
   if (type.index >= 0) return;  // registered already

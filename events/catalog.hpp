@@ -37,6 +37,8 @@ class EventCatalog {
   }
   // Every type, in registration order (EventType::index is the position here).
   const std::vector<const EventType*>& types() const { return types_; }
+  // The domains the catalog was built with (not those a test added), in order.
+  const std::vector<std::string_view>& production() const { return production_; }
 
   // The schema: one line per type, "name: field json-type [role], ...", in registration order and
   // grouped by domain; tests compare it with a golden file so that any change of the stored
@@ -57,9 +59,10 @@ class EventCatalog {
 
   std::vector<const EventType*> types_;
   std::vector<Entry> table_;  // a power of two in size, at most a quarter full
+  std::vector<std::string_view> production_;
 };
 
-// The production domains, in the order their types are registered.
+// The production domains, in the order their types are registered (EventCatalog::production()).
 const std::vector<std::string_view>& production_domains();
 
 }  // namespace chatd::events

@@ -149,20 +149,22 @@ Status EventDecoder::Impl::parse(std::string_view json) {
 
     JsonScalar s;
     if (jt == simdjson::ondemand::json_type::string) {
-      if (auto ec = value.get_string().get(s.text)) return json_error(key, ec);
-      s.kind = JsonScalar::Kind::kString;
+      if (auto ec = value.get_string().get(s.text)) {
+        s.kind = JsonScalar::Kind::kMalformed;  // an error if the type declares this field
+        s.error = simdjson::error_message(ec);
+      } else {
+        s.kind = JsonScalar::Kind::kString;
+      }
     } else if (jt == simdjson::ondemand::json_type::number) {
       // A negative, fractional or too large number is a type error of its field, not malformed
-      // JSON. (ondemand only moves past a number it could read, so a failed read can be retried.)
+      // JSON. (ondemand only moves past a number it could read, so a failed read can be retried;
+      // one it cannot read at all is stepped over when the object moves on.)
       if (!value.get_uint64().get(s.u)) {
         s.kind = JsonScalar::Kind::kUnsigned;
         s.fits_signed = s.u <= static_cast<std::uint64_t>(INT64_MAX);
         s.i = static_cast<std::int64_t>(s.u);
       } else if (!value.get_int64().get(s.i)) {
         s.kind = JsonScalar::Kind::kSigned;
-      } else {
-        double ignored;
-        if (auto ec = value.get_double().get(ignored)) return json_error(key, ec);
       }
     }
     // Objects, arrays, booleans and null are stepped over by ondemand (kOther).
@@ -181,6 +183,8 @@ Status EventDecoder::Impl::parse(std::string_view json) {
       case kType: good = s.kind == JsonScalar::Kind::kString && (type = s.text, type_key = NameKey::of(type), true); break;
       default: break;
     }
+    if (!good && s.kind == JsonScalar::Kind::kMalformed)
+      return Status::Corruption("malformed JSON (" + std::string(key) + "): " + s.error);
     if (!good) {
       if (type_error.empty())
         type_error = "field '" + std::string(key) + "' must be " +

@@ -49,6 +49,7 @@ inline constexpr std::size_t kPayloadCapacity = 80;
 
 // Everything about one event type. One object per type (EventType::of<T>()).
 struct EventType : ValueOps {
+  static constexpr std::size_t kCapacity = kPayloadCapacity;
   std::string_view name;                // the log's "type": stable, snake_case
   std::span<const FieldInfo> fields;    // in the order they are written
   void (*encode_fields)(const void* event, std::string& out) = nullptr;  // ,"name":value for each field
@@ -153,6 +154,10 @@ bool read_field(const Field<Member>& f, const NameKey& key, std::string_view typ
   const JsonScalar* s = find_scalar(fields, key, f.name);
   if (!s) {
     status = Status::Corruption(std::string(type) + ": missing field '" + std::string(f.name) + "'");
+    return false;
+  }
+  if (s->kind == JsonScalar::Kind::kMalformed) {
+    status = Status::Corruption("malformed JSON (" + std::string(f.name) + "): " + s->error);
     return false;
   }
   switch (FieldCodec<V>::read(*s, static_cast<T*>(e)->*Member)) {

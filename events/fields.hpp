@@ -104,8 +104,12 @@ constexpr bool same_name(const NameKey& ka, std::string_view a, const NameKey& k
 
 // A scalar as the decoder read it from the log, before it knows which field it belongs to.
 struct JsonScalar {
-  enum class Kind : std::uint8_t { kString, kUnsigned, kSigned, kOther };
+  // kMalformed: a string the parser could not read (a bad escape); it is an error only in a field
+  // the event type declares, as an unknown field is skipped. (A number that reads as none of
+  // uint64, int64 or double is kOther: a type error, as before.)
+  enum class Kind : std::uint8_t { kString, kUnsigned, kSigned, kOther, kMalformed };
   Kind kind = Kind::kOther;
+  const char* error = nullptr;  // kMalformed: the parser's message
   std::string_view text;  // kString, unescaped: valid until the decoder's next event
   std::uint64_t u = 0;    // kUnsigned
   std::int64_t i = 0;     // kSigned, and kUnsigned when it fits

@@ -14,11 +14,10 @@
 #include <initializer_list>
 #include <memory>
 #include <span>
-#include <tuple>
-#include <type_traits>
 #include <string_view>
 #include <vector>
 
+#include "core/base/fn_traits.hpp"
 #include "events/catalog.hpp"
 #include "projections/push.hpp"
 #include "projections/world.hpp"
@@ -81,27 +80,27 @@ class Projections {
   // nothing, for an event that cannot follow the World.
   template <auto Fn>
   void apply() {
-    using E = EventOf<decltype(Fn)>;
+    using E = Param<Fn, 2>;
     handlers(events::EventType::of<E>()).apply = [](World& w, const events::Event& e) { return Fn(w, e, e.payload.as<E>()); };
   }
   // Another domain's reaction to E, once E's owner has accepted it: it updates its own state and
   // cannot refuse (the owner's checks hold for it).
   template <auto Fn>
   void react() {
-    using E = EventOf<decltype(Fn)>;
+    using E = Param<Fn, 2>;
     handlers(events::EventType::of<E>()).react.push_back([](World& w, const events::Event& e) { Fn(w, e, e.payload.as<E>()); });
   }
   // Who hears of E: called with the World just before E applies.
   template <auto Fn>
   void notify() {
-    using E = EventOf<decltype(Fn)>;
+    using E = Param<Fn, 2>;
     handlers(events::EventType::of<E>()).notify.push_back(
         [](const World& w, const events::Event& e, PushSink& out) { Fn(w, e, e.payload.as<E>(), out); });
   }
   // Whom else E concerns than its own fields say (the partner of a message's sender, ...).
   template <auto Fn>
   void relate() {
-    using E = EventOf<decltype(Fn)>;
+    using E = Param<Fn, 2>;
     handlers(events::EventType::of<E>()).relate.push_back(
         [](const World& w, const events::Event& e, Subjects& out) { Fn(w, e, e.payload.as<E>(), out); });
   }
@@ -129,15 +128,6 @@ class Projections {
   const std::vector<DeadlineFn>& deadlines() const { return deadlines_; }
 
  private:
-  template <class F>
-  struct EventOfFn;
-  template <class R, class... A>
-  struct EventOfFn<R (*)(A...)> {
-    using type = std::remove_cvref_t<std::tuple_element_t<2, std::tuple<A...>>>;
-  };
-  template <class F>
-  using EventOf = typename EventOfFn<F>::type;
-
   Projections() = default;
   EventHandlers& handlers(const events::EventType& type);
 

@@ -18,6 +18,7 @@ inline constexpr std::size_t kPushCapacity = 80;
 // One push body type (PushType::of<T>()). A body type declares `static constexpr std::string_view
 // kName` and `operator==`.
 struct PushType : ValueOps {
+  static constexpr std::size_t kCapacity = kPushCapacity;
   std::string_view name;
   // Set when the domain registers it (projections/domain.hpp): dialects index their renderers by it.
   int index = -1;

@@ -89,8 +89,8 @@ class World {
   // the World once per log position: asked again at the same position, it is remembered.
   std::uint64_t hash() const;
 
-  // The earliest time at which a domain has something to do (a ban to expire, an account to purge),
-  // or kNoDeadline. The engine submits a Tick command then (core/lifecycle.hpp).
+  // The earliest time at which a domain has something to do (its deadline hook), or kNoDeadline.
+  // The runner submits a Tick command then (core/lifecycle.hpp).
   TimeMs next_deadline() const;
 
   Seq last_seq = 0;

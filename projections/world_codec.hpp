@@ -1,6 +1,7 @@
 // The World as bytes, for chatreplay's snapshots: the log position, then each domain's state
 // (projections/state_codec.hpp) under the domain's name, so that a snapshot written by a chatd with
-// other domains is refused rather than misread. World::hash() hashes the same fields.
+// other domains is refused rather than misread. World::hash() hashes the same position and states,
+// written by the same code (without the names and the length prefixes of this framing).
 // Thread-safety: reentrant functions.
 #pragma once
 

@@ -51,14 +51,17 @@ const char* const kUsage =
     "exit codes: 0 ok, 1 problem found (verify, corrupt event), 2 usage, 3 no data folder,\n"
     "4 log from a newer chatd, 5 seq or time outside the log, 6 nothing matched.\n";
 
-// The event types, wrapped to the help's width.
-std::string type_list(std::size_t indent) {
+// The event types in parentheses, wrapped at 96 columns: the first line starts at column `first`,
+// the others at `indent`.
+std::string type_list(std::size_t first, std::size_t indent) {
   std::string out, line;
+  std::size_t column = first;
   for (const std::string& t : all_event_types()) {
-    std::string item = (line.empty() && out.empty() ? "(" : "") + t;
-    if (!line.empty() && indent + line.size() + item.size() + 2 > 96) {
+    const std::string item = (out.empty() && line.empty() ? "(" : "") + t;
+    if (!line.empty() && column + line.size() + item.size() + 3 > 96) {
       out += line + ",\n" + std::string(indent, ' ');
       line.clear();
+      column = indent;
     }
     line += (line.empty() ? "" : ", ") + item;
   }
@@ -71,7 +74,7 @@ std::string events_help() {
          "Lists events in log order, one readable line each (with --json: the stored JSON, one per line).\n"
          "filters (all must hold):\n"
          "  --type T[,T…]         event types " +
-         type_list(24) +
+         type_list(36, 24) +
          "\n"
          "  --client ID           events about the client (a message or leave also concerns the partner)\n"
          "  --name NAME           events about a client that had this exact name at that moment\n"
@@ -310,12 +313,12 @@ struct EventFilter {
 
 std::optional<Failure> parse_filter(const Args& args, EventFilter& f) {
   if (const std::string* v = args.value("--type")) {
+    const std::vector<std::string> all = all_event_types();
     std::size_t begin = 0;
     while (begin <= v->size()) {
       std::size_t end = v->find(',', begin);
       if (end == std::string::npos) end = v->size();
       std::string t = v->substr(begin, end - begin);
-      const auto& all = all_event_types();
       if (std::find(all.begin(), all.end(), t) == all.end()) {
         std::string list;
         for (const auto& n : all) list += (list.empty() ? "" : ", ") + n;

@@ -4,8 +4,10 @@
 // and a test domain adds its types without editing a central list.
 //
 // `Type` describes the held value's type: it derives from ValueOps (how to copy, move, compare and
-// destroy such values) and provides `template <class T> static const Type& of()`, the one
-// descriptor of T. Two values have the same type exactly when they point to the same descriptor.
+// destroy such values, made by value_ops<T, Type::kCapacity>()), names the capacity of its boxes
+// (`static constexpr std::size_t kCapacity`), and provides `template <class T> static const Type&
+// of()`, the one descriptor of T. Two values have the same type exactly when they point to the
+// same descriptor.
 // Thread-safety: a value type; distinct objects may be used from distinct threads.
 #pragma once
 
@@ -26,7 +28,7 @@ struct ValueOps {
   void (*move)(void* storage, void* from) noexcept = nullptr;  // takes `from`'s value; `from` is left empty
   void (*destroy)(void* storage) noexcept = nullptr;
   bool (*equal)(const void* a, const void* b) = nullptr;  // values
-  void (*swap)(void* a, void* b) noexcept = nullptr;      // values
+  void (*swap)(void* a, void* b) noexcept = nullptr;      // storages of the same type
 };
 
 template <class T, std::size_t Capacity>
@@ -38,11 +40,12 @@ template <class T, std::size_t Capacity>
 constexpr ValueOps value_ops() {
   ValueOps ops;
   ops.equal = [](const void* a, const void* b) { return *static_cast<const T*>(a) == *static_cast<const T*>(b); };
-  ops.swap = [](void* a, void* b) noexcept {
-    using std::swap;
-    swap(*static_cast<T*>(a), *static_cast<T*>(b));
-  };
   if constexpr (kFitsInPlace<T, Capacity>) {
+    // In place, the values trade places (nothrow: kFitsInPlace requires a nothrow move).
+    ops.swap = [](void* a, void* b) noexcept {
+      using std::swap;
+      swap(*std::launder(static_cast<T*>(a)), *std::launder(static_cast<T*>(b)));
+    };
     ops.in_place = true;
     ops.construct = [](void* s) { new (s) T(); };
     ops.copy = [](void* s, const void* from) { new (s) T(*static_cast<const T*>(from)); };
@@ -52,6 +55,7 @@ constexpr ValueOps value_ops() {
     };
     ops.destroy = [](void* s) noexcept { static_cast<T*>(s)->~T(); };
   } else {
+    ops.swap = [](void* a, void* b) noexcept { std::swap(*static_cast<T**>(a), *static_cast<T**>(b)); };
     ops.construct = [](void* s) { *static_cast<T**>(s) = new T(); };
     ops.copy = [](void* s, const void* from) { *static_cast<T**>(s) = new T(**static_cast<T* const*>(from)); };
     ops.move = [](void* s, void* from) noexcept {
@@ -66,6 +70,9 @@ constexpr ValueOps value_ops() {
 template <class Type, std::size_t Capacity>
 class Erased {
   static_assert(Capacity >= sizeof(void*));
+  // Whether a value is in place is decided by the box (emplace) and by the descriptor (every other
+  // operation); they must agree on the capacity.
+  static_assert(Type::kCapacity == Capacity, "a box's capacity must be its type descriptor's");
 
  public:
   Erased() = default;
@@ -132,21 +139,21 @@ class Erased {
   }
   template <class T>
   const T* get_if() const {
-    return is<T>() ? static_cast<const T*>(data()) : nullptr;
+    return is<T>() ? value<T>() : nullptr;
   }
   template <class T>
   T* get_if() {
-    return is<T>() ? static_cast<T*>(data()) : nullptr;
+    return is<T>() ? const_cast<T*>(std::as_const(*this).template value<T>()) : nullptr;
   }
   template <class T>
   const T& as() const {
     assert(is<T>());
-    return *static_cast<const T*>(data());
+    return *value<T>();
   }
   template <class T>
   T& as() {
     assert(is<T>());
-    return *static_cast<T*>(data());
+    return *const_cast<T*>(std::as_const(*this).template value<T>());
   }
   // The held value (null when empty), for code that works through the type's descriptor.
   const void* data() const {
@@ -159,7 +166,7 @@ class Erased {
   // decoder that swaps into a reused event allocates nothing in the steady state).
   void swap_value(Erased& other) noexcept {
     assert(type_ && type_ == other.type_);
-    type_->swap(data(), other.data());
+    type_->swap(storage_, other.storage_);
   }
 
   bool operator==(const Erased& other) const {
@@ -167,6 +174,13 @@ class Erased {
   }
 
  private:
+  template <class T>
+  const T* value() const {
+    if constexpr (kFitsInPlace<T, Capacity>)
+      return std::launder(reinterpret_cast<const T*>(storage_));
+    else
+      return *reinterpret_cast<T* const*>(storage_);
+  }
   void take(Erased& other) noexcept {
     if (other.type_) {
       other.type_->move(storage_, other.storage_);
@@ -185,6 +199,7 @@ namespace chatd {
 
 // The descriptor of a type that needs nothing but its ValueOps (a reply's body, say).
 struct PlainType : ValueOps {
+  static constexpr std::size_t kCapacity = 24;
   template <class T>
   static const PlainType& of();
 };
@@ -193,13 +208,13 @@ template <class T>
 const PlainType& PlainType::of() {
   static constexpr PlainType type = [] {
     PlainType t;
-    static_cast<ValueOps&>(t) = value_ops<T, 24>();
+    static_cast<ValueOps&>(t) = value_ops<T, kCapacity>();
     return t;
   }();
   return type;
 }
 
 // A small value of any type (at most 24 bytes in place).
-using AnyValue = Erased<PlainType, 24>;
+using AnyValue = Erased<PlainType, PlainType::kCapacity>;
 
 }  // namespace chatd

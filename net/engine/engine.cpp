@@ -67,7 +67,8 @@ Status Engine::prepare(std::span<const Command> commands, BatchResult& result, b
   BatchPushes pushes(result);
   for (const Command& command : commands) {
     decided_.clear();
-    Reply reply = decide_into(world_, command, ctx, decided_);
+    Reply reply = command.body.empty() ? Reply::failure(errors::kBadRequest, "an empty command")
+                                       : decide_into(world_, command, ctx, decided_);
     for (events::Payload& payload : decided_) {
       events::Event e{world_.last_seq + 1, time, std::move(payload)};
       projections::notify(world_, e, pushes);

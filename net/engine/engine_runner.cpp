@@ -122,21 +122,24 @@ void EngineRunner::finish(bool& done) {
 }
 
 std::chrono::milliseconds EngineRunner::queue_tick_if_due() {
-  const TimeMs deadline = engine_.next_deadline();
-  if (deadline == projections::kNoDeadline || tick_queued_) return std::chrono::milliseconds(-1);
+  constexpr std::chrono::milliseconds kNoWait{-1};
+  if (deadline_ == projections::kNoDeadline || tick_queued_ || stopping_) return kNoWait;
   const TimeMs now = engine_.now();
-  // At most one Tick per millisecond, so a domain that leaves a past deadline in place cannot
-  // make the runner spin.
-  if (now < deadline || now <= last_tick_) return std::chrono::milliseconds(std::max<TimeMs>(deadline - now, 1));
+  if (now < deadline_) return std::chrono::milliseconds(deadline_ - now);
+  // A deadline a Tick did not move is a domain that left it in the past: tick it again only once
+  // a second, so that it cannot make the runner spin.
+  if (deadline_ == ticked_deadline_ && now < last_tick_ + 1000) return std::chrono::milliseconds(last_tick_ + 1000 - now);
+  ticked_deadline_ = deadline_;
   last_tick_ = now;
   tick_queued_ = true;
   ++ticks_;
   queue_.push_back(Item{Tick{}, nullptr, ""});
-  return std::chrono::milliseconds(-1);
+  return kNoWait;
 }
 
 void EngineRunner::prepare_loop() {
   std::size_t next = 0;  // the slot of the next new batch
+  deadline_ = engine_.next_deadline();
   for (;;) {
     Slot* target = nullptr;
     std::size_t first_new = 0;
@@ -186,6 +189,7 @@ void EngineRunner::prepare_loop() {
       break;
     }
     prepared_ += target->items.size() - first_new;
+    deadline_ = engine_.next_deadline();  // here, outside the lock: it asks every domain
     advance(*target, Stage::kPrepared);
     if (!join) next = (next + 1) % kSlots;
   }

@@ -47,8 +47,8 @@ class EngineRunner {
   void stop();
 
   // Queues a command. Returns false if the queue is full, unless the command is essential (its
-  // traits say so: disconnects, audits, which must never be lost and are bounded by the number of
-  // sessions), and after a failure.
+  // traits say so: Connect, Disconnect and the audits, which must never be lost and are bounded by
+  // the number of sessions), and after a failure.
   bool submit(Command command, std::shared_ptr<SessionPort> from, std::string request_id);
 
   std::uint64_t batches() const { return batches_.load(); }
@@ -85,8 +85,9 @@ class EngineRunner {
   void advance(Slot& slot, Stage stage);
   void finish(bool& done);
   void fail(const Status& s);
-  // With mu_ held, on the prepare thread: queues a Tick if the World's next deadline has come and
-  // none is queued; returns how long until it comes otherwise (or a negative value: no deadline).
+  // With mu_ held, on the prepare thread: queues a Tick if the World's next deadline (deadline_)
+  // has come and none is queued; returns how long until it comes otherwise (or a negative value:
+  // no deadline, or a Tick is queued).
   std::chrono::milliseconds queue_tick_if_due();
 
   Engine& engine_;
@@ -117,8 +118,10 @@ class EngineRunner {
   std::atomic<bool> broken_{false};  // failed_, readable without mu_ (by submit())
 
   // Prepare thread only.
+  TimeMs deadline_ = projections::kNoDeadline;  // the World's next deadline, as of the last batch prepared
   bool tick_queued_ = false;  // a Tick waits in the queue or in the batch being taken
-  TimeMs last_tick_ = 0;      // the time the last Tick was queued at
+  TimeMs ticked_deadline_ = 0;  // the deadline the last Tick was queued for
+  TimeMs last_tick_ = 0;        // and when
 
   Router router_;  // deliver thread only
 };

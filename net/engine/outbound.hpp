@@ -48,7 +48,7 @@ struct Outbound {
   enum class Kind : std::uint8_t { kReply, kPush };
   Kind kind = Kind::kReply;
   // kReply
-  const CommandType* command = nullptr;  // the request's command type (its traits, its reply's renderer)
+  const CommandType* command = nullptr;  // the request's command type (its traits, its reply's renderer); null: none
   std::string request_id;                // the session's own id of the request
   Reply reply;
   // kPush

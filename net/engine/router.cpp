@@ -47,7 +47,7 @@ void Router::deliver(std::vector<Submission>& items, Engine::BatchResult& result
     if (std::uint32_t to = targets_[t++]; to != kNobody) {
       Outbound& out = mails_[to].items.emplace_back();
       out.kind = Outbound::Kind::kReply;
-      out.command = &items[i].command.type();
+      out.command = items[i].command.body.type();  // null only for an (answered) empty command
       out.request_id = std::move(items[i].request_id);
       out.reply = std::move(result.replies[i]);
     }

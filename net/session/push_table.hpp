@@ -9,10 +9,9 @@
 #include <algorithm>
 #include <string>
 #include <string_view>
-#include <tuple>
-#include <type_traits>
 #include <vector>
 
+#include "core/base/fn_traits.hpp"
 #include "projections/domain.hpp"
 #include "projections/push.hpp"
 
@@ -24,7 +23,7 @@ class PushTable {
 
   template <auto Fn>
   void add() {
-    using P = BodyOf<decltype(Fn)>;
+    using P = Param<Fn, 0>;
     projections::Projections::instance();  // numbers the push types
     const projections::PushType& type = projections::PushType::of<P>();
     if (type.index < 0) return;  // a body no domain registered: it can never be pushed
@@ -53,15 +52,6 @@ class PushTable {
   }
 
  private:
-  template <class F>
-  struct BodyOfFn;
-  template <class R, class... A>
-  struct BodyOfFn<R (*)(A...)> {
-    using type = std::remove_cvref_t<std::tuple_element_t<0, std::tuple<A...>>>;
-  };
-  template <class F>
-  using BodyOf = typename BodyOfFn<F>::type;
-
   std::vector<RenderFn> fns_;  // by PushType::index
 };
 

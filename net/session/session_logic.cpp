@@ -86,6 +86,8 @@ void SessionLogic::on_frame(std::string_view frame, TimeMs now) {
 void SessionLogic::handle_request(Request& request) {
   if (request.kind == Request::Kind::kPing) return gate_reply(request.id, errors::kNone, "");
   if (request.kind == Request::Kind::kCaptcha) return handle_captcha(request);
+  if (request.command.body.empty())  // a dialect's bug, answered rather than crashed on
+    return gate_reply(request.id, errors::kBadRequest, "the request asks for nothing");
   const CommandType& type = request.command.type();
   if (challenge_) {
     // Before the captcha is solved, a command may only shape the admission (no event yet).
@@ -128,7 +130,7 @@ void SessionLogic::submit_command(Command command, std::string request_id) {
 
 void SessionLogic::on_outbound(const Outbound& item, TimeMs now) {
   if (item.kind == Outbound::Kind::kReply) {
-    if (item.command->traits.counts_in_flight) {
+    if (item.command && item.command->traits.counts_in_flight) {
       assert(inflight_ > 0);
       --inflight_;
     }

@@ -1,5 +1,6 @@
 // SessionLogic: everything a session decides, without any I/O: the captcha gate, the rate limit,
-// commands in flight, idle deadlines, the client id, and turning engine output into frames. It
+// commands in flight, idle deadlines, the client id, and its replies' frames (pushes arrive
+// rendered by the router, their bytes shared with the other recipients). It
 // holds no rule of any domain but the session's own (connecting, disconnecting, the captcha): what
 // a command needs (a client, an in-flight slot, the captcha first) is in its traits
 // (core/command.hpp), and what makes a client idle is in the pushes it gets. The connection

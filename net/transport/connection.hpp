@@ -19,7 +19,8 @@
 //   on_alive(std::function<void()>)                  called for every sign of life that is not a message (pongs)
 //   is_too_big(error_code)                           the error of a message over the size limit
 // Thread-safety: every member runs on the connection's executor (the network thread), except
-// deliver(), which the engine's deliver thread calls and which only posts.
+// deliver(), which the engine's deliver thread calls and which only posts, and renderer(), which
+// it also calls and which returns the immutable dialect.
 #pragma once
 
 #include <boost/asio/as_tuple.hpp>

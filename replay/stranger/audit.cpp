@@ -25,8 +25,9 @@ std::pair<std::string, std::string> names_at_end(const Transcript& t) {
   return {n1, n2};
 }
 
-bool concerns_pair(const Event& e, const PairId& pair) {
-  const auto pairs = projections::subjects_of(e, World{}).pairs;
+// Whether `e` names `pair` itself (`nothing` is an empty World: no pair a client is in counts).
+bool concerns_pair(const Event& e, const PairId& pair, const World& nothing) {
+  const auto pairs = projections::subjects_of(e, nothing).pairs;
   return std::find(pairs.begin(), pairs.end(), pair) != pairs.end();
 }
 
@@ -39,11 +40,12 @@ Status build_transcript(History& history, const EventLog& log, const PairId& pai
   Event event;
   Seq start = 0;
   bool started_earlier = false;
+  const World nothing;
   st = find_first(log, from, to, id,
                   [&](const Event& e) {
                     if (const auto* p = e.payload.get_if<Paired>(); p && p->pair == pair) return true;
                     // Any other event of this pair first: it started before `from`.
-                    started_earlier = started_earlier || concerns_pair(e, pair);
+                    started_earlier = started_earlier || concerns_pair(e, pair, nothing);
                     return started_earlier;
                   },
                   start, event);

@@ -4,6 +4,7 @@
 // becomes a Tick, submitted by the runner itself.
 #include <catch2/catch.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <sstream>
 #include <thread>
@@ -269,4 +270,32 @@ TEST_CASE("a test domain's push is rendered by every dialect it registers with, 
   CHECK_FALSE(lowf.render_push(projections::Push{.body = EchoPush{"x"}}, false, out));
   CHECK(native.render_push(projections::Push{.body = EchoPush{"x"}}, false, out));
   CHECK(out == R"({"type":"echo","text":"x"})");
+}
+
+namespace {
+std::atomic<bool> g_stuck{false};
+TimeMs stuck_deadline(const projections::World&) { return g_stuck ? kT0 : projections::kNoDeadline; }
+}  // namespace
+
+TEST_CASE("a deadline no Tick moves costs a Tick a second, not a spin", "[domain][tick][runner]") {
+  // A domain whose deadline stays in the past (a bug) must not make the runner spin.
+  static const bool registered = (projections::Projections::instance().deadline(&stuck_deadline), true);
+  (void)registered;
+  events::MemoryLog log;
+  WallClock clock;
+  SeededRandom random(1);
+  Engine engine(log, clock, random, EngineOptions{});
+  REQUIRE(engine.start().ok());
+  g_stuck = true;
+  struct Unstick {
+    ~Unstick() { g_stuck = false; }
+  } unstick;
+  EngineRunner runner(engine, EngineRunner::Options{});
+  runner.start();
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  const std::uint64_t ticks = runner.ticks();
+  g_stuck = false;
+  runner.stop();
+  CHECK(ticks >= 1);
+  CHECK(ticks <= 3);  // one at once, then at most one a second
 }

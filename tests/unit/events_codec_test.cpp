@@ -190,6 +190,11 @@ TEST_CASE("codec: bad input is rejected with the right code and a useful message
       {R"({"v":1,"seq":1,"t":0,"type":"search_started","client":1}garbage)", C::kCorruption, ""},
       {R"({"v":1,"seq":1,"t":0,"type":"search_started","client":1,})", C::kCorruption, "malformed JSON"},
       {R"({"v":1,"seq":1,"t":0,"type":"name_changed","client":1,"name":"unterminated})", C::kCorruption, ""},
+      // A declared field that does not parse is malformed; a number too large for any type is a
+      // type error (an unknown field holding either is skipped: see the next test).
+      {R"({"v":1,"seq":1,"t":0,"type":"name_changed","client":1,"name":"bad \q escape"})", C::kCorruption, "malformed JSON (name)"},
+      {R"({"v":1,"seq":1,"t":0,"type":"server_started","ended_clients":1e400})", C::kCorruption,
+       "field 'ended_clients' must be an unsigned integer"},
       {"{\"v\":1,\"seq\":1,\"t\":0,\"type\":\"name_changed\",\"client\":1,\"name\":\"\xff\"}", C::kCorruption, ""},
   };
   EventDecoder decoder;
@@ -208,6 +213,16 @@ TEST_CASE("codec: bad input is rejected with the right code and a useful message
     CHECK(ok.seq == 2);
   }
   CHECK(decode_text(R"({"v":1,"seq":1,"t":0,"type":"search_started","client":1})").ok());
+}
+
+TEST_CASE("codec: fields the type does not declare are skipped, whatever they hold", "[events][codec]") {
+  EventDecoder decoder;
+  Event out;
+  REQUIRE(decoder.decode(R"({"v":1,"seq":1,"t":0,"type":"search_started","client":4,"x":"bad \q escape","y":1e400,"name":5})", out).ok());
+  CHECK(out.payload.as<SearchStarted>().client == 4);
+  // A field's type is its event's: "name" is a string in name_changed, and no field of search_started.
+  REQUIRE(decoder.decode(R"({"v":1,"seq":2,"t":0,"type":"name_changed","client":4,"name":"Al"})", out).ok());
+  CHECK(out.payload.as<NameChanged>().name == "Al");
 }
 
 TEST_CASE("codec: mutated encodings never crash the decoder and never half-decode", "[events][codec]") {

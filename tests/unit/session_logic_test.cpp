@@ -360,3 +360,32 @@ TEST_CASE("a push that ends the client closes a session that was not closing", "
   s->on_transport_closed();
   CHECK(f.io.submitted.empty());
 }
+
+TEST_CASE("a request a dialect built without a command is answered, not crashed on", "[session]") {
+  struct Hollow final : WireDialect {
+    events::Dialect kind() const override { return events::Dialect::kNative; }
+    void decode(std::string_view, Decoded& out) const override {
+      out = Decoded{};
+      out.outcome = Decoded::Outcome::kRequest;  // a request with no command in it
+      out.request.id = "1";
+    }
+    bool hello(const HelloInfo&, std::string&) const override { return false; }
+    bool render_reply(const Outbound&, std::string&) const override { return false; }
+    bool gate_reply(const std::string& id, ErrorCode error, std::string_view, std::string& out) const override {
+      out = id + " " + std::string(error.code());
+      return true;
+    }
+    bool render_push(const Push&, bool, std::string&) const override { return false; }
+  } hollow;
+  Fixture f;
+  f.options.captcha_required = false;
+  SessionLogic s(hollow, f.options, &f.captcha, f.io, "10.0.0.1", f.clock.now_ms());
+  s.open();
+  s.on_outbound(reply_to(Connect{}, "", Reply{.binds_client = 7}), f.clock.now_ms());
+  f.io.submitted.clear();
+  s.on_frame("anything", f.clock.now_ms());
+  CHECK(f.io.submitted.empty());
+  REQUIRE_FALSE(f.io.sent.empty());
+  CHECK(f.io.sent.back() == "1 bad_request");
+  CHECK_FALSE(f.io.closed);
+}
