@@ -51,12 +51,11 @@ struct Stranger {
   bool last_pair_reported = false;
 
   static constexpr auto fields() {
-    using events::field;
-    return std::tuple{field<&Stranger::name>("name"), field<&Stranger::state>("state"),
-                      field<&Stranger::state_since>("state_since"), field<&Stranger::pair>("pair"),
-                      field<&Stranger::partner>("partner"), field<&Stranger::last_pair>("last_pair"),
-                      field<&Stranger::last_partner>("last_partner"),
-                      field<&Stranger::last_pair_reported>("last_pair_reported")};
+    return std::tuple{events::field<&Stranger::name>("name"), events::field<&Stranger::state>("state"),
+                      events::field<&Stranger::state_since>("state_since"), events::field<&Stranger::pair>("pair"),
+                      events::field<&Stranger::partner>("partner"), events::field<&Stranger::last_pair>("last_pair"),
+                      events::field<&Stranger::last_partner>("last_partner"),
+                      events::field<&Stranger::last_pair_reported>("last_pair_reported")};
   }
   bool operator==(const Stranger&) const = default;
 };
@@ -69,9 +68,8 @@ struct Pair {
 
   ClientId partner_of(ClientId c) const { return c == seeker ? waiter : seeker; }
   static constexpr auto fields() {
-    using events::field;
-    return std::tuple{field<&Pair::seeker>("seeker"), field<&Pair::waiter>("waiter"), field<&Pair::started>("started"),
-                      field<&Pair::messages>("messages")};
+    return std::tuple{events::field<&Pair::seeker>("seeker"), events::field<&Pair::waiter>("waiter"), events::field<&Pair::started>("started"),
+                      events::field<&Pair::messages>("messages")};
   }
   bool operator==(const Pair&) const = default;
 };
@@ -93,10 +91,9 @@ struct StrangerState {
     return c && c->state == ClientState::kPaired ? c->partner : kNoClient;
   }
   static constexpr auto fields() {
-    using events::field;
-    return std::tuple{field<&StrangerState::messages>("messages"), field<&StrangerState::reports>("reports"),
-                      field<&StrangerState::clients>("clients"), field<&StrangerState::pairs>("pairs"),
-                      field<&StrangerState::waiting>("waiting")};
+    return std::tuple{events::field<&StrangerState::messages>("messages"), events::field<&StrangerState::reports>("reports"),
+                      events::field<&StrangerState::clients>("clients"), events::field<&StrangerState::pairs>("pairs"),
+                      events::field<&StrangerState::waiting>("waiting")};
   }
 };
 

@@ -18,6 +18,7 @@
 #include "net/session/session_logic.hpp"
 #include "projections/rebuild.hpp"
 #include "replay/cli.hpp"
+#include "chatreplay_run.hpp"
 #include "temp_dir.hpp"
 #include "tests/support/domains.hpp"
 #include "tests/unit/echo_domain.hpp"
@@ -70,19 +71,7 @@ struct Session final : SessionIo, SessionPort {
   Router router;
 };
 
-struct Run {
-  int code = -1;
-  std::string out, err;
-};
-
-Run chatreplay(std::vector<std::string> args) {
-  std::ostringstream out, err;
-  Run r;
-  r.code = replay::run_chatreplay(args, out, err);
-  r.out = out.str();
-  r.err = err.str();
-  return r;
-}
+using Run = ChatreplayRun;
 
 // A clock that reads the real time (for the runner, which waits for deadlines in real time).
 class WallClock final : public Clock {

@@ -17,6 +17,7 @@
 #include "replay/history.hpp"
 #include "replay/snapshot.hpp"
 #include "replay/time_text.hpp"
+#include "chatreplay_run.hpp"
 #include "temp_dir.hpp"
 #include "tests/support/domains.hpp"
 
@@ -28,19 +29,7 @@ namespace {
 
 constexpr TimeMs kT0 = 1'795'356'000'000;  // 2026-11-22T14:00:00Z
 
-struct Run {
-  int code = -1;
-  std::string out, err;
-};
-
-Run chatreplay(std::vector<std::string> args) {
-  std::ostringstream out, err;
-  Run r;
-  r.code = run_chatreplay(args, out, err);
-  r.out = out.str();
-  r.err = err.str();
-  return r;
-}
+using Run = ChatreplayRun;
 
 std::string read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
