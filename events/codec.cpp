@@ -77,6 +77,7 @@ Status json_error(std::string_view where, simdjson::error_code ec) {
 }  // namespace
 
 struct EventDecoder::Impl {
+  const EventCatalog& catalog = EventCatalog::instance();
   simdjson::ondemand::parser parser;
   // Input copied here so simdjson may read SIMDJSON_PADDING bytes past the end; reused across
   // calls so steady-state decoding allocates nothing but the event's own strings.
@@ -172,7 +173,7 @@ Status EventDecoder::Impl::parse(std::string_view json) {
     const NameKey name = key_of(key);
     const Header h = header_of(name);
     if (h == kNotHeader) {
-      fields.push_back(NamedScalar{key, name, s});
+      fields.emplace_back(NamedScalar{key, name, s});
       continue;
     }
     bool good = false;
@@ -206,7 +207,7 @@ Status EventDecoder::Impl::parse(std::string_view json) {
 Status EventDecoder::Impl::build(Event& out) {
   for (std::size_t h = 0; h < kHeaderCount; ++h)
     if (!present[h]) return Status::Corruption("missing field '" + std::string(kHeaderNames[h]) + "'");
-  const EventType* event_type = EventCatalog::instance().find(type_key, type);
+  const EventType* event_type = catalog.find(type_key, type);
   if (!event_type) return Status::Corruption("unknown event type '" + std::string(type) + "'");
 
   const auto index = static_cast<std::size_t>(event_type->index);

@@ -44,11 +44,12 @@ TimeMs World::next_deadline() const {
 }
 
 Status apply(World& world, const events::Event& event) {
+  static const Projections& projections = Projections::instance();
   if (event.seq != world.last_seq + 1)
     return Status::Corruption("event seq " + std::to_string(event.seq) + " does not follow " +
                               std::to_string(world.last_seq));
   const events::EventType* type = event.payload.type();
-  const Projections::EventHandlers* h = type ? Projections::instance().handlers_of(type->index) : nullptr;
+  const Projections::EventHandlers* h = type ? projections.handlers_of(type->index) : nullptr;
   if (!h || !h->apply)
     return Status::Corruption("event seq " + std::to_string(event.seq) + " (" + std::string(events::type_name(event.payload)) +
                               "): no domain applies this event type");

@@ -46,6 +46,7 @@ struct Args {
   int runs = 5;
   std::string dir = "/tmp";
   bool smoke = false;
+  bool render = true;  // the deliver stage renders pushes in the native dialect
 };
 
 class FixedClock final : public Clock {
@@ -56,16 +57,28 @@ class FixedClock final : public Clock {
   TimeMs now_ = 1'795'310'400'000;
 };
 
-// A session that counts what it gets; it speaks the native dialect, so the deliver stage renders
-// the pushes as it does for chatd's sessions.
+// A dialect that says nothing of any push: the deliver stage without rendering (--render none).
+class SilentRenderer final : public PushRenderer {
+ public:
+  bool render_push(const projections::Push&, bool, std::string&) const override { return false; }
+};
+
+// A session that counts what it gets. It speaks the native dialect, so the deliver stage renders
+// the pushes as it does for chatd's sessions, or (--render none) nothing.
 class CountingPort final : public SessionPort {
  public:
+  explicit CountingPort(bool render) : render_(render) {}
   void deliver(std::vector<Outbound> items) override { delivered += items.size(); }
-  const PushRenderer& renderer() const override { return native_; }
+  const PushRenderer& renderer() const override {
+    if (render_) return native_;
+    return silent_;
+  }
   std::atomic<std::size_t> delivered{0};
 
  private:
+  bool render_;
   NativeDialect native_;
+  SilentRenderer silent_;
 };
 
 // The commands of the workload, in order; each command yields about one event.
@@ -153,7 +166,7 @@ RunResult run_once(const Args& a, const std::vector<Command>& cmds) {
   {
     StartedEngine e(fresh_dir(a.dir, "runner"));
     EngineRunner runner(e.engine, EngineRunner::Options{cmds.size() + 1, a.batch, std::chrono::microseconds(0)});
-    auto port = std::make_shared<CountingPort>();
+    auto port = std::make_shared<CountingPort>(a.render);
     // Queue everything first (the queue holds it all): the figure is the engine's, not a producer thread's.
     for (const Command& c : cmds) runner.submit(c, port, "");
     auto t0 = Clock_::now();
@@ -197,6 +210,10 @@ int main(int argc, char** argv) {
   options.add("--batch", "B", "commands per batch, one transaction each (1000)", [&](const std::string& v) { a.batch = std::stoull(v); });
   options.add("--runs", "R", "runs; medians are reported (5)", [&](const std::string& v) { a.runs = std::stoi(v); });
   options.add("--dir", "DIR", "where the LMDB folders are made (/tmp)", [&](const std::string& v) { a.dir = v; });
+  options.add("--render", "native|none", "what the deliver stage renders the pushes in (native)", [&](const std::string& v) {
+    if (v != "native" && v != "none") throw std::invalid_argument(v);
+    a.render = v == "native";
+  });
   options.flag("--smoke", "a small run that checks counts only (ctest)", [&] { a.smoke = true; });
   if (int code = options.parse(argc, argv); code >= 0) return code;
   if (a.smoke) {
