@@ -20,7 +20,7 @@ void Router::deliver(std::vector<Submission>& items, Engine::BatchResult& result
   targets_.clear();
   auto mail_of = [&](const std::shared_ptr<SessionPort>& port) {
     auto [it, added] = mail_index_.try_emplace(port.get(), static_cast<std::uint32_t>(mails_.size()));
-    if (added) mails_.push_back(Mail{port, {}, 0});
+    if (added) mails_.push_back(Mail{port, {}, 0, port->wants_bodies()});
     ++mails_[it->second].count;
     return it->second;
   };
@@ -59,9 +59,11 @@ void Router::deliver(std::vector<Submission>& items, Engine::BatchResult& result
           Mail& mail = mails_[to];
           Outbound& out = mail.items.emplace_back();
           out.kind = Outbound::Kind::kPush;
-          out.push = push.push;
           out.own = result.recipients[r].own;
+          out.idle = push.push->idle;
+          out.ends_client = push.push->ends_client;
           out.frame = frame_for(*push.push, mail.port->renderer(), out.own);
+          if (mail.wants_bodies) out.push = push.push;
         }
       }
     }

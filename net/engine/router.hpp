@@ -31,6 +31,7 @@ class Router {
     std::shared_ptr<SessionPort> port;
     std::vector<Outbound> items;
     std::size_t count = 0;
+    bool wants_bodies = false;
   };
   // The frames one push became: one per (dialect, own) among its recipients.
   struct Rendered {

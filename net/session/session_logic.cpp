@@ -128,7 +128,7 @@ void SessionLogic::submit_command(Command command, std::string request_id) {
   if (traits.counts_in_flight) ++inflight_;
 }
 
-void SessionLogic::on_outbound(const Outbound& item, TimeMs now) {
+void SessionLogic::on_outbound(Outbound&& item, TimeMs now) {
   if (item.kind == Outbound::Kind::kReply) {
     if (item.command && item.command->traits.counts_in_flight) {
       assert(inflight_ > 0);
@@ -158,13 +158,12 @@ void SessionLogic::on_outbound(const Outbound& item, TimeMs now) {
     if (std::string& frame = empty_frame(); dialect_.render_reply(item, frame)) send_frame(frame);
     return;
   }
-  const projections::Push& push = *item.push;
-  switch (push.idle.kind) {
+  switch (item.idle.kind) {
     case projections::IdleMark::Kind::kActive: idle_.on_active(now); break;
-    case projections::IdleMark::Kind::kIdle: idle_.on_idle(push.idle.label, now); break;
+    case projections::IdleMark::Kind::kIdle: idle_.on_idle(item.idle.label, now); break;
     case projections::IdleMark::Kind::kUnchanged: break;
   }
-  if (push.ends_client && !closing_) {
+  if (item.ends_client && !closing_) {
     // The engine ended this client (not the session's own Disconnect): it is gone already.
     disconnect_sent_ = true;
     closing_ = true;
@@ -172,7 +171,7 @@ void SessionLogic::on_outbound(const Outbound& item, TimeMs now) {
     return;
   }
   if (closing_) return;
-  if (item.frame) io_.send(item.frame);
+  if (item.frame) io_.send(std::move(item.frame));
 }
 
 void SessionLogic::on_timer(TimeMs now) {

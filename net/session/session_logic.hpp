@@ -60,7 +60,8 @@ class SessionLogic {
   void open();
   void on_frame(std::string_view frame, TimeMs now);
   void on_pong(TimeMs now) { idle_.on_activity(now); }
-  void on_outbound(const Outbound& item, TimeMs now);
+  // An item of a committed batch for this session; its frame is taken (moved to the transport).
+  void on_outbound(Outbound&& item, TimeMs now);
   // Checks the idle deadlines; closes the session if one has passed.
   void on_timer(TimeMs now);
   // The transport is gone (closed by the peer, or after our close): the engine must hear of it once.

@@ -101,9 +101,9 @@ class Connection final : public SessionPort,
 
   // SessionPort: called on the engine's thread.
   void deliver(std::vector<Outbound> items) override {
-    boost::asio::post(stream_.get_executor(), [self = this->shared_from_this(), items = std::move(items)] {
+    boost::asio::post(stream_.get_executor(), [self = this->shared_from_this(), items = std::move(items)]() mutable {
       TimeMs now = self->ctx_.clock.now_ms();
-      for (const Outbound& item : items) self->logic_.on_outbound(item, now);
+      for (Outbound& item : items) self->logic_.on_outbound(std::move(item), now);
       self->schedule_watchdog();
     });
   }

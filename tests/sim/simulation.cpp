@@ -89,6 +89,7 @@ class SimSession final : public SessionIo, public SessionPort, public std::enabl
   bool submit(Command command, std::string request_id) override;
   void deliver(std::vector<Outbound> items) override;
   const PushRenderer& renderer() const override;
+  bool wants_bodies() const override { return true; }  // the oracle checks every message
 
   Simulation& sim;
   const std::uint64_t conn;
@@ -254,10 +255,10 @@ const PushRenderer& SimSession::renderer() const {
 }
 
 void SimSession::deliver(std::vector<Outbound> items) {
-  for (const Outbound& item : items) {
+  for (Outbound& item : items) {
     if (dead) return;
     sim.check_outbound(*this, item);
-    logic->on_outbound(item, sim.now());
+    logic->on_outbound(std::move(item), sim.now());
   }
   if (!dead) sim.schedule_timer(*this);
 }

@@ -47,7 +47,7 @@ struct Session final : SessionIo, SessionPort {
     return true;
   }
   void deliver(std::vector<Outbound> items) override {
-    for (const Outbound& item : items) logic.on_outbound(item, 0);
+    for (Outbound& item : items) logic.on_outbound(std::move(item), 0);
   }
   const PushRenderer& renderer() const override { return native; }
 
@@ -89,6 +89,7 @@ class RecordingPort final : public SessionPort {
     for (auto& i : items) received.push_back(std::move(i));
   }
   const PushRenderer& renderer() const override { return native_; }
+  bool wants_bodies() const override { return true; }
   std::size_t echoes() {
     std::lock_guard lock(mu);
     std::size_t n = 0;

@@ -87,6 +87,7 @@ class RecordingPort final : public SessionPort {
     static const NativeDialect native;
     return native;
   }
+  bool wants_bodies() const override { return true; }
   void deliver(std::vector<Outbound> items) override {
     std::lock_guard lock(mu);
     for (auto& i : items) received.push_back(std::move(i));

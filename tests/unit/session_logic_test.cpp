@@ -45,6 +45,8 @@ Outbound reply_to(const Command& c, std::string id, Reply r) {
 Outbound push(Push p) {
   Outbound o;
   o.kind = Outbound::Kind::kPush;
+  o.idle = p.idle;
+  o.ends_client = p.ends_client;
   o.push = std::make_shared<const Push>(std::move(p));
   return o;
 }
