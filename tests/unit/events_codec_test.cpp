@@ -2,6 +2,7 @@
 #include <catch2/catch.hpp>
 
 #include <fstream>
+#include <tuple>
 #include <iterator>
 #include <string>
 #include <vector>
@@ -213,6 +214,55 @@ TEST_CASE("codec: bad input is rejected with the right code and a useful message
     CHECK(ok.seq == 2);
   }
   CHECK(decode_text(R"({"v":1,"seq":1,"t":0,"type":"search_started","client":1})").ok());
+}
+
+namespace {
+
+// A type of a test domain whose field names are longer than 8 and than 16 bytes (the decoder
+// compares names as integers up to 16 bytes and their middle beyond), one of them a name another
+// type uses with another JSON type ("reason" is a string elsewhere).
+struct LongNames {
+  static constexpr std::string_view kType = "long_names_for_a_test";
+  ClientId recipient = kNoClient;
+  TimeMs expires_at = 0;
+  std::string a_rather_long_field_name_indeed;
+  std::uint64_t reason = 0;
+  static constexpr auto fields() {
+    return std::tuple{field<&LongNames::recipient>("recipient", Role::kClient), field<&LongNames::expires_at>("expires_at"),
+                      field<&LongNames::a_rather_long_field_name_indeed>("a_rather_long_field_name_indeed"),
+                      field<&LongNames::reason>("reason")};
+  }
+  bool operator==(const LongNames&) const = default;
+};
+
+}  // namespace
+
+TEST_CASE("codec: field names of any length, and a name's type is its event's", "[events][codec]") {
+  EventCatalog::instance().add_domain("codec_test", EventList<LongNames>{});
+  const Event in{3, 9, LongNames{7, -5, "x", 42}};
+  const std::string json = encode(in);
+  CHECK(json == R"({"v":1,"seq":3,"t":9,"type":"long_names_for_a_test","recipient":7,"expires_at":-5,)"
+                R"("a_rather_long_field_name_indeed":"x","reason":42})");
+  EventDecoder decoder;
+  Event out;
+  REQUIRE(decoder.decode(json, out).ok());
+  CHECK(out == in);
+  // Any order; a name that differs only in its middle bytes is another name.
+  REQUIRE(decoder.decode(R"({"reason":1,"a_rather_long_field_name_indeed":"y","a_rather_XXXX_field_name_indeed":"z",)"
+                         R"("expires_at":2,"recipient":3,"type":"long_names_for_a_test","t":0,"seq":1,"v":1})",
+                         out)
+              .ok());
+  CHECK(out.payload.as<LongNames>() == LongNames{3, 2, "y", 1});
+  Status missing = decoder.decode(R"({"v":1,"seq":1,"t":0,"type":"long_names_for_a_test","recipient":3,"expires_at":2,"reason":1,)"
+                                  R"("a_rather_XXXX_field_name_indeed":"z"})",
+                                  out);
+  CHECK(missing.message().find("missing field 'a_rather_long_field_name_indeed'") != std::string::npos);
+  // "reason" is an unsigned integer here and a string in reported: each type checks its own.
+  CHECK(decoder.decode(R"({"v":1,"seq":1,"t":0,"type":"long_names_for_a_test","recipient":3,"expires_at":2,"reason":"no",)"
+                       R"("a_rather_long_field_name_indeed":"z"})",
+                       out)
+            .message()
+            .find("field 'reason' must be an unsigned integer") != std::string::npos);
 }
 
 TEST_CASE("codec: fields the type does not declare are skipped, whatever they hold", "[events][codec]") {
