@@ -59,7 +59,7 @@ Header header_of(const NameKey& key) {
 
 static_assert(std::endian::native == std::endian::little, "NameKey packs names little-endian");
 
-// The key of a name read from the decoder's padded buffer: at least SIMDJSON_PADDING readable bytes
+// The key of a name read from the decoder's input: at least SIMDJSON_PADDING readable bytes
 // follow it, so its first eight can be loaded at once.
 NameKey key_of(std::string_view name) {
   NameKey k;
@@ -103,11 +103,17 @@ struct EventDecoder::Impl {
     buf_capacity = cap;
   }
 
-  Status parse(std::string_view json);
+  // Parses `json` in place when `slack` readable bytes follow it (at least SIMDJSON_PADDING),
+  // else from a padded copy.
+  Status parse(std::string_view json, std::size_t slack);
   Status build(Event& out);
+  Status decode(std::string_view json, std::size_t slack, Event& out);
+  Status decode_stored(Seq seq, std::string_view bytes, std::size_t slack, Event& out);
 };
 
-Status EventDecoder::Impl::parse(std::string_view json) {
+static_assert(EventLog::kScanSlack >= simdjson::SIMDJSON_PADDING, "a scanned event must be parseable in place");
+
+Status EventDecoder::Impl::parse(std::string_view json, std::size_t slack) {
   present.fill(false);
   fields.clear();
 
@@ -120,12 +126,18 @@ Status EventDecoder::Impl::parse(std::string_view json) {
   if (end == 0) return Status::Corruption("empty event");
   if (json[end - 1] != '}') return Status::Corruption("event is not a single JSON object");
 
-  ensure_capacity(json.size() + simdjson::SIMDJSON_PADDING);
-  std::memcpy(buf.get(), json.data(), json.size());
-  std::memset(buf.get() + json.size(), 0, simdjson::SIMDJSON_PADDING);
+  const char* input = json.data();
+  if (slack < simdjson::SIMDJSON_PADDING) {
+    ensure_capacity(json.size() + simdjson::SIMDJSON_PADDING);
+    std::memcpy(buf.get(), json.data(), json.size());
+    std::memset(buf.get() + json.size(), 0, simdjson::SIMDJSON_PADDING);
+    input = buf.get();
+    slack = buf_capacity - json.size();
+  }
+  const char* const readable_end = input + json.size() + slack;
 
   simdjson::ondemand::document doc;
-  if (auto ec = parser.iterate(buf.get(), json.size(), buf_capacity).get(doc)) return json_error("document", ec);
+  if (auto ec = parser.iterate(input, json.size(), json.size() + slack).get(doc)) return json_error("document", ec);
   simdjson::ondemand::object obj;
   if (auto ec = doc.get_object().get(obj)) {
     if (ec == simdjson::INCORRECT_TYPE) return Status::Corruption("event is not a JSON object");
@@ -141,7 +153,7 @@ Status EventDecoder::Impl::parse(std::string_view json) {
     // The key's raw bytes, up to its closing quote: the writer never escapes a key, so a key with
     // an escape can only be unknown, and an unknown field is skipped (its value is still parsed).
     const char* raw = field.key().raw();
-    const char* close = static_cast<const char*>(std::memchr(raw, '"', static_cast<std::size_t>(buf.get() + buf_capacity - raw)));
+    const char* close = static_cast<const char*>(std::memchr(raw, '"', static_cast<std::size_t>(readable_end - raw)));
     if (close == nullptr) return json_error("key", simdjson::STRING_ERROR);
     const std::string_view key(raw, static_cast<std::size_t>(close - raw));
     simdjson::ondemand::value& value = field.value();
@@ -229,20 +241,20 @@ Status EventDecoder::Impl::build(Event& out) {
 EventDecoder::EventDecoder() : impl_(std::make_unique<Impl>()) {}
 EventDecoder::~EventDecoder() = default;
 
-Status EventDecoder::decode(std::string_view json, Event& out) {
+Status EventDecoder::Impl::decode(std::string_view json, std::size_t slack, Event& out) {
   // simdjson is built with exceptions on the Debian package; every call above uses the
   // error-code API, and the catch keeps an allocation failure from escaping the data path.
   try {
-    Status st = impl_->parse(json);
+    Status st = parse(json, slack);
     if (!st.ok()) return st;
-    return impl_->build(out);
+    return build(out);
   } catch (const std::bad_alloc&) {
     return Status::IoError("out of memory while decoding an event");
   }
 }
 
-Status EventDecoder::decode_stored(Seq seq, std::string_view bytes, Event& out) {
-  Status st = decode(bytes, out);
+Status EventDecoder::Impl::decode_stored(Seq seq, std::string_view bytes, std::size_t slack, Event& out) {
+  Status st = decode(bytes, slack, out);
   if (!st.ok()) {
     std::string msg = "event seq " + std::to_string(seq) + ": " + st.message();
     return st.code() == Status::Code::kUnsupported ? Status::Unsupported(std::move(msg))
@@ -251,6 +263,16 @@ Status EventDecoder::decode_stored(Seq seq, std::string_view bytes, Event& out) 
   if (out.seq != seq)
     return Status::Corruption("event seq " + std::to_string(seq) + ": encoded seq is " + std::to_string(out.seq));
   return Status::Ok();
+}
+
+Status EventDecoder::decode(std::string_view json, Event& out) { return impl_->decode(json, 0, out); }
+
+Status EventDecoder::decode_stored(Seq seq, std::string_view bytes, Event& out) {
+  return impl_->decode_stored(seq, bytes, 0, out);
+}
+
+Status EventDecoder::decode_scanned(Seq seq, std::string_view scanned, Event& out) {
+  return impl_->decode_stored(seq, scanned, EventLog::kScanSlack, out);
 }
 
 }  // namespace chatd::events

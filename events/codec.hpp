@@ -11,6 +11,7 @@
 
 #include "core/base/status.hpp"
 #include "events/event.hpp"
+#include "events/log.hpp"
 
 namespace chatd::events {
 
@@ -33,6 +34,11 @@ class EventDecoder {
   // Unsupported for a newer schema (upgrade; nothing is damaged) and is Corruption otherwise, also
   // when the encoded seq is not `seq`.
   Status decode_stored(Seq seq, std::string_view bytes, Event& out);
+
+  // decode_stored for the bytes a scan visits (EventLog::EncodedVisitor): they are followed by
+  // EventLog::kScanSlack readable bytes, so they are parsed where they lie. A rebuild spends ~3 %
+  // of its time copying each event into a padded buffer otherwise.
+  Status decode_scanned(Seq seq, std::string_view scanned, Event& out);
 
  private:
   struct Impl;

@@ -298,16 +298,12 @@ Status LmdbLog::scan_encoded(Seq from, const EncodedVisitor& visit) const {
 }
 
 Status LmdbLog::scan_chunks(Seq from, const EncodedVisitor& visit) const {
-  std::string arena;                 // the chunk's bytes, back to back
-  std::vector<std::size_t> ends;     // ends[i]: where event first + i ends in `arena`
-  arena.reserve(kScanChunkBytes + 4096);
-  ends.reserve(kScanChunkEvents);
+  ScanChunk chunk(kScanChunkBytes + 4096, kScanChunkEvents);
   Seq next = std::max<Seq>(from, 1);
 
   for (;;) {
     // Phase 1: a short read txn copies at most one chunk of raw bytes.
-    arena.clear();
-    ends.clear();
+    chunk.clear();
     Status stop;       // an error met in this chunk, returned once its good events are visited
     bool end = false;  // no more keys
     {
@@ -343,24 +339,19 @@ Status LmdbLog::scan_chunks(Seq from, const EncodedVisitor& visit) const {
           stop = Status::Corruption("gap after seq " + std::to_string(expected - 1));
           break;
         }
-        arena.append(static_cast<const char*>(v.mv_data), v.mv_size);
-        ends.push_back(arena.size());
+        chunk.add(std::string_view(static_cast<const char*>(v.mv_data), v.mv_size));
         ++expected;
-        if (ends.size() >= kScanChunkEvents || arena.size() >= kScanChunkBytes) break;
+        if (chunk.events() >= kScanChunkEvents || chunk.bytes() >= kScanChunkBytes) break;
         rc = mdb_cursor_get(cursor, &k, &v, MDB_NEXT);
       }
       mdb_cursor_close(cursor);
     }  // read txn ended, lock released: the visitor runs outside both
 
     // Phase 2: visit.
-    std::size_t begin = 0;
-    for (std::size_t i = 0; i < ends.size(); ++i) {
-      if (!visit(next + i, std::string_view(arena.data() + begin, ends[i] - begin))) return Status::Ok();
-      begin = ends[i];
-    }
+    if (!chunk.visit(next, visit)) return Status::Ok();
     if (!stop.ok()) return stop;
     if (end) return Status::Ok();
-    next += ends.size();
+    next += chunk.events();
   }
 }
 

@@ -3,10 +3,12 @@
 // from other threads concurrently with append() unless an implementation says otherwise.
 #pragma once
 
+#include <cstddef>
 #include <functional>
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/base/status.hpp"
 #include "events/event.hpp"
@@ -16,8 +18,11 @@ namespace chatd::events {
 class EventLog {
  public:
   using Visitor = std::function<bool(const Event&)>;  // return false to stop the scan
-  // Sees each event's stored bytes (events/codec.hpp), valid only during the call.
+  // Sees each event's stored bytes (events/codec.hpp), valid only during the call. The view is
+  // followed in its buffer by at least kScanSlack readable bytes (of any content), so that
+  // EventDecoder::decode_scanned parses it where it lies instead of copying it once more.
   using EncodedVisitor = std::function<bool(Seq seq, std::string_view encoded)>;
+  static constexpr std::size_t kScanSlack = 64;  // simdjson's padding (checked in codec.cpp)
 
   virtual ~EventLog() = default;
 
@@ -33,7 +38,7 @@ class EventLog {
   virtual Seq last_seq() const = 0;
 
   // Visits the stored bytes of the events with seq >= from, in order, without decoding them (tools
-  // filter on the bytes and decode only what they keep). A gap in the seqs stops the scan with
+  // filter on the bytes and decode only what they keep), each followed by kScanSlack bytes. A gap in the seqs stops the scan with
   // Corruption naming the last good seq. The visitor runs outside any lock or transaction.
   virtual Status scan_encoded(Seq from, const EncodedVisitor& visit) const = 0;
 
@@ -47,6 +52,26 @@ class EventLog {
 
   // Decodes event `seq` (read_encoded + the codec, with the same checks as scan()).
   Status read(Seq seq, Event& out) const;
+};
+
+// The bytes of a run of consecutive events, copied out of a log while its lock or read transaction
+// is held and visited after it is released, each view followed by EventLog::kScanSlack bytes.
+// Thread-safety: a plain value, used by one scan.
+class ScanChunk {
+ public:
+  explicit ScanChunk(std::size_t expected_bytes = 0, std::size_t expected_events = 0);
+
+  void clear();
+  void add(std::string_view bytes);
+  std::size_t events() const { return ends_.size(); }
+  std::size_t bytes() const { return ends_.empty() ? 0 : ends_.back(); }
+
+  // Visits the events as seqs first, first + 1, ...; false when the visitor stopped the scan.
+  bool visit(Seq first, const EventLog::EncodedVisitor& visit);
+
+ private:
+  std::string arena_;               // the events back to back, then the slack
+  std::vector<std::size_t> ends_;   // ends_[i]: where event first + i ends in arena_
 };
 
 }  // namespace chatd::events

@@ -72,7 +72,7 @@ Status MemoryLog::scan_encoded(Seq from, const EncodedVisitor& visit) const {
 }
 
 Status MemoryLog::scan_chunks(Seq from, const EncodedVisitor& visit) const {
-  std::vector<std::string> chunk;
+  ScanChunk chunk(0, kScanChunk);
   Seq next = std::max<Seq>(from, 1);
   for (;;) {
     chunk.clear();
@@ -81,13 +81,10 @@ Status MemoryLog::scan_chunks(Seq from, const EncodedVisitor& visit) const {
       if (next > encoded_.size()) return Status::Ok();
       std::size_t begin = static_cast<std::size_t>(next - 1);
       std::size_t end = std::min(encoded_.size(), begin + kScanChunk);
-      chunk.assign(encoded_.begin() + static_cast<std::ptrdiff_t>(begin),
-                   encoded_.begin() + static_cast<std::ptrdiff_t>(end));
+      for (std::size_t i = begin; i < end; ++i) chunk.add(encoded_[i]);
     }
-    for (const std::string& bytes : chunk) {
-      if (!visit(next, bytes)) return Status::Ok();
-      ++next;
-    }
+    if (!chunk.visit(next, visit)) return Status::Ok();
+    next += chunk.events();
   }
 }
 

@@ -26,7 +26,7 @@ Status for_each_candidate(const events::EventLog& log, Seq from, Seq to, std::st
   Status scanned = log.scan_encoded(from, [&](Seq seq, std::string_view bytes) {
     if (seq > to) return false;
     if (bytes.find(needle) == std::string_view::npos) return true;
-    bad = decoder.decode_stored(seq, bytes, event);
+    bad = decoder.decode_scanned(seq, bytes, event);
     return bad.ok() && visit(event);
   });
   return bad.ok() ? scanned : bad;

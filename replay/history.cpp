@@ -47,7 +47,7 @@ Status History::replay(projections::World& world, Seq up_to, const Observer* obs
   Status failed;
   Status scanned = log_.scan_encoded(world.last_seq + 1, [&](Seq seq, std::string_view bytes) {
     if (seq > up_to) return false;
-    failed = decoder.decode_stored(seq, bytes, event);
+    failed = decoder.decode_scanned(seq, bytes, event);
     if (!failed.ok()) return false;
     const bool go_on = observe == nullptr || (*observe)(event, bytes);
     failed = projections::apply(world, event);

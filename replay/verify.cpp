@@ -25,7 +25,7 @@ Status verify_log(const events::EventLog& log, const SnapshotStore* snapshots, V
   Status scanned = log.scan_encoded(1, [&](Seq seq, std::string_view bytes) {
     if (seq > r.checked_up_to) return false;
     last_seen = seq;
-    Status st = decoder.decode_stored(seq, bytes, event);
+    Status st = decoder.decode_scanned(seq, bytes, event);
     if (!st.ok()) return fail(seq, st.ToString(), st.code());
     if (seq == 1) r.first_time = event.time;
     if (seq > 1 && event.time < world.last_time)

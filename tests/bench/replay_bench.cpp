@@ -179,7 +179,7 @@ Rates measure_rates(const events::EventLog& log, Seq events, std::uint64_t expec
   n = 0;
   t0 = Clock_::now();
   st = log.scan_encoded(1, [&](Seq seq, std::string_view b) {
-    if (!decoder.decode_stored(seq, b, event).ok()) return false;
+    if (!decoder.decode_scanned(seq, b, event).ok()) return false;
     ++r.per_type[static_cast<std::size_t>(event.payload.type()->index)];
     ++n;
     return true;

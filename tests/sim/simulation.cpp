@@ -327,7 +327,7 @@ void Simulation::start_server() {
   Status bad;
   st = log_->scan_encoded(durable_.last_seq + 1, [&](Seq seq, std::string_view bytes) {
     events::Event e;
-    bad = decoder_.decode_stored(seq, bytes, e);
+    bad = decoder_.decode_scanned(seq, bytes, e);
     if (bad.ok()) bad = projections::apply(durable_, e);
     return bad.ok();
   });
@@ -813,7 +813,7 @@ void Simulation::check_durable() {
   Status st = log_->scan_encoded(1, [&](Seq seq, std::string_view bytes) {
     if (bytes.find("\"message_sent\"") == std::string_view::npos) return true;
     events::Event e;
-    bad = decoder.decode_stored(seq, bytes, e);
+    bad = decoder.decode_scanned(seq, bytes, e);
     if (bad.ok()) logged.insert(e.payload.as<events::MessageSent>().text);
     return bad.ok();
   });
