@@ -3,8 +3,9 @@
 // chatreplay's snapshots by the same code, so a field added to a state is in both at once, and read
 // back with every bound and value checked.
 // Supported: unsigned 64-bit integers (ids, counts), TimeMs, bool, enums with EnumNames (one byte),
-// std::string (length-prefixed), PairId (16 bytes), std::map, std::multimap, std::vector, and structs
-// that declare fields().
+// std::string (length-prefixed), PairId (16 bytes), std::map, std::multimap, std::unordered_map
+// (written in key order, core/base/sorted_entries.hpp), std::vector, and structs that declare
+// fields().
 // Sinks provide u64(), u8(), str() and pair() (ByteWriter in core/base/byte_io.hpp, the hasher in
 // world.cpp).
 // Thread-safety: reentrant functions.
@@ -15,10 +16,12 @@
 #include <string>
 #include <tuple>
 #include <type_traits>
+#include <unordered_map>
 #include <vector>
 
 #include "core/base/byte_io.hpp"
 #include "core/base/ids.hpp"
+#include "core/base/sorted_entries.hpp"
 #include "events/fields.hpp"
 
 namespace chatd::projections {
@@ -29,6 +32,8 @@ template <class K, class V, class C, class A>
 struct IsMap<std::map<K, V, C, A>> : std::true_type {};
 template <class K, class V, class C, class A>
 struct IsMap<std::multimap<K, V, C, A>> : std::true_type {};
+template <class K, class V, class H, class E, class A>
+struct IsMap<std::unordered_map<K, V, H, E, A>> : std::true_type {};
 template <class T>
 struct IsVector : std::false_type {};
 template <class T, class A>
@@ -71,9 +76,9 @@ void write_state(Sink& out, const T& v) {
     out.str(v);
   } else if constexpr (IsMap<T>::value) {
     out.u64(v.size());
-    for (const auto& [key, value] : v) {
-      write_state(out, key);
-      write_state(out, value);
+    for (const auto* entry : sorted_entries(v)) {
+      write_state(out, entry->first);
+      write_state(out, entry->second);
     }
   } else if constexpr (IsVector<T>::value) {
     out.u64(v.size());

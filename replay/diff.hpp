@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "core/base/sorted_entries.hpp"
 #include "projections/world.hpp"
 
 namespace chatd::replay {
@@ -23,19 +24,20 @@ struct Change {
 // The changes from `a` to `b`, domain by domain, then the totals.
 std::vector<Change> diff_worlds(const projections::World& a, const projections::World& b);
 
-// Walks two ordered maps in step, reporting keys only in `a`, only in `b`, and in both.
+// Walks two maps in step in key order, reporting keys only in `a`, only in `b`, and in both.
 template <typename Map, typename OnlyA, typename OnlyB, typename Both>
-void merge_walk(const Map& a, const Map& b, OnlyA only_a, OnlyB only_b, Both both) {
+void merge_walk(const Map& map_a, const Map& map_b, OnlyA only_a, OnlyB only_b, Both both) {
+  const auto a = sorted_entries(map_a), b = sorted_entries(map_b);
   auto ia = a.begin(), ib = b.begin();
   while (ia != a.end() || ib != b.end()) {
-    if (ib == b.end() || (ia != a.end() && ia->first < ib->first)) {
-      only_a(ia->first, ia->second);
+    if (ib == b.end() || (ia != a.end() && (*ia)->first < (*ib)->first)) {
+      only_a((*ia)->first, (*ia)->second);
       ++ia;
-    } else if (ia == a.end() || ib->first < ia->first) {
-      only_b(ib->first, ib->second);
+    } else if (ia == a.end() || (*ib)->first < (*ia)->first) {
+      only_b((*ib)->first, (*ib)->second);
       ++ib;
     } else {
-      both(ia->first, ia->second, ib->second);
+      both((*ia)->first, (*ia)->second, (*ib)->second);
       ++ia;
       ++ib;
     }

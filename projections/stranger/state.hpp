@@ -9,6 +9,7 @@
 #include <map>
 #include <string>
 #include <tuple>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -76,7 +77,9 @@ struct Pair {
 
 struct StrangerState {
   std::map<ClientId, Stranger> clients;
-  std::map<PairId, Pair> pairs;
+  // A hash table: every message looks its pair up, and a tree's lookup was 7.6 % of a rebuild.
+  // Walk it in id order with sorted_entries (core/base/sorted_entries.hpp).
+  std::unordered_map<PairId, Pair, PairIdHash> pairs;
   std::vector<ClientId> waiting;  // LOOKING clients, in the order they started searching
   std::uint64_t messages = 0;
   std::uint64_t reports = 0;

@@ -1,6 +1,7 @@
 #include "replay/stranger/view.hpp"
 
 #include "core/base/json_text.hpp"
+#include "core/base/sorted_entries.hpp"
 #include "projections/session/state.hpp"
 #include "projections/stranger/state.hpp"
 #include "replay/render.hpp"
@@ -41,9 +42,11 @@ void text(const World& w, std::string& out) {
     out += "\n";
   }
   out += "pairs (" + std::to_string(s.pairs.size()) + "):\n";
-  for (const auto& [id, p] : s.pairs)
+  for (const auto* entry : sorted_entries(s.pairs)) {
+    const auto& [id, p] = *entry;
     out += "  " + id.to_string() + " waiter " + describe_client(p.waiter, w) + " seeker " + describe_client(p.seeker, w) +
            " since " + format_utc_time(p.started) + " messages " + std::to_string(p.messages) + "\n";
+  }
   out += "searching (" + std::to_string(s.waiting.size()) + ", oldest first):\n";
   for (ClientId c : s.waiting) {
     const Stranger* client = s.find(c);
@@ -83,7 +86,8 @@ void json(const World& w, std::string& out) {
   }
   out += "],\"pairs\":[";
   first = true;
-  for (const auto& [id, p] : s.pairs) {
+  for (const auto* entry : sorted_entries(s.pairs)) {
+    const auto& [id, p] = *entry;
     if (!first) out += ',';
     first = false;
     out += "{\"pair\":\"";
