@@ -200,6 +200,20 @@ constexpr EventType make_event_type() {
 
 }  // namespace detail
 
+// Writes `value` as one JSON object of its declared fields, in their order and with the log's
+// encodings (what an event's encoding holds after its envelope). For any struct that declares
+// fields(), e.g. the captcha's ALTCHA objects.
+template <class T>
+void append_json_object(const T& value, std::string& out) {
+  const std::size_t start = out.size();
+  detail::encode_fields<T>(&value, out);
+  if (out.size() == start)
+    out.push_back('{');
+  else
+    out[start] = '{';  // the first field's ','
+  out.push_back('}');
+}
+
 template <class T>
 EventType& EventType::of() {
   static constinit EventType type = detail::make_event_type<T>();

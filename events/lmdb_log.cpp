@@ -45,14 +45,6 @@ Status lmdb_error(const std::string& what, int rc) {
   return Status::IoError(what + ": " + mdb_strerror(rc));
 }
 
-// Aborts a txn on every path out of a scope unless released.
-struct TxnGuard {
-  MDB_txn* txn = nullptr;
-  ~TxnGuard() {
-    if (txn) mdb_txn_abort(txn);
-  }
-};
-
 }  // namespace
 
 LmdbLog::LmdbLog(std::string dir, Options options)
@@ -148,12 +140,22 @@ Status LmdbLog::refresh_map_size() const {
   return Status::Ok();
 }
 
-Status LmdbLog::begin_read(MDB_txn** txn, std::shared_lock<std::shared_mutex>& lock) const {
+LmdbLog::ReadTxn::~ReadTxn() {
+  if (cursor) mdb_cursor_close(cursor);
+  if (txn) mdb_txn_abort(txn);
+}  // then the lock
+
+Status LmdbLog::begin_read(ReadTxn& read, bool with_cursor) const {
   for (;;) {
-    lock = std::shared_lock(remap_mutex_);
-    int rc = mdb_txn_begin(env_, nullptr, MDB_RDONLY, txn);
-    if (rc == 0) return Status::Ok();
-    lock.unlock();
+    read.lock = std::shared_lock(remap_mutex_);
+    int rc = mdb_txn_begin(env_, nullptr, MDB_RDONLY, &read.txn);
+    if (rc == 0) {
+      if (!with_cursor) return Status::Ok();
+      rc = mdb_cursor_open(read.txn, dbi_, &read.cursor);
+      return rc == 0 ? Status::Ok() : lmdb_error("mdb_cursor_open", rc);
+    }
+    read.txn = nullptr;
+    read.lock.unlock();
     if (rc != MDB_MAP_RESIZED) return lmdb_error("mdb_txn_begin (read)", rc);
     // The writer (another process) grew the map: adopt its size, with no txn of ours open.
     std::unique_lock exclusive(remap_mutex_);
@@ -165,16 +167,11 @@ Status LmdbLog::begin_read(MDB_txn** txn, std::shared_lock<std::shared_mutex>& l
 }
 
 Status LmdbLog::read_last_seq(Seq* out) const {
-  std::shared_lock<std::shared_mutex> lock;
-  TxnGuard guard;
-  Status st = begin_read(&guard.txn, lock);
+  ReadTxn read;
+  Status st = begin_read(read, true);
   if (!st.ok()) return st;
-  MDB_cursor* cursor = nullptr;
-  int rc = mdb_cursor_open(guard.txn, dbi_, &cursor);
-  if (rc != 0) return lmdb_error("mdb_cursor_open", rc);
   MDB_val k, v;
-  rc = mdb_cursor_get(cursor, &k, &v, MDB_LAST);
-  mdb_cursor_close(cursor);
+  const int rc = mdb_cursor_get(read.cursor, &k, &v, MDB_LAST);
   if (rc == MDB_NOTFOUND) {
     *out = 0;
     return Status::Ok();
@@ -307,19 +304,16 @@ Status LmdbLog::scan_chunks(Seq from, const EncodedVisitor& visit) const {
     Status stop;       // an error met in this chunk, returned once its good events are visited
     bool end = false;  // no more keys
     {
-      std::shared_lock<std::shared_mutex> lock;
-      TxnGuard guard;
-      Status st = begin_read(&guard.txn, lock);
+      ReadTxn read;
+      Status st = begin_read(read, true);
       if (!st.ok()) return st;
-      MDB_cursor* cursor = nullptr;
-      int rc = mdb_cursor_open(guard.txn, dbi_, &cursor);
-      if (rc != 0) return lmdb_error("mdb_cursor_open", rc);
+      MDB_cursor* cursor = read.cursor;
 
       unsigned char key_bytes[8];
       put_be64(next, key_bytes);
       MDB_val k{sizeof key_bytes, key_bytes};
       MDB_val v;
-      rc = mdb_cursor_get(cursor, &k, &v, MDB_SET_RANGE);
+      int rc = mdb_cursor_get(cursor, &k, &v, MDB_SET_RANGE);
       Seq expected = next;
       for (;;) {
         if (rc == MDB_NOTFOUND) {
@@ -344,7 +338,6 @@ Status LmdbLog::scan_chunks(Seq from, const EncodedVisitor& visit) const {
         if (chunk.events() >= kScanChunkEvents || chunk.bytes() >= kScanChunkBytes) break;
         rc = mdb_cursor_get(cursor, &k, &v, MDB_NEXT);
       }
-      mdb_cursor_close(cursor);
     }  // read txn ended, lock released: the visitor runs outside both
 
     // Phase 2: visit.
@@ -356,15 +349,14 @@ Status LmdbLog::scan_chunks(Seq from, const EncodedVisitor& visit) const {
 }
 
 Status LmdbLog::read_encoded(Seq seq, std::string& out) const {
-  std::shared_lock<std::shared_mutex> lock;
-  TxnGuard guard;
-  Status st = begin_read(&guard.txn, lock);
+  ReadTxn read;
+  Status st = begin_read(read, false);
   if (!st.ok()) return st;
   unsigned char key_bytes[8];
   put_be64(seq, key_bytes);
   MDB_val k{sizeof key_bytes, key_bytes};
   MDB_val v;
-  int rc = mdb_get(guard.txn, dbi_, &k, &v);
+  int rc = mdb_get(read.txn, dbi_, &k, &v);
   if (rc == MDB_NOTFOUND) return Status::NotFound("no event with seq " + std::to_string(seq));
   if (rc != 0) return lmdb_error("mdb_get", rc);
   try {

@@ -76,7 +76,18 @@ class LmdbLog final : public EventLog {
  private:
   LmdbLog(std::string dir, Options options);
   Status open_env();
-  Status begin_read(MDB_txn** txn, std::shared_lock<std::shared_mutex>& lock) const;
+  // A read txn of this process, the shared lock that keeps the map from being resized under it,
+  // and a cursor when asked for; released in that order's reverse on destruction.
+  struct ReadTxn {
+    std::shared_lock<std::shared_mutex> lock;
+    MDB_txn* txn = nullptr;
+    MDB_cursor* cursor = nullptr;
+    ReadTxn() = default;
+    ReadTxn(const ReadTxn&) = delete;
+    ReadTxn& operator=(const ReadTxn&) = delete;
+    ~ReadTxn();
+  };
+  Status begin_read(ReadTxn& read, bool with_cursor) const;
   Status refresh_map_size() const;
   Status grow_map();
   Status read_last_seq(Seq* out) const;

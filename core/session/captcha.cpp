@@ -5,7 +5,7 @@
 #include <charconv>
 #include <cstring>
 
-#include "core/base/json_text.hpp"
+#include "events/event.hpp"
 
 namespace chatd::captcha {
 namespace {
@@ -256,32 +256,14 @@ Solution make_solution(const Challenge& c, std::uint64_t number) {
 }
 
 std::string solution_json(const Solution& s) {
-  std::string out = "{\"algorithm\":";
-  append_json_string(out, s.algorithm);
-  out += ",\"challenge\":";
-  append_json_string(out, s.challenge);
-  out += ",\"number\":";
-  append_json_uint(out, s.number);
-  out += ",\"salt\":";
-  append_json_string(out, s.salt);
-  out += ",\"signature\":";
-  append_json_string(out, s.signature);
-  out += '}';
+  std::string out;
+  events::append_json_object(s, out);
   return out;
 }
 
 std::string challenge_json(const Challenge& c) {
-  std::string out = "{\"algorithm\":";
-  append_json_string(out, c.algorithm);
-  out += ",\"challenge\":";
-  append_json_string(out, c.challenge);
-  out += ",\"maxnumber\":";
-  append_json_uint(out, c.maxnumber);
-  out += ",\"salt\":";
-  append_json_string(out, c.salt);
-  out += ",\"signature\":";
-  append_json_string(out, c.signature);
-  out += '}';
+  std::string out;
+  events::append_json_object(c, out);
   return out;
 }
 

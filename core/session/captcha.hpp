@@ -43,10 +43,12 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <unordered_set>
 #include <utility>
 
 #include "core/base/ids.hpp"
+#include "events/fields.hpp"
 
 namespace chatd::captcha {
 
@@ -59,6 +61,13 @@ struct Challenge {
   std::string salt;             // carries "?expires=<unix seconds>&"
   std::string signature;        // 64 lower-case hex: hmac_sha256(key, challenge)
   TimeMs expires_ms = 0;        // convenience copy of the expiry in the salt; not sent to the client
+
+  // ALTCHA's challenge object, in its order (challenge_json).
+  static constexpr auto fields() {
+    return std::tuple{events::field<&Challenge::algorithm>("algorithm"), events::field<&Challenge::challenge>("challenge"),
+                      events::field<&Challenge::maxnumber>("maxnumber"), events::field<&Challenge::salt>("salt"),
+                      events::field<&Challenge::signature>("signature")};
+  }
 };
 
 struct Solution {
@@ -67,6 +76,13 @@ struct Solution {
   std::uint64_t number = 0;
   std::string salt;
   std::string signature;
+
+  // ALTCHA's solution object, in its order (solution_json).
+  static constexpr auto fields() {
+    return std::tuple{events::field<&Solution::algorithm>("algorithm"), events::field<&Solution::challenge>("challenge"),
+                      events::field<&Solution::number>("number"), events::field<&Solution::salt>("salt"),
+                      events::field<&Solution::signature>("signature")};
+  }
 };
 
 enum class Verdict {
