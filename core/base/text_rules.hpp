@@ -16,10 +16,15 @@ std::size_t utf8_sequence_length(std::string_view text, std::size_t i);
 // Number of code points if `text` is valid UTF-8, otherwise -1.
 long utf8_length(std::string_view text);
 
-enum class NameProblem { kNone, kEmpty, kTooLong, kNotUtf8, kControlCharacter, kBlank };
+// The code point of the valid UTF-8 sequence of `length` bytes (utf8_sequence_length) at text[i].
+char32_t utf8_code_point(std::string_view text, std::size_t i, std::size_t length);
+
+enum class NameProblem { kNone, kEmpty, kTooLong, kNotUtf8, kControlCharacter, kBidiControl, kBlank };
 const char* describe(NameProblem problem);
 
-// A name is 1-50 characters of valid UTF-8, with no control characters and not only spaces.
+// A name is 1-50 characters of valid UTF-8, with no control characters, no bidirectional controls
+// (U+202E would make "Alice" print as another name and reverse the line it stands in), and at least
+// one visible character (not only spaces, zero-width characters, fillers and the like).
 NameProblem check_name(std::string_view name);
 
 enum class MessageProblem { kNone, kEmpty, kTooLong, kNotUtf8 };

@@ -2,6 +2,7 @@
 
 #include "core/base/json_text.hpp"
 #include "core/stranger/commands.hpp"
+#include "core/stranger/errors.hpp"
 #include "net/session/json_frame.hpp"
 #include "projections/session/state.hpp"
 #include "projections/stranger/state.hpp"
@@ -89,6 +90,12 @@ void LowfDialect::decode(std::string_view frame, Decoded& out) const {
         out.request.command = SetName{std::move(message)};
       break;
   }
+}
+
+bool LowfDialect::render_reply(const Outbound& item, std::string& out) const {
+  if (item.reply.error != errors::kInvalidMessage) return false;
+  system_frame(out, "Your message was not sent: " + item.reply.message + ".");
+  return true;
 }
 
 namespace {

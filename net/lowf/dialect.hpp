@@ -1,7 +1,8 @@
 // LowfDialect: lowf's protocol exactly as its web page speaks it (numbered commands and states,
 // the sender's own message echoed, the pair id as the message of state 3, system messages as
-// type "message" with body 0). Rejected commands are ignored silently, as lowf does; but a
-// malformed command closes the connection with a reason (lowf left such sockets as zombies).
+// type "message" with body 0). Rejected commands are ignored silently, as lowf does, except a
+// refused message, whose sender is told; a malformed command closes the connection with a reason
+// (lowf left such sockets as zombies).
 // lowf speaks stranger chat only: its commands are the stranger domain's, and it renders the
 // stranger and session pushes.
 // Thread-safety: immutable once built; see WireDialect.
@@ -19,7 +20,10 @@ class LowfDialect final : public WireDialect {
   events::Dialect kind() const override { return events::Dialect::kLowf; }
   void decode(std::string_view frame, Decoded& out) const override;
   bool hello(const HelloInfo&, std::string&) const override { return false; }  // lowf's server speaks second
-  bool render_reply(const Outbound&, std::string&) const override { return false; }  // lowf answers with state changes only
+  // lowf answers with state changes only, and ignores a command its state does not allow; but a
+  // message that was refused (too long, empty, not UTF-8) must not vanish: its sender hears why,
+  // as a lowf system message.
+  bool render_reply(const Outbound& item, std::string& out) const override;
   bool gate_reply(const std::string&, ErrorCode, std::string_view, std::string&) const override { return false; }
   bool render_push(const projections::Push& push, bool own, std::string& out) const override {
     return pushes_.render(push, own, out);

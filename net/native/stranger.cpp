@@ -26,6 +26,7 @@ void pair_field(std::string& out, const char* key, const PairId& pair) {
 }
 
 bool render_state(const StatePush& p, bool, std::string& out) {
+  if (p.passing) return false;  // the "paired" push says it all
   out += "{\"type\":\"state\",\"state\":";
   append_json_string(out, events::to_string(p.state));
   if (!p.pair.empty()) pair_field(out, ",\"pair\":", p.pair);

@@ -173,6 +173,9 @@ void notify_paired(const World& w, const Event&, const Paired& p, PushSink& out)
   const Stranger* seeker = s.find(p.seeker);
   const Stranger* waiter = s.find(p.waiter);
   if (!seeker || !waiter) return;
+  // A seeker that was not LOOKING searched and was paired at once: it passes through LOOKING.
+  if (seeker->state != ClientState::kLooking)
+    out.push(Push{.body = StatePush{ClientState::kLooking, PairId{}, true}}, {Recipient{p.seeker}});
   // The seeker hears first, as lowf sends user1 first.
   out.push(Push{.body = PairedPush{p.pair, waiter->name}, .idle = IdleMark::active()}, {Recipient{p.seeker}});
   out.push(Push{.body = PairedPush{p.pair, seeker->name}, .idle = IdleMark::active()}, {Recipient{p.waiter}});

@@ -107,6 +107,10 @@ struct StatePush {
   static constexpr std::string_view kName = "state";
   ClientState state = ClientState::kConnected;
   PairId pair;
+  // The client passed through `state` without staying in it: a search that paired at once was
+  // LOOKING for no time (the World never holds it; the PairedPush follows). lowf's page needs to
+  // see LOOKING before PAIRED to show the chat; the native dialect says nothing of it.
+  bool passing = false;
   bool operator==(const StatePush&) const = default;
 };
 // Paired with `partner` (its name) in `pair`.

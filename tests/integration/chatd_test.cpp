@@ -118,6 +118,9 @@ TEST_CASE("lowf: exactly lowf's protocol", "[integration][lowf]") {
   CHECK(a.recv() == std::optional<std::string>(R"({"type":"state","body":1})"));
   b.send(R"({"type":"command","body":4,"message":"Bob"})");
   b.send(R"({"type":"command","body":0})");
+  // Paired at once, Bob still hears LOOKING first: lowf's page opens the chat view on state 1 and
+  // would otherwise stay on its start page with the pair running.
+  CHECK(b.recv() == std::optional<std::string>(R"({"type":"state","body":1})"));
   CHECK(b.recv() == std::optional<std::string>(R"({"type":"state","body":2,"message":"Alice"})"));
   CHECK(a.recv() == std::optional<std::string>(R"({"type":"state","body":2,"message":"Bob"})"));
 
@@ -463,6 +466,54 @@ TEST_CASE("SIGTERM: clients get a close frame and their ends are logged", "[inte
   auto gone = events_of<events::ClientDisconnected>(read_log(data.path()));
   REQUIRE(gone.size() == 2);
   for (const auto& g : gone) CHECK(g.reason == DisconnectReason::kServerShutdown);
+}
+
+TEST_CASE("lowf: a refused message and a lying name, as lowf's page meets them", "[integration][lowf]") {
+  TempDir data;
+  ChatdProcess chatd(data.path(), {"--max-message", "100"});
+  WsClient a(chatd.port(), "/lowf");
+  WsClient b(chatd.port(), "/lowf");
+  a.send(R"({"type":"command","body":4,"message":"Alice"})");
+  // U+202E would print "Alice" reversed and reverse the rest of the line: refused, silently as lowf
+  // refuses a name (the name stays Alice); so is a name of zero-width spaces.
+  a.send(R"({"type":"command","body":4,"message":"\u202eecilA"})");
+  a.send(R"({"type":"command","body":4,"message":"\u200b\u200b"})");
+  a.send(R"({"type":"command","body":0})");
+  CHECK(a.recv() == std::optional<std::string>(R"({"type":"state","body":1})"));
+  b.send(R"({"type":"command","body":0})");
+  CHECK(b.recv() == std::optional<std::string>(R"({"type":"state","body":1})"));
+  CHECK(b.recv() == std::optional<std::string>(R"({"type":"state","body":2,"message":"Alice"})"));
+  CHECK(a.recv() == std::optional<std::string>(R"({"type":"state","body":2,"message":""})"));
+
+  // Over --max-message: the sender is told, the partner hears nothing, the log holds nothing.
+  a.send(R"({"type":"command","body":2,"message":")" + std::string(101, 'x') + "\"}");
+  CHECK(a.recv() == std::optional<std::string>(
+                        R"({"type":"message","body":0,"message":"Your message was not sent: the message is longer than the server allows."})"));
+  a.send(R"({"type":"command","body":2,"message":")" + std::string(100, 'y') + "\"}");
+  const std::string fits = R"({"type":"message","body":"Alice","message":")" + std::string(100, 'y') + "\"}";
+  CHECK(a.recv() == std::optional<std::string>(fits));
+  CHECK(b.recv() == std::optional<std::string>(fits));  // the first frame b gets since pairing
+
+  REQUIRE(chatd.stop() == 0);
+  auto log = read_log(data.path());
+  auto messages = events_of<events::MessageSent>(log);
+  REQUIRE(messages.size() == 1);
+  CHECK(messages[0].text == std::string(100, 'y'));
+  for (const auto& n : events_of<events::NameChanged>(log)) CHECK(n.name == "Alice");
+}
+
+TEST_CASE("native: names with bidirectional controls or nothing visible are refused with a reason", "[integration][native]") {
+  TempDir data;
+  ChatdProcess chatd(data.path(), kNoCaptcha);
+  auto c = native_client(chatd.port(), "Carol");
+  c->send(R"({"op":"name","id":1,"name":"Bob\u202e"})");
+  CHECK(c->recv() == std::optional<std::string>(
+                         R"({"type":"reply","id":1,"ok":false,"error":"invalid_name","message":"the name contains a bidirectional control character"})"));
+  c->send(R"({"op":"name","id":2,"name":"\u3164"})");
+  CHECK(c->recv() == std::optional<std::string>(
+                         R"({"type":"reply","id":2,"ok":false,"error":"invalid_name","message":"the name has no visible character"})"));
+  c->send(R"({"op":"name","id":3,"name":"Caro\u200dl"})");
+  CHECK(c->recv() == std::optional<std::string>(R"({"type":"reply","id":3,"ok":true})"));
 }
 
 TEST_CASE("lowf's page can be served at the root path", "[integration][lowf]") {

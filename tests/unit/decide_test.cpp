@@ -277,12 +277,16 @@ TEST_CASE("pushes: who hears what", "[notify]") {
   CHECK(std::string(looking[0].push.idle.label) == "looking");
 
   auto paired = pushes_of(b, Search{});
-  REQUIRE(paired.size() == 2);
-  CHECK(only(paired[0], b));  // the seeker first, as lowf does
-  CHECK(paired[0].push.body.as<PairedPush>().partner == "Alice");
-  CHECK(only(paired[1], a));
-  CHECK(paired[1].push.body.as<PairedPush>().partner == "Bob");
-  CHECK(paired[1].push.idle.kind == IdleMark::Kind::kActive);
+  REQUIRE(paired.size() == 3);
+  // The seeker, paired at once, passes through LOOKING (for lowf's page), leaving its idle deadline alone.
+  CHECK(only(paired[0], b));
+  CHECK(paired[0].push.body.as<StatePush>() == StatePush{ClientState::kLooking, PairId{}, true});
+  CHECK(paired[0].push.idle.kind == IdleMark::Kind::kUnchanged);
+  CHECK(only(paired[1], b));  // the seeker first, as lowf does
+  CHECK(paired[1].push.body.as<PairedPush>().partner == "Alice");
+  CHECK(only(paired[2], a));
+  CHECK(paired[2].push.body.as<PairedPush>().partner == "Bob");
+  CHECK(paired[2].push.idle.kind == IdleMark::Kind::kActive);
 
   // One message, one push: its sender and its partner share it.
   auto msg = pushes_of(a, Send{"hi"});

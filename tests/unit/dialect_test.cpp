@@ -128,6 +128,7 @@ TEST_CASE("native: replies and pushes, byte for byte", "[dialect][native]") {
         R"({"type":"error","error":"invalid_state","message":"no"})");
 
   CHECK(render(n, push(StatePush{ClientState::kLooking})) == R"({"type":"state","state":"looking"})");
+  CHECK(render(n, push(StatePush{ClientState::kLooking, PairId{}, true})) == std::nullopt);  // "paired" follows
   CHECK(render(n, push(StatePush{ClientState::kDisconnected, a_pair()})) ==
         R"({"type":"state","state":"disconnected","pair":"6f1c2d0e-8a4b-4c1f-9d2e-3b4a5c6d7e8f"})");
   CHECK(render(n, push(PairedPush{a_pair(), "Bob"})) ==
@@ -180,7 +181,11 @@ TEST_CASE("lowf: frames out, byte for byte as lowf sends them", "[dialect][lowf]
   LowfDialect l;
   CHECK(render(l, reply<Search>("", Reply{})) == std::nullopt);
   CHECK(render(l, reply<Send>("", Reply{.error = errors::kInvalidState})) == std::nullopt);
+  // A refused message is not silent: lowf's page shows system messages.
+  CHECK(render(l, reply<Send>("", Reply::failure(errors::kInvalidMessage, "the message is longer than the server allows"))) ==
+        R"({"type":"message","body":0,"message":"Your message was not sent: the message is longer than the server allows."})");
   CHECK(render(l, push(StatePush{ClientState::kLooking})) == R"({"type":"state","body":1})");
+  CHECK(render(l, push(StatePush{ClientState::kLooking, PairId{}, true})) == R"({"type":"state","body":1})");
   CHECK(render(l, push(StatePush{ClientState::kDisconnected})) == R"({"type":"state","body":3})");
   CHECK(render(l, push(StatePush{ClientState::kDisconnected, a_pair()})) ==
         R"({"type":"state","body":3,"message":"6f1c2d0e-8a4b-4c1f-9d2e-3b4a5c6d7e8f"})");

@@ -1,6 +1,8 @@
 // Text rules (UTF-8, names, messages) and the JSON string writer every encoder uses.
 #include <catch2/catch.hpp>
 
+#include <string>
+
 #include "core/base/ids.hpp"
 #include "core/base/json_text.hpp"
 #include "core/base/text_rules.hpp"
@@ -89,6 +91,38 @@ TEST_CASE("UTF-8 length counts code points and rejects invalid sequences", "[tex
   CHECK(utf8_length("abcdefgh\xe0\x80\xaf") == -1);      // overlong
   CHECK(utf8_length("\xf4\x90\x80\x80") == -1);          // past U+10FFFF
   CHECK(utf8_length("abcdefghijklmno\xc3") == -1);       // truncated
+}
+
+TEST_CASE("name rules: lengths, controls, bidirectional controls, invisible-only names", "[text]") {
+  CHECK(check_name("Alice") == NameProblem::kNone);
+  CHECK(check_name("caf\xc3\xa9 \xe4\xb8\xad") == NameProblem::kNone);
+  CHECK(check_name("") == NameProblem::kEmpty);
+  CHECK(check_name(std::string(50, 'a')) == NameProblem::kNone);
+  CHECK(check_name(std::string(51, 'a')) == NameProblem::kTooLong);
+  CHECK(check_name("\xff") == NameProblem::kNotUtf8);
+  CHECK(check_name("a\nb") == NameProblem::kControlCharacter);
+  CHECK(check_name("a\xc2\x85") == NameProblem::kControlCharacter);  // NEL, a C1 control
+  // U+202E RIGHT-TO-LEFT OVERRIDE: "\u202Eecila" prints as "alice" reversed; every other bidi control too.
+  CHECK(check_name("\xe2\x80\xae" "ecilA") == NameProblem::kBidiControl);
+  for (const char* bidi : {"\xd8\x9c", "\xe2\x80\x8e", "\xe2\x80\x8f", "\xe2\x80\xaa", "\xe2\x80\xab", "\xe2\x80\xac",
+                           "\xe2\x80\xad", "\xe2\x81\xa6", "\xe2\x81\xa7", "\xe2\x81\xa8", "\xe2\x81\xa9"})
+    CHECK(check_name(std::string("Bob") + bidi) == NameProblem::kBidiControl);
+  CHECK(check_name("   ") == NameProblem::kBlank);
+  CHECK(check_name("\xe2\x80\x8b\xe2\x80\x8b") == NameProblem::kBlank);          // zero-width spaces
+  CHECK(check_name("\xe3\x85\xa4") == NameProblem::kBlank);                          // HANGUL FILLER
+  CHECK(check_name("\xc2\xa0\xe2\x80\x83\xef\xbb\xbf") == NameProblem::kBlank);  // no-break, em space, BOM
+  CHECK(check_name("\xe2\xa0\x80") == NameProblem::kBlank);                          // BRAILLE PATTERN BLANK
+  CHECK(check_name("\xf3\xa0\x80\x81") == NameProblem::kBlank);                     // a tag character
+  CHECK(check_name("\xe2\x80\x8b" "Al" "\xe2\x80\x8d" "ice") == NameProblem::kNone);  // visible characters among them
+  CHECK(check_name("\xf0\x9f\x91\xa8\xe2\x80\x8d\xf0\x9f\x92\xbb") == NameProblem::kNone);  // an emoji with a joiner
+}
+
+TEST_CASE("UTF-8 code points are decoded from every sequence length", "[text]") {
+  const std::string s = "a\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80";
+  CHECK(utf8_code_point(s, 0, 1) == U'a');
+  CHECK(utf8_code_point(s, 1, 2) == U'\u00e9');
+  CHECK(utf8_code_point(s, 3, 3) == U'\u20ac');
+  CHECK(utf8_code_point(s, 6, 4) == U'\U0001f600');
 }
 
 TEST_CASE("message rules", "[text]") {
