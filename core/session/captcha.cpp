@@ -197,7 +197,22 @@ void Issuer::remember(const std::string& challenge, TimeMs expires_ms) {
   by_expiry_.emplace(expires_ms, challenge);
 }
 
+namespace {
+
+// The solution's form: algorithm, lower-case hex digests, a salt of the form this server issues.
+Verdict check_form(const Solution& s, std::optional<SaltParts>& salt) {
+  if (s.algorithm != kAlgorithm) return Verdict::kWrongAlgorithm;
+  if (!is_lower_hex(s.challenge, kDigestHex) || !is_lower_hex(s.signature, kDigestHex)) return Verdict::kMalformed;
+  salt = parse_salt(s.salt);
+  return salt ? Verdict::kOk : Verdict::kMalformed;
+}
+
+}  // namespace
+
 Verdict Issuer::verify(const Solution& s, std::string_view issued_challenge, TimeMs now) {
+  // The form first: a payload that does not even decode is malformed, not another session's.
+  std::optional<SaltParts> salt;
+  if (Verdict form = check_form(s, salt); form != Verdict::kOk) return form;
   if (s.challenge.size() != issued_challenge.size() ||
       sodium_memcmp(s.challenge.data(), issued_challenge.data(), issued_challenge.size()) != 0)
     return Verdict::kNotIssuedHere;
@@ -206,11 +221,8 @@ Verdict Issuer::verify(const Solution& s, std::string_view issued_challenge, Tim
 
 Verdict Issuer::verify(const Solution& s, TimeMs now) {
   prune(now);
-  if (s.algorithm != kAlgorithm) return Verdict::kWrongAlgorithm;
-  if (!is_lower_hex(s.challenge, kDigestHex) || !is_lower_hex(s.signature, kDigestHex))
-    return Verdict::kMalformed;
-  auto salt = parse_salt(s.salt);
-  if (!salt) return Verdict::kMalformed;
+  std::optional<SaltParts> salt;
+  if (Verdict form = check_form(s, salt); form != Verdict::kOk) return form;
 
   // Signature over the challenge, and the salt tag over the nonce and the expiry; both constant-time.
   std::string expected_signature = hmac_sha256_hex(key_, s.challenge);

@@ -119,8 +119,8 @@ class Issuer {
   // pruned from the used-set on every call.
   Verdict verify(const Solution& solution, TimeMs now);
 
-  // As above, but first requires solution.challenge == issued_challenge (kNotIssuedHere otherwise); what
-  // a session uses with the challenge it handed out.
+  // As above, but after the algorithm and the form requires solution.challenge == issued_challenge
+  // (kNotIssuedHere otherwise); what a session uses with the challenge it handed out.
   Verdict verify(const Solution& solution, std::string_view issued_challenge, TimeMs now);
 
   bool enabled() const { return difficulty_ != 0; }

@@ -93,6 +93,12 @@ TEST_CASE("native: the captcha is required and enforced", "[integration][native]
   REQUIRE(wrong);
   CHECK(wrong->find(R"("error":"captcha_invalid","message":"captcha_not_issued_here")") != std::string::npos);
 
+  // A payload that does not decode is malformed (it used to be reported as someone else's).
+  c.send(R"({"op":"captcha","id":"g","payload":"%%% not base64"})");
+  auto garbled = c.recv();
+  REQUIRE(garbled);
+  CHECK(garbled->find(R"("error":"captcha_invalid","message":"captcha_malformed")") != std::string::npos);
+
   c.send(solve_hello_captcha(*hello, "4"));
   auto ok = c.recv();
   REQUIRE(ok);
@@ -105,7 +111,7 @@ TEST_CASE("native: the captcha is required and enforced", "[integration][native]
   auto connected = events_of<events::ClientConnected>(log);
   REQUIRE(connected.size() == 1);  // the other connection never passed the gate: no event
   CHECK(connected[0].name == "Carol");
-  CHECK(events_of<events::CaptchaFailed>(log).size() == 1);
+  CHECK(events_of<events::CaptchaFailed>(log).size() == 2);
 }
 
 TEST_CASE("lowf: exactly lowf's protocol", "[integration][lowf]") {

@@ -333,6 +333,16 @@ TEST_CASE("captcha: a session accepts only the challenge it handed out", "[captc
   Solution other = make_solution(theirs, *solve(theirs));
   CHECK(issuer.verify(other, mine.challenge, kNow) == Verdict::kNotIssuedHere);
   CHECK(issuer.remembered() == 0);
+  // A solution that is not even of the form this server issues is malformed, whoever it is for.
+  Solution garbled;
+  garbled.algorithm = std::string(kAlgorithm);
+  CHECK(issuer.verify(garbled, mine.challenge, kNow) == Verdict::kMalformed);
+  Solution bad_salt = make_solution(mine, 1);
+  bad_salt.salt = "x";
+  CHECK(issuer.verify(bad_salt, mine.challenge, kNow) == Verdict::kMalformed);
+  Solution sha1 = make_solution(mine, 1);
+  sha1.algorithm = "SHA-1";
+  CHECK(issuer.verify(sha1, mine.challenge, kNow) == Verdict::kWrongAlgorithm);
   Solution own = make_solution(mine, *solve(mine));
   CHECK(issuer.verify(own, mine.challenge, kNow) == Verdict::kOk);
   CHECK(issuer.verify(own, mine.challenge, kNow) == Verdict::kReused);
