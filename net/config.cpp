@@ -97,6 +97,8 @@ const std::vector<Option>& options() {
        unsigned_value(&Config::socket_send_buffer, 0, 1 << 28)},
       {"idle-timeout", "SECONDS", "a client LOOKING or DISCONNECTED this long is disconnected, 0 = never (600)",
        seconds_value(&Config::idle_state_ms)},
+      {"idle-connected", "SECONDS", "a client that does nothing this long after connecting (CONNECTED) is disconnected, 0 = never (600)",
+       seconds_value(&Config::idle_connected_ms)},
       {"silence-timeout", "SECONDS", "a connection with no frame and no pong this long is closed, 0 = never (90)",
        seconds_value(&Config::silence_ms)},
       {"captcha-timeout", "SECONDS", "a connection that has not solved the captcha by then is closed (60)",

@@ -32,6 +32,7 @@ struct Config {
   int socket_send_buffer = 0;              // SO_SNDBUF of client sockets; 0 = the system's
 
   TimeMs idle_state_ms = 600'000;          // LOOKING or DISCONNECTED longer than this: disconnected
+  TimeMs idle_connected_ms = 600'000;      // a client that did nothing since it connected (CONNECTED)
   TimeMs silence_ms = 90'000;              // no frame and no pong longer than this: disconnected
   TimeMs gate_ms = 60'000;                 // captcha not solved within this: disconnected
 

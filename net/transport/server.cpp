@@ -49,7 +49,7 @@ TimeMs MonotonicClock::now_ms() {
 
 ServerContext::ServerContext(const Config& c, EngineRunner& r, CaptchaService& cs) : config(c), runner(r), captcha(cs) {
   SessionOptions base;
-  base.idle = IdlePolicy{c.gate_ms, c.idle_state_ms, c.silence_ms};
+  base.idle = IdlePolicy{c.gate_ms, c.idle_state_ms, c.silence_ms, c.idle_connected_ms};
   base.rate_per_sec = c.rate_per_sec;
   base.rate_burst = c.rate_burst;
   base.max_inflight = c.max_inflight;

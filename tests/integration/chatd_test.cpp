@@ -347,6 +347,27 @@ TEST_CASE("idle: a client LOOKING too long is disconnected with a reason", "[int
   CHECK(gone[0].reason == events::DisconnectReason::kIdleState);
 }
 
+TEST_CASE("idle: a client that only answers pings after connecting is disconnected with a reason", "[integration][idle]") {
+  TempDir data;
+  ChatdProcess chatd(data.path(), {"--idle-connected", "0.4", "--idle-timeout", "0", "--silence-timeout", "1"});
+  WsClient lingers(chatd.port(), "/lowf");
+  WsClient searches(chatd.port(), "/lowf");
+  lingers.send(R"({"type":"command","body":4,"message":"Lingers"})");  // a name marks nothing: still CONNECTED
+  searches.send(R"({"type":"command","body":0})");
+  CHECK(searches.recv() == std::optional<std::string>(R"({"type":"state","body":1})"));
+  CHECK_FALSE(lingers.recv(5s));  // pings come and are answered; then the close
+  CHECK(lingers.closed());
+  CHECK(lingers.close_info().code == 1000);
+  CHECK(lingers.close_info().reason == "idle: connected for too long");
+  CHECK_FALSE(searches.recv(1200ms));  // LOOKING, with --idle-timeout 0: it stays
+  CHECK_FALSE(searches.closed());
+  REQUIRE(chatd.stop() == 0);
+  auto gone = events_of<events::ClientDisconnected>(read_log(data.path()));
+  REQUIRE(gone.size() == 2);
+  CHECK(gone[0].reason == events::DisconnectReason::kIdleState);
+  CHECK(gone[1].reason == events::DisconnectReason::kServerShutdown);
+}
+
 TEST_CASE("connection limits per address, and plain HTTP routes", "[integration][limits]") {
   TempDir data;
   ChatdProcess chatd(data.path(), {"--captcha-difficulty", "0", "--max-connections-per-address", "2"});

@@ -63,7 +63,7 @@ struct Fixture {
   CaptchaService captcha{{}, 20, 60'000, std::make_unique<SeededRandom>(3), clock};
 
   Fixture() {
-    options.idle = IdlePolicy{10'000, 30'000, 20'000};
+    options.idle = IdlePolicy{10'000, 30'000, 20'000, 40'000};
     options.rate_per_sec = 5;
     options.rate_burst = 5;
     options.max_rate_rejections = 3;
@@ -236,6 +236,45 @@ TEST_CASE("idle: LOOKING too long is disconnected at the deadline, not before", 
   CHECK(f.io.submitted[0].first.as<Disconnect>().reason == DisconnectReason::kIdleState);
 }
 
+TEST_CASE("idle: a client that does nothing after connecting is disconnected at its own limit", "[session]") {
+  Fixture f;
+  auto s = f.connected(false);
+  const TimeMs admitted = f.clock.now_ms();
+  // It answers every ping (no silence) and a name change marks nothing: still CONNECTED.
+  for (int i = 0; i < 7; ++i) {
+    f.clock.advance(5'000);
+    s->on_pong(f.clock.now_ms());
+  }
+  CHECK(s->deadline() == admitted + 40'000);
+  f.clock.set(admitted + 39'999);
+  s->on_pong(f.clock.now_ms());
+  s->on_timer(f.clock.now_ms());
+  CHECK_FALSE(f.io.closed);
+  f.clock.set(admitted + 40'000);
+  s->on_timer(f.clock.now_ms());
+  REQUIRE(f.io.closed);
+  CHECK(f.io.closed->second == "idle: connected for too long");
+  CHECK(f.io.submitted.at(0).first.as<Disconnect>().reason == DisconnectReason::kIdleState);
+}
+
+TEST_CASE("idle: once a domain marks the client, the CONNECTED limit no longer applies", "[session]") {
+  Fixture f;
+  auto s = f.connected(false);
+  f.clock.advance(35'000);
+  s->on_pong(f.clock.now_ms());
+  s->on_outbound(looking(), f.clock.now_ms());  // LOOKING: the state limit (30 s) from now
+  CHECK(s->deadline() == f.clock.now_ms() + 20'000);  // silence comes first now
+  f.clock.advance(10'000);
+  s->on_pong(f.clock.now_ms());
+  s->on_timer(f.clock.now_ms());
+  CHECK_FALSE(f.io.closed);  // 45 s after connecting: past the CONNECTED limit, within LOOKING's
+  s->on_outbound(paired(), f.clock.now_ms());
+  f.clock.advance(15'000);
+  s->on_pong(f.clock.now_ms());
+  s->on_timer(f.clock.now_ms());
+  CHECK_FALSE(f.io.closed);  // PAIRED: no state deadline at all
+}
+
 TEST_CASE("idle: PAIRED has no state deadline, only silence", "[session]") {
   Fixture f;
   auto s = f.connected(false);
@@ -307,7 +346,7 @@ TEST_CASE("a gate timeout is not abuse: nothing is recorded", "[session]") {
 
 TEST_CASE("with every timeout off there is no deadline at all", "[session]") {
   Fixture f;
-  f.options.idle = IdlePolicy{0, 0, 0};
+  f.options.idle = IdlePolicy{0, 0, 0, 0};
   auto s = f.connected(false);
   CHECK(s->deadline() == IdleTracker::kNever);
   s->on_outbound(looking(), f.clock.now_ms());
