@@ -71,8 +71,9 @@ const std::vector<Option>& options() {
        [](Config& c, const std::string& v) { c.data_dir = v; return !v.empty(); }},
       {"native-path", "PATH", "WebSocket path of the native dialect (/)",
        [](Config& c, const std::string& v) { c.native_path = v; return !v.empty() && v[0] == '/'; }},
-      {"lowf-path", "PATH", "WebSocket path of the lowf dialect (/lowf; \"/\" serves lowf's page unchanged)",
-       [](Config& c, const std::string& v) { c.lowf_path = v; return !v.empty() && v[0] == '/'; }},
+      {"lowf-path", "PATH", "WebSocket path of the lowf dialect, or * for every path the native dialect does not claim "
+                            "(what lowf's own page needs: --lowf-path '*' --native-path /native) (/lowf)",
+       [](Config& c, const std::string& v) { c.lowf_path = v; return v == Config::kAnyPath || (!v.empty() && v[0] == '/'); }},
       {"max-frame", "BYTES", "largest WebSocket frame accepted (65536)",
        unsigned_value(&Config::max_frame_bytes, 256, 16 << 20)},
       {"max-message", "BYTES", "longest chat message (4096)", unsigned_value(&Config::max_message_bytes, 1, 1 << 20)},
@@ -214,6 +215,12 @@ bool parse_config(const std::vector<std::string>& args, Config& config, std::str
     return false;
   }
   return true;
+}
+
+WebSocketRoute websocket_route(const Config& config, std::string_view path) {
+  if (path == config.native_path) return WebSocketRoute::kNative;
+  if (path == config.lowf_path || config.lowf_path == Config::kAnyPath) return WebSocketRoute::kLowf;
+  return WebSocketRoute::kNone;
 }
 
 std::string config_help() {

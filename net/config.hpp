@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/base/ids.hpp"
@@ -16,7 +17,10 @@ struct Config {
   std::uint16_t listen_port = 8082;  // lowf's port
   std::string data_dir = "chatd-data";
   std::string native_path = "/";       // WebSocket path of the native dialect
-  std::string lowf_path = "/lowf";     // WebSocket path of the lowf dialect (lowf's page may want "/")
+  // WebSocket path of the lowf dialect; "*": every path the native dialect does not claim (lowf's
+  // page connects from a Web Worker to /worker.js, and lowf's server took a WebSocket on any path).
+  std::string lowf_path = "/lowf";
+  static constexpr std::string_view kAnyPath = "*";
 
   std::size_t max_frame_bytes = 65536;
   std::size_t max_message_bytes = 4096;
@@ -54,5 +58,9 @@ bool parse_config(const std::vector<std::string>& args, Config& config, std::str
 
 // The text of `chatd --help`.
 std::string config_help();
+
+// Which dialect a WebSocket upgrade to `path` (the target without its query) speaks.
+enum class WebSocketRoute { kNone, kNative, kLowf };
+WebSocketRoute websocket_route(const Config& config, std::string_view path);
 
 }  // namespace chatd

@@ -133,8 +133,9 @@ struct Server::Impl {
         co_await respond(stream, request, http::status::not_found, "{\"error\":\"not_found\"}\n");
       co_return;
     }
-    const WireDialect* dialect = path == ctx.config.native_path ? static_cast<const WireDialect*>(&ctx.native)
-                                 : path == ctx.config.lowf_path   ? static_cast<const WireDialect*>(&ctx.lowf)
+    const WebSocketRoute route = websocket_route(ctx.config, path);
+    const WireDialect* dialect = route == WebSocketRoute::kNative ? static_cast<const WireDialect*>(&ctx.native)
+                                 : route == WebSocketRoute::kLowf ? static_cast<const WireDialect*>(&ctx.lowf)
                                                                   : nullptr;
     if (!dialect) {
       co_await respond(stream, request, http::status::not_found, "{\"error\":\"no WebSocket dialect at this path\"}\n");

@@ -555,6 +555,28 @@ TEST_CASE("lowf's page can be served at the root path", "[integration][lowf]") {
   CHECK(hello->find("\"type\":\"hello\"") != std::string::npos);
 }
 
+TEST_CASE("lowf's page as it connects: from its Web Worker, to /worker.js", "[integration][lowf]") {
+  TempDir data;
+  ChatdProcess chatd(data.path(), {"--lowf-path", "*", "--native-path", "/native", "--captcha-difficulty", "0"});
+  // The page's Worker opens wss://HOST/worker.js (a Worker's location is its script): lowf there,
+  // and on any other path the native dialect does not claim; plain HTTP routes are unchanged.
+  WsClient worker(chatd.port(), "/worker.js");
+  WsClient other(chatd.port(), "/some/where?x=1");
+  worker.send(R"({"type":"command","body":4,"message":"Page"})");
+  worker.send(R"({"type":"command","body":0})");
+  CHECK(worker.recv() == std::optional<std::string>(R"({"type":"state","body":1})"));
+  other.send(R"({"type":"command","body":0})");
+  CHECK(other.recv() == std::optional<std::string>(R"({"type":"state","body":1})"));
+  CHECK(other.recv() == std::optional<std::string>(R"({"type":"state","body":2,"message":"Page"})"));
+  CHECK(worker.recv() == std::optional<std::string>(R"({"type":"state","body":2,"message":""})"));
+  WsClient n(chatd.port(), "/native");
+  auto hello = n.recv();
+  REQUIRE(hello);
+  CHECK(hello->find("\"type\":\"hello\"") != std::string::npos);
+  CHECK(http_status(chatd.port(), "/health", false) == 200);
+  CHECK(http_status(chatd.port(), "/worker.js", false) == 404);  // chatd serves no files
+}
+
 TEST_CASE("a peer that half-closes while a write to it is stuck does not hold its session", "[integration][slow]") {
   TempDir data;
   // No queue bound and no write timeout can end this session: only noticing the half-close can.

@@ -49,6 +49,21 @@ TEST_CASE("bad options are refused with a message naming them", "[config]") {
   CHECK_FALSE(parse_config({"--lowf-path", "lowf"}, c, error));
 }
 
+TEST_CASE("WebSocket routes: a path per dialect, or lowf on every path native does not claim", "[config]") {
+  std::string error;
+  Config standard;
+  CHECK(websocket_route(standard, "/") == WebSocketRoute::kNative);
+  CHECK(websocket_route(standard, "/lowf") == WebSocketRoute::kLowf);
+  CHECK(websocket_route(standard, "/worker.js") == WebSocketRoute::kNone);
+  Config page;  // what lowf's own page needs: its Worker connects to /worker.js
+  REQUIRE(parse_config({"--lowf-path", "*", "--native-path", "/native"}, page, error));
+  CHECK(websocket_route(page, "/native") == WebSocketRoute::kNative);
+  CHECK(websocket_route(page, "/worker.js") == WebSocketRoute::kLowf);
+  CHECK(websocket_route(page, "/") == WebSocketRoute::kLowf);
+  CHECK(websocket_route(page, "/lowf") == WebSocketRoute::kLowf);
+  CHECK_FALSE(parse_config({"--lowf-path", "**"}, page, error));
+}
+
 TEST_CASE("a config file is read, and flags win over it", "[config]") {
   char name[] = "/tmp/chatd-config-XXXXXX";
   int fd = mkstemp(name);
