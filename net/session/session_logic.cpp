@@ -62,6 +62,17 @@ void SessionLogic::gate_reply(const std::string& id, ErrorCode error, std::strin
   if (std::string& frame = empty_frame(); dialect_.gate_reply(id, error, message, frame)) send_frame(frame);
 }
 
+void SessionLogic::on_ping(TimeMs now) {
+  if (closing_) return;
+  idle_.on_activity(now);
+  if (limiter_.try_acquire(now)) {
+    rate_rejections_ = 0;
+    return;
+  }
+  if (++rate_rejections_ > options_.max_rate_rejections)
+    shutdown(events::DisconnectReason::kFlooding, kClosePolicy, "flooding: too many pings too fast");
+}
+
 void SessionLogic::on_frame(std::string_view frame, TimeMs now) {
   if (closing_) return;
   idle_.on_activity(now);

@@ -60,6 +60,9 @@ class SessionLogic {
   void open();
   void on_frame(std::string_view frame, TimeMs now);
   void on_pong(TimeMs now) { idle_.on_activity(now); }
+  // A ping from the peer: a sign of life, and work (the transport answers it), so it takes a token
+  // of the rate limit like a command; a flood of them ends the session as flooding.
+  void on_ping(TimeMs now);
   // An item of a committed batch for this session; its frame is taken (moved to the transport).
   void on_outbound(Outbound&& item, TimeMs now);
   // Checks the idle deadlines; closes the session if one has passed.

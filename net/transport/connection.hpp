@@ -16,7 +16,7 @@
 //   is_message_done(), got_text()                    the message read so far is whole / is text
 //   async_write(const_buffer, token)                 one whole message
 //   async_close(code, reason, token), async_ping(token), cut() (ends the transport at once)
-//   on_alive(std::function<void()>)                  called for every sign of life that is not a message (pongs)
+//   on_control(pong, ping)                           called for the peer's pongs (signs of life) and pings (counted)
 //   is_too_big(error_code)                           the error of a message over the size limit
 // Thread-safety: every member runs on the connection's executor (the network thread), except
 // deliver(), which the engine's deliver thread calls and which only posts, and renderer(), which
@@ -188,7 +188,7 @@ class Connection final : public SessionPort,
       Connection* connection;
       ~Unregister() { connection->unregister(); }
     } unregister{this};
-    stream_.on_alive([this] { logic_.on_pong(ctx_.clock.now_ms()); });
+    stream_.on_control([this] { logic_.on_pong(ctx_.clock.now_ms()); }, [this] { logic_.on_ping(ctx_.clock.now_ms()); });
     auto [handshake_error] = co_await stream_.async_handshake(kTuple);
     stream_.release_handshake();
     if (handshake_error) co_return;

@@ -68,10 +68,13 @@ class WebSocketStream {
     boost::beast::get_lowest_layer(ws_).close(ignored);
   }
 
-  // Pings and pongs from the peer are signs of life.
-  void on_alive(std::function<void()> alive) {
-    ws_.control_callback([alive = std::move(alive)](boost::beast::websocket::frame_type kind, boost::beast::string_view) {
-      if (kind == boost::beast::websocket::frame_type::pong || kind == boost::beast::websocket::frame_type::ping) alive();
+  // The peer's control frames: its pongs (signs of life) and its pings (which Beast answers; the
+  // connection counts them, or 2 M pings in 8 s from 4 connections cost nothing to send).
+  void on_control(std::function<void()> pong, std::function<void()> ping) {
+    ws_.control_callback([pong = std::move(pong), ping = std::move(ping)](boost::beast::websocket::frame_type kind,
+                                                                           boost::beast::string_view) {
+      if (kind == boost::beast::websocket::frame_type::pong) pong();
+      if (kind == boost::beast::websocket::frame_type::ping) ping();
     });
   }
   static bool is_too_big(const boost::beast::error_code& ec) { return ec == boost::beast::websocket::error::message_too_big; }

@@ -368,6 +368,27 @@ TEST_CASE("idle: a client that only answers pings after connecting is disconnect
   CHECK(gone[1].reason == events::DisconnectReason::kServerShutdown);
 }
 
+TEST_CASE("a ping flood is counted by the rate limit and closed as flooding", "[integration][limits]") {
+  TempDir data;
+  ChatdProcess chatd(data.path(), {"--captcha-difficulty", "0", "--rate", "20"});
+  auto flooder = native_client(chatd.port(), "Pings");
+  auto calm = native_client(chatd.port(), "Calm");
+  // Far past the burst (40) and the rejections allowed (20): the writes land in socket buffers
+  // even after the server's close, which the client sees when it reads.
+  for (int i = 0; i < 2000 && flooder->send_ping(); ++i) {
+  }
+  CHECK_FALSE(flooder->recv_until("never", 5s));
+  CHECK(flooder->closed());
+  CHECK(flooder->close_info().code == 1008);
+  CHECK(flooder->close_info().reason == "flooding: too many pings too fast");
+  calm->send(R"({"op":"ping","id":1})");
+  CHECK(calm->recv_until(R"("id":1)"));
+  REQUIRE(chatd.stop() == 0);
+  auto gone = events_of<events::ClientDisconnected>(read_log(data.path()));
+  REQUIRE(gone.size() == 2);
+  CHECK(gone[0].reason == events::DisconnectReason::kFlooding);
+}
+
 TEST_CASE("connection limits per address, and plain HTTP routes", "[integration][limits]") {
   TempDir data;
   ChatdProcess chatd(data.path(), {"--captcha-difficulty", "0", "--max-connections-per-address", "2"});

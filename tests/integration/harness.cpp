@@ -147,6 +147,12 @@ void WsClient::send_binary(const std::string& bytes) {
   impl_->ws.write(asio::buffer(bytes));
 }
 
+bool WsClient::send_ping() {
+  beast::error_code ec;
+  impl_->ws.ping({}, ec);
+  return !ec;
+}
+
 std::optional<std::string> WsClient::recv(std::chrono::milliseconds timeout) {
   if (closed_ || timed_out_) return std::nullopt;
   bool done = false;

@@ -62,6 +62,8 @@ class WsClient {
   // Half-closes the TCP connection (no more bytes from us), as a peer that vanished mid-way may.
   void shutdown_send();
   void send_binary(const std::string& bytes);
+  // Sends a ping control frame; false once the connection is gone.
+  bool send_ping();
   // The next text frame, or nullopt if the connection closed (see close_info()) or `timeout` passed.
   std::optional<std::string> recv(std::chrono::milliseconds timeout = std::chrono::seconds(5));
   // Reads frames until one contains `needle`; returns it, or nullopt.

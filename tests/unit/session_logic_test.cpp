@@ -200,6 +200,23 @@ TEST_CASE("rate limit: rejected with an error, then flooding ends the session", 
   CHECK(f.io.submitted[0].first.as<Disconnect>().reason == DisconnectReason::kFlooding);
 }
 
+TEST_CASE("rate limit: WebSocket pings take tokens too, and a ping flood ends the session", "[session]") {
+  Fixture f;  // 5 per second, burst 5, 3 rejections allowed
+  auto s = f.connected(false);
+  for (int i = 0; i < 5; ++i) s->on_ping(f.clock.now_ms());  // the burst
+  s->on_frame(R"({"op":"ping","id":1})", f.clock.now_ms());   // shares the bucket
+  CHECK(f.io.sent.back().find("rate_limited") != std::string::npos);
+  f.clock.advance(200);
+  s->on_ping(f.clock.now_ms());  // a token back: taken, and the rejections forgotten
+  for (int i = 0; i < 3; ++i) s->on_ping(f.clock.now_ms());
+  CHECK_FALSE(f.io.closed);
+  s->on_ping(f.clock.now_ms());
+  REQUIRE(f.io.closed);
+  CHECK(f.io.closed->second == "flooding: too many pings too fast");
+  REQUIRE(f.io.submitted.size() == 1);
+  CHECK(f.io.submitted[0].first.as<Disconnect>().reason == DisconnectReason::kFlooding);
+}
+
 TEST_CASE("in-flight bound: replies busy past max_inflight", "[session]") {
   Fixture f;
   f.options.rate_per_sec = 0;
