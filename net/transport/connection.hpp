@@ -18,6 +18,7 @@
 //   async_close(code, reason, token), async_ping(token), cut() (ends the transport at once)
 //   on_control(pong, ping)                           called for the peer's pongs (signs of life) and pings (counted)
 //   is_too_big(error_code)                           the error of a message over the size limit
+//   is_protocol_violation(error_code), close_code_of(error_code)  the peer broke the framing
 // Thread-safety: every member runs on the connection's executor (the network thread), except
 // deliver(), which the engine's deliver thread calls and which only posts, and renderer(), which
 // it also calls and which returns the immutable dialect.
@@ -205,7 +206,10 @@ class Connection final : public SessionPort,
       auto [ec, n] = co_await stream_.async_read_some(space, kTuple);
       buffer.commit(n);
       if (ec) {
-        if (Stream::is_too_big(ec)) logic_.shutdown(events::DisconnectReason::kMalformed, kCloseTooBig, "frame too large");
+        if (Stream::is_too_big(ec))
+          logic_.shutdown(events::DisconnectReason::kMalformed, kCloseTooBig, "frame too large");
+        else if (Stream::is_protocol_violation(ec))
+          logic_.shutdown(events::DisconnectReason::kMalformed, Stream::close_code_of(ec), "protocol violation: " + ec.message());
         break;
       }
       if (!stream_.is_message_done()) continue;  // the stream limits the whole message to max_frame_bytes

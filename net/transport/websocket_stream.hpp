@@ -78,6 +78,15 @@ class WebSocketStream {
     });
   }
   static bool is_too_big(const boost::beast::error_code& ec) { return ec == boost::beast::websocket::error::message_too_big; }
+  // A violation of the WebSocket protocol by the peer (bad opcode, unmasked frame, invalid UTF-8
+  // in a text frame, a bad close frame...): Beast has already failed the connection with 1002 or
+  // 1007; the session records it as malformed.
+  static bool is_protocol_violation(const boost::beast::error_code& ec) {
+    return ec == boost::beast::websocket::condition::protocol_violation;
+  }
+  static std::uint16_t close_code_of(const boost::beast::error_code& ec) {
+    return ec == boost::beast::websocket::error::bad_frame_payload ? 1007 : 1002;
+  }
 
  private:
   boost::beast::websocket::stream<NextLayer> ws_;

@@ -389,6 +389,35 @@ TEST_CASE("a ping flood is counted by the rate limit and closed as flooding", "[
   CHECK(gone[0].reason == events::DisconnectReason::kFlooding);
 }
 
+TEST_CASE("WebSocket protocol violations are logged as malformed, client or not", "[integration][limits]") {
+  TempDir data;
+  ChatdProcess chatd(data.path(), {"--captcha-difficulty", "2000"});
+  {
+    WsClient client(chatd.port(), "/lowf");  // lowf: a client at once, no captcha
+    client.send(R"({"type":"command","body":0})");
+    REQUIRE(client.recv() == std::optional<std::string>(R"({"type":"state","body":1})"));  // a client now
+    client.send("\xff\xfe not UTF-8");       // a text frame must be UTF-8: 1007
+    CHECK_FALSE(client.recv());
+    CHECK(client.close_info().code == 1007);
+  }
+  {
+    WsClient stranger(chatd.port(), "/");  // native: not a client until its captcha is solved
+    REQUIRE(stranger.recv());              // the hello
+    stranger.send("caf\xc3");             // a truncated UTF-8 sequence
+    CHECK_FALSE(stranger.recv());
+    CHECK(stranger.close_info().code == 1007);
+  }
+  REQUIRE(chatd.stop() == 0);
+  auto log = read_log(data.path());
+  auto gone = events_of<events::ClientDisconnected>(log);
+  REQUIRE(gone.size() == 1);
+  CHECK(gone[0].reason == events::DisconnectReason::kMalformed);  // it used to say "closed"
+  auto rejected = events_of<events::ConnectionRejected>(log);  // it used to leave nothing
+  REQUIRE(rejected.size() == 1);
+  CHECK(rejected[0].addr == "127.0.0.1");
+  CHECK(rejected[0].reason.rfind("protocol violation: ", 0) == 0);
+}
+
 TEST_CASE("connection limits per address, and plain HTTP routes", "[integration][limits]") {
   TempDir data;
   ChatdProcess chatd(data.path(), {"--captcha-difficulty", "0", "--max-connections-per-address", "2"});
