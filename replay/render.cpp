@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "core/base/json_text.hpp"
+#include "core/base/text_rules.hpp"
 #include "events/catalog.hpp"
 #include "projections/domain.hpp"
 #include "replay/time_text.hpp"
@@ -43,9 +44,18 @@ std::string hex64(std::uint64_t v) {
   return buf;
 }
 
+void append_u_escape(char32_t c, std::string& out) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, c > 0xffff ? "\\U%08x" : "\\u%04x", static_cast<unsigned>(c));
+  out += buf;
+}
+
 std::string json_quoted(std::string_view text) {
+  std::string json;
+  append_json_string(json, text);  // C0 controls escaped already
   std::string out;
-  append_json_string(out, text);
+  out.reserve(json.size());
+  append_with_controls_escaped(out, json, &append_u_escape);
   return out;
 }
 

@@ -23,8 +23,13 @@ std::string describe_event(const events::Event& event, const projections::World&
 // `3 "Alice"` (with the quoted name when the client is known in `world`).
 std::string describe_client(ClientId id, const projections::World& world);
 
-// A text value quoted and escaped like JSON, so names with spaces or control bytes stay readable.
+// A text value quoted and escaped like JSON, so names with spaces or control bytes stay readable;
+// also DEL, C1 controls and bidirectional controls, as \uXXXX (still the same JSON string), so
+// nothing in a log acts on the terminal that shows it.
 std::string json_quoted(std::string_view text);
+
+// `c` as a JSON-style escape: \u001b, \u202e (above U+FFFF: \U0001xxxx).
+void append_u_escape(char32_t c, std::string& out);
 
 // The World's fixed-width hash, as chatd's `info` and `state --hash` print it.
 std::string hex64(std::uint64_t v);

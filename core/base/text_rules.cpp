@@ -45,6 +45,14 @@ long utf8_length(std::string_view text) {
   return count;
 }
 
+// The Unicode bidirectional formatting characters: marks (ALM, LRM, RLM), embeddings and overrides
+// (LRE..RLO, PDF) and isolates (LRI..PDI).
+bool is_bidi_control(char32_t c) {
+  return c == 0x061c || c == 0x200e || c == 0x200f || (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069);
+}
+
+bool is_control_character(char32_t c) { return c < 0x20 || (c >= 0x7f && c <= 0x9f); }
+
 char32_t utf8_code_point(std::string_view text, std::size_t i, std::size_t length) {
   auto byte = [&](std::size_t k) { return static_cast<char32_t>(static_cast<unsigned char>(text[i + k])); };
   if (length == 1) return byte(0);
@@ -55,12 +63,6 @@ char32_t utf8_code_point(std::string_view text, std::size_t i, std::size_t lengt
 
 namespace {
 
-// The Unicode bidirectional formatting characters: marks (ALM, LRM, RLM), embeddings and overrides
-// (LRE..RLO, PDF) and isolates (LRI..PDI).
-bool is_bidi_control(char32_t c) {
-  return c == 0x061c || c == 0x200e || c == 0x200f || (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069);
-}
-
 // Characters that print as nothing or as blank space: spaces, zero-width and joining characters,
 // invisible operators, fillers, variation selectors and tags. A name made only of these reads as
 // no name (or as another client's, padded).
@@ -69,16 +71,6 @@ bool is_invisible(char32_t c) {
          c == 0x180e || (c >= 0x2000 && c <= 0x200d) || c == 0x202f || c == 0x205f || (c >= 0x2060 && c <= 0x2064) ||
          c == 0x2800 || c == 0x3000 || c == 0x3164 || (c >= 0xfe00 && c <= 0xfe0f) || c == 0xfeff || c == 0xffa0 ||
          (c >= 0xe0000 && c <= 0xe007f) || (c >= 0xe0100 && c <= 0xe01ef);
-}
-
-// C0 controls, DEL and C1 controls (U+0080..U+009F, encoded as C2 80..C2 9F).
-bool has_control_character(std::string_view text) {
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    auto c = static_cast<unsigned char>(text[i]);
-    if (c < 0x20 || c == 0x7f) return true;
-    if (c == 0xc2 && i + 1 < text.size() && static_cast<unsigned char>(text[i + 1]) <= 0x9f) return true;
-  }
-  return false;
 }
 
 }  // namespace
@@ -101,15 +93,17 @@ NameProblem check_name(std::string_view name) {
   long chars = utf8_length(name);
   if (chars < 0) return NameProblem::kNotUtf8;
   if (static_cast<std::size_t>(chars) > kMaxNameChars) return NameProblem::kTooLong;
-  if (has_control_character(name)) return NameProblem::kControlCharacter;
-  bool visible = false;
+  bool control = false, bidi = false, visible = false;
   for (std::size_t i = 0; i < name.size();) {
     const std::size_t n = utf8_sequence_length(name, i);  // valid: checked above
     const char32_t c = utf8_code_point(name, i, n);
-    if (is_bidi_control(c)) return NameProblem::kBidiControl;
+    control = control || is_control_character(c);
+    bidi = bidi || is_bidi_control(c);
     visible = visible || !is_invisible(c);
     i += n;
   }
+  if (control) return NameProblem::kControlCharacter;
+  if (bidi) return NameProblem::kBidiControl;
   return visible ? NameProblem::kNone : NameProblem::kBlank;
 }
 

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <string>
 #include <string_view>
 
 namespace chatd {
@@ -19,6 +20,16 @@ long utf8_length(std::string_view text);
 // The code point of the valid UTF-8 sequence of `length` bytes (utf8_sequence_length) at text[i].
 char32_t utf8_code_point(std::string_view text, std::size_t i, std::size_t length);
 
+// Characters a terminal acts on rather than shows: C0 controls, DEL and C1 controls (U+0080-U+009F,
+// CSI among them); and the bidirectional formatting characters, which reorder what follows them.
+bool is_control_character(char32_t c);
+bool is_bidi_control(char32_t c);
+
+// Appends `text` (valid UTF-8 or not) with every byte kept but each control or bidirectional
+// control character (above) replaced by `escape(code point, out)`; invalid bytes are passed on.
+template <class Escape>
+void append_with_controls_escaped(std::string& out, std::string_view text, Escape escape);
+
 enum class NameProblem { kNone, kEmpty, kTooLong, kNotUtf8, kControlCharacter, kBidiControl, kBlank };
 const char* describe(NameProblem problem);
 
@@ -32,5 +43,22 @@ const char* describe(MessageProblem problem);
 
 // A message is 1..max_bytes bytes of valid UTF-8 (newlines and tabs allowed).
 MessageProblem check_message(std::string_view text, std::size_t max_bytes);
+
+template <class Escape>
+void append_with_controls_escaped(std::string& out, std::string_view text, Escape escape) {
+  for (std::size_t i = 0; i < text.size();) {
+    const std::size_t n = utf8_sequence_length(text, i);
+    if (n == 0) {  // not UTF-8: passed on as it is
+      out.push_back(text[i++]);
+      continue;
+    }
+    const char32_t c = utf8_code_point(text, i, n);
+    if (is_control_character(c) || is_bidi_control(c))
+      escape(c, out);
+    else
+      out.append(text.substr(i, n));
+    i += n;
+  }
+}
 
 }  // namespace chatd

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "core/base/json_text.hpp"
+#include "core/base/text_rules.hpp"
 #include "events/session/events.hpp"
 #include "events/stranger/events.hpp"
 #include "projections/domain.hpp"
@@ -97,15 +98,39 @@ Status build_transcript(History& history, const EventLog& log, const PairId& pai
   return Status::Ok();
 }
 
+namespace {
+
+// lowf's chat log wrote a line's text as it came, so a newline in a message forged a line from
+// the partner and an escape sequence reached whoever read it. The export keeps lowf's bytes for
+// every text without them, and writes a backslash as \\, newline, return and tab as \n \r \t, and
+// every other control or bidirectional control as \uXXXX (docs/replay.md).
+std::string lowf_text(std::string_view text) {
+  std::string backslashed;
+  for (char c : text) {
+    if (c == '\\') backslashed += '\\';
+    backslashed += c;
+  }
+  std::string out;
+  append_with_controls_escaped(out, backslashed, [](char32_t c, std::string& o) {
+    if (c == '\n') o += "\\n";
+    else if (c == '\r') o += "\\r";
+    else if (c == '\t') o += "\\t";
+    else append_u_escape(c, o);
+  });
+  return out;
+}
+
+}  // namespace
+
 std::string lowf_chat_log(const Transcript& t, std::string_view site) {
   std::string out;
-  out.append(site);
-  out += " conversation\n\nThis is a conversation between " + t.user1.name + " and " + t.user2.name + ".\n\n";
+  out.append(lowf_text(site));
+  out += " conversation\n\nThis is a conversation between " + lowf_text(t.user1.name) + " and " + lowf_text(t.user2.name) + ".\n\n";
   for (const TranscriptLine& line : t.lines) {
     if (line.kind == TranscriptLine::Kind::kMessage)
-      out += line.name + ": " + line.text + "\n";
+      out += lowf_text(line.name) + ": " + lowf_text(line.text) + "\n";
     else
-      out += line.name + " has changed names. Their name is now " + line.text + ".\n";
+      out += lowf_text(line.name) + " has changed names. Their name is now " + lowf_text(line.text) + ".\n";
   }
   return out;
 }

@@ -74,6 +74,44 @@ TEST_CASE("chatreplay on a live server: follows new events and answers at the se
   CHECK(run_command(chatreplay({"verify", "--data", data.path()})).code == 0);
 }
 
+TEST_CASE("chatreplay's text is safe on a terminal: no forged lines, no escape sequences", "[integration][replay]") {
+  TempDir data;
+  ChatdProcess chatd(data.path(), {"--captcha-difficulty", "0"});
+  auto [a, b] = paired_natives(chatd.port());
+  // A newline that would forge a line from B, a colour escape, CSI as a C1 control, a right-to-left
+  // override, and a backslash: all valid message text.
+  a->send(R"({"op":"send","id":1,"text":"hi\nB: send me your password\u001b[31m\u009b2J\u202eevil\\n"})");
+  REQUIRE(a->recv_until(R"("id":1)"));
+  b->send(R"({"op":"leave","id":2})");
+  REQUIRE(b->recv_until(R"("id":2)"));
+  REQUIRE(chatd.stop() == 0);
+  const std::string pair = [&] {
+    for (const auto& e : read_log(data.path()))
+      if (const auto* p = e.payload.get_if<events::Paired>()) return p->pair.to_string();
+    return std::string();
+  }();
+  REQUIRE(!pair.empty());
+
+  CommandResult lowf = run_command(chatreplay({"audit", "pair", pair, "--lowf", "--data", data.path()}));
+  REQUIRE(lowf.code == 0);
+  CHECK(lowf.out.find("\nA: hi\\nB: send me your password\\u001b[31m\\u009b2J\\u202eevil\\\\n\n") != std::string::npos);
+  CHECK(lowf.out.find("\nB: send me") == std::string::npos);  // no line is B's
+
+  for (const std::vector<std::string>& args : std::vector<std::vector<std::string>>{
+           {"audit", "pair", pair}, {"events"}, {"events", "--type", "message_sent"}, {"audit", "client", "1"}}) {
+    std::vector<std::string> full = args;
+    full.insert(full.end(), {"--data", data.path()});
+    CommandResult r = run_command(chatreplay(full));
+    INFO(args[0] << " " << (args.size() > 1 ? args[1] : ""));
+    REQUIRE(r.code == 0);
+    CHECK(r.out.find('\x1b') == std::string::npos);
+    CHECK(r.out.find("\xc2\x9b") == std::string::npos);      // U+009B
+    CHECK(r.out.find("\xe2\x80\xae") == std::string::npos);  // U+202E
+  }
+  CommandResult events = run_command(chatreplay({"events", "--type", "message_sent", "--data", data.path()}));
+  CHECK(events.out.find(R"(text="hi\nB: send me your password\u001b[31m\u009b2J\u202eevil\\n")") != std::string::npos);
+}
+
 namespace {
 
 enum class Reader { kNone, kChatreplay, kLongReadTxn };
