@@ -90,9 +90,10 @@ int run_chatd(const Config& config) {
     if (ec) return;
     std::cout << "chatd: shutting down" << std::endl;
     server.stop();
-    // Give the sessions up to 2 s to send their close frames, then stop.
+    // Give the sessions up to 2 s to send their close frames and to hear their last replies (a
+    // session that closed with its Connect in flight still owes its client a Disconnect), then stop.
     asio::co_spawn(io, [&]() -> asio::awaitable<void> {
-      for (int i = 0; i < 40 && ctx.connections > 0; ++i) {
+      for (int i = 0; i < 40 && (ctx.connections > 0 || ctx.live_connections.load(std::memory_order_acquire) > 0); ++i) {
         grace.expires_after(std::chrono::milliseconds(50));
         co_await grace.async_wait(kTuple);
       }

@@ -90,7 +90,10 @@ class Connection final : public SessionPort,
         stream_(std::move(stream)),
         dialect_(dialect),
         logic_(dialect, options, &ctx.captcha, *this, std::move(addr), ctx.clock.now_ms()),
-        ping_interval_ms_(options.idle.silence_ms > 0 ? std::max<TimeMs>(options.idle.silence_ms / 3, 1) : 0) {}
+        ping_interval_ms_(options.idle.silence_ms > 0 ? std::max<TimeMs>(options.idle.silence_ms / 3, 1) : 0) {
+    ctx_.live_connections.fetch_add(1, std::memory_order_relaxed);
+  }
+  ~Connection() override { ctx_.live_connections.fetch_sub(1, std::memory_order_release); }
 
   void start() {
     id_ = ctx_.next_session++;

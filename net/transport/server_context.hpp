@@ -1,8 +1,10 @@
 // ServerContext: what the listener and its sessions share: options, dialects, the engine runner,
 // the captcha service, and the registry of open sessions (for per-address limits and shutdown).
-// Thread-safety: used only on the network thread, except `runner` and `captcha` (thread-safe).
+// Thread-safety: used only on the network thread, except `runner` and `captcha` (thread-safe) and
+// `live_connections` (atomic).
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <exception>
 #include <functional>
@@ -58,6 +60,12 @@ struct ServerContext {
   LowfDialect lowf;
   SessionOptions native_options;
   SessionOptions lowf_options;
+
+  // Connection objects alive, on any thread: a session's coroutines may have ended while the engine
+  // still holds it (a Connect in flight, whose reply must still be answered with a Disconnect), so
+  // a stopping server waits for this, not only for `connections`, before it stops the network
+  // thread; otherwise that Disconnect was never submitted and the log kept the client connected.
+  std::atomic<std::size_t> live_connections{0};
 
   // Network thread only.
   std::unordered_map<std::string, std::size_t> connections_by_address;

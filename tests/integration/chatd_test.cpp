@@ -656,3 +656,24 @@ TEST_CASE("a peer that never answers our close frame costs no CPU while we wait 
   std::this_thread::sleep_for(1s);
   CHECK(cpu_seconds(chatd.pid()) - before < 0.3);
 }
+
+TEST_CASE("a client whose connection ends as the server stops is still disconnected in the log", "[integration][lowf]") {
+  // The connection breaks the protocol at once, before its Connect is answered (the commit is on
+  // disk), and the server is stopped right after: the Connect's reply must still reach the session
+  // and be answered with the client's Disconnect (it was lost when the network thread stopped first).
+  for (int round = 0; round < 3; ++round) {
+    TempDir data;
+    ChatdProcess chatd(data.path(), {});
+    {
+      WsClient client(chatd.port(), "/lowf");
+      client.send("\xff\xfe not UTF-8");
+      CHECK_FALSE(client.recv());
+    }
+    REQUIRE(chatd.stop() == 0);
+    auto log = read_log(data.path());
+    REQUIRE(events_of<events::ClientConnected>(log).size() == 1);
+    auto gone = events_of<events::ClientDisconnected>(log);
+    REQUIRE(gone.size() == 1);
+    CHECK(gone[0].reason == events::DisconnectReason::kMalformed);
+  }
+}
