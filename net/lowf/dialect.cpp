@@ -92,6 +92,12 @@ void LowfDialect::decode(std::string_view frame, Decoded& out) const {
   }
 }
 
+bool LowfDialect::gate_reply(const std::string&, ErrorCode error, std::string_view message, std::string& out) const {
+  if (error.ok()) return false;
+  system_frame(out, "Your command was not carried out: " + std::string(message) + ".");
+  return true;
+}
+
 bool LowfDialect::render_reply(const Outbound& item, std::string& out) const {
   if (item.reply.error != errors::kInvalidMessage) return false;
   system_frame(out, "Your message was not sent: " + item.reply.message + ".");

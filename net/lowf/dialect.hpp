@@ -1,8 +1,8 @@
 // LowfDialect: lowf's protocol exactly as its web page speaks it (numbered commands and states,
 // the sender's own message echoed, the pair id as the message of state 3, system messages as
-// type "message" with body 0). Rejected commands are ignored silently, as lowf does, except a
-// refused message, whose sender is told; a malformed command closes the connection with a reason
-// (lowf left such sockets as zombies).
+// type "message" with body 0). Commands the state does not allow are ignored silently, as lowf
+// does; a refused message and a command the gates refused are answered with a system message; a
+// malformed command closes the connection with a reason (lowf left such sockets as zombies).
 // lowf speaks stranger chat only: its commands are the stranger domain's, and it renders the
 // stranger and session pushes.
 // Thread-safety: immutable once built; see WireDialect.
@@ -24,7 +24,9 @@ class LowfDialect final : public WireDialect {
   // message that was refused (too long, empty, not UTF-8) must not vanish: its sender hears why,
   // as a lowf system message.
   bool render_reply(const Outbound& item, std::string& out) const override;
-  bool gate_reply(const std::string&, ErrorCode, std::string_view, std::string&) const override { return false; }
+  // A command the session's gates refused (rate limit, in-flight bound, captcha) is never dropped
+  // silently: the client hears why, as a lowf system message (lowf's page shows them).
+  bool gate_reply(const std::string& id, ErrorCode error, std::string_view message, std::string& out) const override;
   bool render_push(const projections::Push& push, bool own, std::string& out) const override {
     return pushes_.render(push, own, out);
   }

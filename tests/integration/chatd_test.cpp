@@ -1,6 +1,7 @@
 // Integration tests: the real chatd over real WebSocket, in both dialects.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <set>
 #include <thread>
 
@@ -577,6 +578,28 @@ TEST_CASE("lowf: a refused message and a lying name, as lowf's page meets them",
   REQUIRE(messages.size() == 1);
   CHECK(messages[0].text == std::string(100, 'y'));
   for (const auto& n : events_of<events::NameChanged>(log)) CHECK(n.name == "Alice");
+}
+
+TEST_CASE("lowf: a command the rate limit refuses is answered, not dropped", "[integration][lowf]") {
+  TempDir data;
+  ChatdProcess chatd(data.path(), {"--rate", "1", "--rate-burst", "2"});
+  WsClient a(chatd.port(), "/lowf");
+  WsClient b(chatd.port(), "/lowf");
+  a.send(R"({"type":"command","body":0})");  // a's first token
+  CHECK(a.recv() == std::optional<std::string>(R"({"type":"state","body":1})"));
+  b.send(R"({"type":"command","body":0})");
+  CHECK(b.recv() == std::optional<std::string>(R"({"type":"state","body":1})"));
+  CHECK(b.recv() == std::optional<std::string>(R"({"type":"state","body":2,"message":""})"));
+  CHECK(a.recv() == std::optional<std::string>(R"({"type":"state","body":2,"message":""})"));
+  a.send(R"({"type":"command","body":2,"message":"one"})");  // a's second token
+  a.send(R"({"type":"command","body":2,"message":"two"})");  // none left: refused, and a is told
+  std::vector<std::string> got;
+  for (int i = 0; i < 2; ++i)
+    if (auto f = a.recv()) got.push_back(*f);
+  CHECK(std::count(got.begin(), got.end(), R"({"type":"message","body":"","message":"one"})") == 1);
+  CHECK(std::count(got.begin(), got.end(),
+                   R"({"type":"message","body":0,"message":"Your command was not carried out: too many commands; slow down."})") == 1);
+  CHECK(b.recv() == std::optional<std::string>(R"({"type":"message","body":"","message":"one"})"));
 }
 
 TEST_CASE("native: names with bidirectional controls or nothing visible are refused with a reason", "[integration][native]") {

@@ -181,6 +181,12 @@ TEST_CASE("lowf: frames out, byte for byte as lowf sends them", "[dialect][lowf]
   LowfDialect l;
   CHECK(render(l, reply<Search>("", Reply{})) == std::nullopt);
   CHECK(render(l, reply<Send>("", Reply{.error = errors::kInvalidState})) == std::nullopt);
+  // A command the gates refused is not silent either.
+  std::string gated;
+  CHECK(l.gate_reply("", errors::kRateLimited, "too many commands; slow down", gated));
+  CHECK(gated == R"({"type":"message","body":0,"message":"Your command was not carried out: too many commands; slow down."})");
+  std::string ok;
+  CHECK_FALSE(l.gate_reply("", errors::kNone, "", ok));
   // A refused message is not silent: lowf's page shows system messages.
   CHECK(render(l, reply<Send>("", Reply::failure(errors::kInvalidMessage, "the message is longer than the server allows"))) ==
         R"({"type":"message","body":0,"message":"Your message was not sent: the message is longer than the server allows."})");
