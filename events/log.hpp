@@ -38,8 +38,8 @@ class EventLog {
   virtual Seq last_seq() const = 0;
 
   // Visits the stored bytes of the events with seq >= from, in order, without decoding them (tools
-  // filter on the bytes and decode only what they keep), each followed by kScanSlack bytes. A gap in the seqs stops the scan with
-  // Corruption naming the last good seq. The visitor runs outside any lock or transaction.
+  // filter on the bytes and decode only what they keep), each followed by kScanSlack bytes. A gap
+  // in the seqs stops the scan with Corruption naming the last good seq. The visitor runs outside any lock or transaction.
   virtual Status scan_encoded(Seq from, const EncodedVisitor& visit) const = 0;
 
   // The stored bytes of event `seq`; NotFound if the log has no such event.

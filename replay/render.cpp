@@ -1,5 +1,6 @@
 #include "replay/render.hpp"
 
+#include <cassert>
 #include <cinttypes>
 #include <cstdio>
 
@@ -45,8 +46,9 @@ std::string hex64(std::uint64_t v) {
 }
 
 void append_u_escape(char32_t c, std::string& out) {
-  char buf[16];
-  std::snprintf(buf, sizeof buf, c > 0xffff ? "\\U%08x" : "\\u%04x", static_cast<unsigned>(c));
+  assert(c <= 0xffff);  // controls and bidi controls are all in the BMP
+  char buf[8];
+  std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(c));
   out += buf;
 }
 

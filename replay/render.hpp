@@ -28,7 +28,7 @@ std::string describe_client(ClientId id, const projections::World& world);
 // nothing in a log acts on the terminal that shows it.
 std::string json_quoted(std::string_view text);
 
-// `c` as a JSON-style escape: \u001b, \u202e (above U+FFFF: \U0001xxxx).
+// A control or bidi control character (core/base/text_rules.hpp) as a JSON escape: \u001b, \u202e.
 void append_u_escape(char32_t c, std::string& out);
 
 // The World's fixed-width hash, as chatd's `info` and `state --hash` print it.

@@ -62,15 +62,20 @@ void SessionLogic::gate_reply(const std::string& id, ErrorCode error, std::strin
   if (std::string& frame = empty_frame(); dialect_.gate_reply(id, error, message, frame)) send_frame(frame);
 }
 
+bool SessionLogic::take_token(TimeMs now, const char* flooding) {
+  if (limiter_.try_acquire(now)) {
+    rate_rejections_ = 0;
+    return true;
+  }
+  if (++rate_rejections_ > options_.max_rate_rejections)
+    shutdown(events::DisconnectReason::kFlooding, kClosePolicy, flooding);
+  return false;
+}
+
 void SessionLogic::on_ping(TimeMs now) {
   if (closing_) return;
   idle_.on_activity(now);
-  if (limiter_.try_acquire(now)) {
-    rate_rejections_ = 0;
-    return;
-  }
-  if (++rate_rejections_ > options_.max_rate_rejections)
-    shutdown(events::DisconnectReason::kFlooding, kClosePolicy, "flooding: too many pings too fast");
+  take_token(now, "flooding: too many pings too fast");
 }
 
 void SessionLogic::on_frame(std::string_view frame, TimeMs now) {
@@ -80,12 +85,10 @@ void SessionLogic::on_frame(std::string_view frame, TimeMs now) {
   dialect_.decode(frame, decoded);
   if (decoded.outcome == Decoded::Outcome::kClose)
     return shutdown(events::DisconnectReason::kMalformed, kClosePolicy, decoded.message);
-  if (!limiter_.try_acquire(now)) {
-    if (++rate_rejections_ > options_.max_rate_rejections)
-      return shutdown(events::DisconnectReason::kFlooding, kClosePolicy, "flooding: too many commands too fast");
-    return gate_reply(decoded.request.id, errors::kRateLimited, "too many commands; slow down");
+  if (!take_token(now, "flooding: too many commands too fast")) {
+    if (!closing_) gate_reply(decoded.request.id, errors::kRateLimited, "too many commands; slow down");
+    return;
   }
-  rate_rejections_ = 0;
   switch (decoded.outcome) {
     case Decoded::Outcome::kReject: return gate_reply(decoded.request.id, decoded.error, decoded.message);
     case Decoded::Outcome::kIgnore: return;

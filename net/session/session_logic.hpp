@@ -83,6 +83,9 @@ class SessionLogic {
   void become_client(std::string request_id);
   void gate_reply(const std::string& id, ErrorCode error, std::string_view message);
   void send_frame(const std::string& frame);
+  // Takes a token of the rate limit for a command or a ping. Without one it counts a rejection and
+  // returns false; past max_rate_rejections in a row it also ends the session with `flooding`.
+  bool take_token(TimeMs now, const char* flooding);
 
   const WireDialect& dialect_;
   const SessionOptions& options_;

@@ -38,6 +38,13 @@ std::vector<T> events_of(const std::vector<events::Event>& all) {
   return out;
 }
 
+// The reasons of the log's client_disconnected events, in log order.
+inline std::vector<events::DisconnectReason> disconnect_reasons(const std::string& dir) {
+  std::vector<events::DisconnectReason> out;
+  for (const auto& d : events_of<events::ClientDisconnected>(read_log(dir))) out.push_back(d.reason);
+  return out;
+}
+
 // Connects a native client with the captcha off and a name; returns after its name is set.
 inline std::unique_ptr<WsClient> native_client(std::uint16_t port, const std::string& name) {
   auto c = std::make_unique<WsClient>(port, "/");
