@@ -35,16 +35,19 @@ class IdleTracker {
   void on_activity(TimeMs now) { last_activity_ = std::max(last_activity_, now); }
   void on_admitted(TimeMs now) {
     admitted_ = true;
+    unmarked_ = true;
     idle_label_ = kConnectedLabel;
     state_since_ = now;
   }
   // The client is doing something that is not idle (in stranger chat: paired).
   void on_active(TimeMs now) {
+    unmarked_ = false;
     idle_label_ = nullptr;
     state_since_ = now;
   }
   // The client is idle, doing `label` ("looking"): its idle deadline runs from now.
   void on_idle(const char* label, TimeMs now) {
+    unmarked_ = false;
     idle_label_ = label;
     state_since_ = now;
   }
@@ -74,13 +77,13 @@ class IdleTracker {
  private:
   static constexpr const char* kConnectedLabel = "connected";
   bool idle_state() const { return idle_label_ != nullptr; }
-  // Admitted and not marked by any domain since: the label is this class's own constant.
-  TimeMs state_limit() const { return idle_label_ == kConnectedLabel ? policy_.connected_ms : policy_.state_ms; }
+  TimeMs state_limit() const { return unmarked_ ? policy_.connected_ms : policy_.state_ms; }
 
   IdlePolicy policy_;
   TimeMs opened_;
   TimeMs last_activity_;
   bool admitted_ = false;
+  bool unmarked_ = false;             // admitted, and no domain has marked the client since
   const char* idle_label_ = nullptr;  // a string constant of a domain, or kConnectedLabel
   TimeMs state_since_ = 0;
 };
