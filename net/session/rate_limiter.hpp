@@ -20,17 +20,30 @@ class RateLimiter {
 
   bool try_acquire(TimeMs now) {
     if (rate_ == 0) return true;
-    if (now > last_) {
-      // rate_ tokens per 1000 ms = rate_ milli-tokens per ms.
-      milli_tokens_ = std::min(capacity_milli_, milli_tokens_ + (now - last_) * std::int64_t{rate_});
-      last_ = now;
-    }
+    refill(now);
     if (milli_tokens_ < 1000) return false;
     milli_tokens_ -= 1000;
     return true;
   }
 
+  // When try_acquire() will next succeed: `now` if a token is there.
+  TimeMs next_token_at(TimeMs now) {
+    if (rate_ == 0) return now;
+    refill(now);
+    if (milli_tokens_ >= 1000) return now;
+    const std::int64_t missing = 1000 - milli_tokens_;
+    return now + (missing + rate_ - 1) / rate_;  // whole milliseconds, rounded up
+  }
+
  private:
+  void refill(TimeMs now) {
+    if (now > last_) {
+      // rate_ tokens per 1000 ms = rate_ milli-tokens per ms.
+      milli_tokens_ = std::min(capacity_milli_, milli_tokens_ + (now - last_) * std::int64_t{rate_});
+      last_ = now;
+    }
+  }
+
   std::uint32_t rate_;
   std::int64_t capacity_milli_;
   std::int64_t milli_tokens_;

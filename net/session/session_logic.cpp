@@ -62,20 +62,35 @@ void SessionLogic::gate_reply(const std::string& id, ErrorCode error, std::strin
   if (std::string& frame = empty_frame(); dialect_.gate_reply(id, error, message, frame)) send_frame(frame);
 }
 
-bool SessionLogic::take_token(TimeMs now, const char* flooding) {
-  if (limiter_.try_acquire(now)) {
-    rate_rejections_ = 0;
-    return true;
-  }
-  if (++rate_rejections_ > options_.max_rate_rejections)
+void SessionLogic::count_over_rate(const char* flooding) {
+  if (++over_rate_in_a_row_ > options_.max_over_rate_in_a_row)
     shutdown(events::DisconnectReason::kFlooding, kClosePolicy, flooding);
-  return false;
 }
 
 void SessionLogic::on_ping(TimeMs now) {
   if (closing_) return;
   idle_.on_activity(now);
-  take_token(now, "flooding: too many pings too fast");
+  // The transport has answered it already (a ping cannot wait), so an over-rate ping only counts.
+  if (limiter_.try_acquire(now))
+    over_rate_in_a_row_ = 0;
+  else
+    count_over_rate("flooding: too many pings too fast");
+}
+
+bool SessionLogic::reading_paused() const {
+  return !closing_ && inflight_ + waiting_for_client_.size() >= options_.max_inflight;
+}
+
+TimeMs SessionLogic::frame_ready_at(TimeMs now) {
+  if (closing_) return now;
+  const TimeMs ready = limiter_.next_token_at(now);
+  if (ready > now) {
+    count_over_rate("flooding: too many commands too fast");
+    if (closing_) return now;
+  } else {
+    over_rate_in_a_row_ = 0;
+  }
+  return ready;
 }
 
 void SessionLogic::on_frame(std::string_view frame, TimeMs now) {
@@ -85,7 +100,9 @@ void SessionLogic::on_frame(std::string_view frame, TimeMs now) {
   dialect_.decode(frame, decoded);
   if (decoded.outcome == Decoded::Outcome::kClose)
     return shutdown(events::DisconnectReason::kMalformed, kClosePolicy, decoded.message);
-  if (!take_token(now, "flooding: too many commands too fast")) {
+  if (!limiter_.try_acquire(now)) {
+    // Only a transport that did not wait for frame_ready_at() gets here.
+    count_over_rate("flooding: too many commands too fast");
     if (!closing_) gate_reply(decoded.request.id, errors::kRateLimited, "too many commands; slow down");
     return;
   }

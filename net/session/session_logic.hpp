@@ -27,7 +27,7 @@ struct SessionOptions {
   IdlePolicy idle;
   std::uint32_t rate_per_sec = 20;
   std::uint32_t rate_burst = 40;
-  std::uint32_t max_rate_rejections = 20;  // consecutive rejections before "flooding" ends it
+  std::uint32_t max_over_rate_in_a_row = 20;  // frames in a row over the rate before "flooding" ends it
   std::uint32_t max_captcha_failures = 3;
   std::size_t max_inflight = 32;           // commands submitted and not yet answered
   std::size_t max_frame_bytes = 65536;
@@ -58,6 +58,17 @@ class SessionLogic {
 
   // The connection is open: say hello, and become a client at once if no captcha is required.
   void open();
+  // Backpressure (DESIGN.md principle 8): the transport reads no further frame while
+  // reading_paused(), and holds a frame it has read until frame_ready_at(), so TCP pushes back on
+  // the client instead of the session refusing. Paused: the commands in flight are at their bound
+  // (a reply in on_outbound ends the pause; the transport asks again after each delivery).
+  bool reading_paused() const;
+  // A frame has been read: when it may be handed to on_frame. `now` if the rate limit has a token;
+  // otherwise when the next one comes, and the frame counts as over the rate. Past
+  // max_over_rate_in_a_row such frames in a row, the session ends as flooding (and `now` is returned:
+  // on_frame drops what a closing session sends). Call once per frame.
+  TimeMs frame_ready_at(TimeMs now);
+  // A whole frame. A transport that did not wait for frame_ready_at() gets `rate_limited` replies.
   void on_frame(std::string_view frame, TimeMs now);
   void on_pong(TimeMs now) { idle_.on_activity(now); }
   // A ping from the peer: a sign of life, and work (the transport answers it), so it takes a token
@@ -83,9 +94,9 @@ class SessionLogic {
   void become_client(std::string request_id);
   void gate_reply(const std::string& id, ErrorCode error, std::string_view message);
   void send_frame(const std::string& frame);
-  // Takes a token of the rate limit for a command or a ping. Without one it counts a rejection and
-  // returns false; past max_rate_rejections in a row it also ends the session with `flooding`.
-  bool take_token(TimeMs now, const char* flooding);
+  // Counts a frame or ping over the rate; past max_over_rate_in_a_row in a row it ends the session
+  // with `flooding`.
+  void count_over_rate(const char* flooding);
 
   const WireDialect& dialect_;
   const SessionOptions& options_;
@@ -106,7 +117,7 @@ class SessionLogic {
   bool disconnect_sent_ = false;
   events::DisconnectReason close_reason_ = events::DisconnectReason::kClosed;
   std::size_t inflight_ = 0;
-  std::uint32_t rate_rejections_ = 0;
+  std::uint32_t over_rate_in_a_row_ = 0;
   std::uint32_t captcha_failures_ = 0;
   // No per-session buffers: the decoded request and the outgoing frame are built in scratch space
   // shared by the thread's sessions (session_logic.cpp), so an idle session holds none.

@@ -28,6 +28,7 @@
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <memory>
@@ -108,6 +109,7 @@ class Connection final : public SessionPort,
     boost::asio::post(stream_.get_executor(), [self = this->shared_from_this(), items = std::move(items)]() mutable {
       TimeMs now = self->ctx_.clock.now_ms();
       for (Outbound& item : items) self->logic_.on_outbound(std::move(item), now);
+      self->resume_reading_if_due();
       self->schedule_watchdog();
     });
   }
@@ -138,6 +140,7 @@ class Connection final : public SessionPort,
     hard_close_at_ = ctx_.clock.now_ms() + kCloseGraceMs;
     wake_writer();
     schedule_watchdog();
+    resume_reading_if_due();  // a paused reader must read on, to see the peer's close
   }
 
   bool submit(Command command, std::string request_id) override {
@@ -175,6 +178,7 @@ class Connection final : public SessionPort,
       wake_writer();
     }
     logic_.on_timer(now);
+    resume_reading_if_due();
     schedule_watchdog();
   }
 
@@ -184,6 +188,8 @@ class Connection final : public SessionPort,
   // small (Beast's default piece is 1,536 bytes); a typical chat frame still arrives in one piece.
   static constexpr std::size_t kReadPiece = 256;
   static constexpr auto kTuple = boost::asio::as_tuple(boost::asio::use_awaitable_t<Executor>{});
+  using Timer = boost::asio::basic_waitable_timer<std::chrono::steady_clock,
+                                                  boost::asio::wait_traits<std::chrono::steady_clock>, Executor>;
 
   // The connection's one long-lived coroutine: the handshake, then the reader until the connection
   // ends. Unregisters however it ends, an exception included.
@@ -203,6 +209,8 @@ class Connection final : public SessionPort,
 
     boost::beast::flat_buffer buffer;
     for (;;) {
+      // Backpressure: at the in-flight bound nothing more is read until a reply frees a slot.
+      if (buffer.size() == 0 && logic_.reading_paused()) co_await pause_reading(IdleTracker::kNever);
       // Straight into the buffer's free space: a dynamic-buffer read would wrap the pending
       // operation (which every idle connection holds) in one more layer.
       auto space = buffer.prepare(kReadPiece);
@@ -219,6 +227,8 @@ class Connection final : public SessionPort,
       if (!stream_.got_text()) {
         logic_.shutdown(events::DisconnectReason::kMalformed, kClosePolicy, "binary frames are not accepted");
       } else {
+        // Over the rate, the frame waits here (and nothing more is read) until a token comes.
+        if (TimeMs now = ctx_.clock.now_ms(), ready = logic_.frame_ready_at(now); ready > now) co_await pause_reading(ready);
         auto data = buffer.cdata();
         logic_.on_frame(std::string_view(static_cast<const char*>(data.data()), data.size()), ctx_.clock.now_ms());
         schedule_watchdog();
@@ -234,6 +244,26 @@ class Connection final : public SessionPort,
     // nothing more can be read, so nothing more need be written.
     if (write_started_at_ != IdleTracker::kNever) stream_.cut();
     if (!writer_running_) finish_writing();  // a running writer does it when its write returns
+  }
+
+  // Waits until `until` (kNever: until resume_reading_if_due() ends the pause). The timer exists
+  // only during a pause, so a connection that is never paused holds none.
+  awaitable<void> pause_reading(TimeMs until) {
+    pause_timer_ = std::make_unique<Timer>(stream_.get_executor());
+    paused_until_ = until;
+    if (until == IdleTracker::kNever)
+      pause_timer_->expires_at(Timer::time_point::max());
+    else
+      pause_timer_->expires_after(std::chrono::milliseconds(until - ctx_.clock.now_ms()));
+    co_await pause_timer_->async_wait(kTuple);
+    pause_timer_.reset();
+  }
+
+  // Ends a pause for the in-flight bound once the logic no longer asks for it, and any pause once
+  // the session closes. (A pause for the rate ends at its time.)
+  void resume_reading_if_due() {
+    if (!pause_timer_) return;
+    if (close_requested_ || (paused_until_ == IdleTracker::kNever && !logic_.reading_paused())) pause_timer_->cancel();
   }
 
   // On the network thread, when the session is over. (Not in the destructor: the last reference
@@ -343,6 +373,8 @@ class Connection final : public SessionPort,
   std::uint64_t id_ = 0;
   FrameQueue outbox_;
   Frame writing_;  // the frame the writer is writing, out of the outbox
+  std::unique_ptr<Timer> pause_timer_;  // while the reader is paused (backpressure)
+  TimeMs paused_until_ = IdleTracker::kNever;  // that pause's end; kNever: until a reply
   std::size_t queued_bytes_ = 0;
   bool overflowed_ = false;
   bool close_requested_ = false;

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <deque>
 #include <filesystem>
 #include <memory>
 #include <queue>
@@ -112,6 +113,17 @@ class SimSession final : public SessionIo, public SessionPort, public std::enabl
   std::uint64_t next_id = 1;
   std::string hello;
   std::unordered_map<std::string, std::string> pending_sends;  // request id -> text (native)
+  // What the client sent and the transport has not read yet (backpressure holds it here), the
+  // front frame's verdict once asked, and whether a read is scheduled.
+  struct Inbound {
+    std::string frame;
+    bool send = false;  // a Send past the captcha: the engine must answer it, whichever the dialect
+  };
+  std::deque<Inbound> inbound;
+  bool front_asked = false;
+  TimeMs front_ready_at = 0;
+  bool read_scheduled = false;
+  std::uint64_t sends_handed = 0, sends_answered = 0;
 };
 
 std::string addr_of(std::uint64_t conn) {
@@ -133,6 +145,7 @@ class Simulation {
   void schedule_transport_closed(SimSession& s);
   void schedule_overflow(SimSession& s);
   void schedule_captcha_answer(SimSession& s);
+  void schedule_read(SimSession& s, TimeMs at);
   TimeMs now() const { return now_; }
   const Script& script() const { return script_; }
 
@@ -142,7 +155,7 @@ class Simulation {
   std::unique_ptr<CaptchaService> captcha;
 
  private:
-  enum class Ev : std::uint8_t { kAction, kTick, kTimer, kTransportClosed, kOverflow, kCaptchaAnswer, kPing, kSweep, kDeadline };
+  enum class Ev : std::uint8_t { kAction, kTick, kTimer, kTransportClosed, kOverflow, kCaptchaAnswer, kPing, kSweep, kDeadline, kRead };
   struct Pending {
     TimeMs at;
     std::uint64_t order;
@@ -157,7 +170,8 @@ class Simulation {
   }
 
   void act(const Action& a, std::size_t index);
-  void client_frame(SimSession& s, const std::string& frame);
+  void client_frame(SimSession& s, std::string frame, bool send = false);
+  void read_frames(SimSession& s);
   std::string frame_for(SimSession& s, ActionKind kind, std::uint32_t arg);
   void tick();
   void schedule_deadline();
@@ -260,7 +274,10 @@ void SimSession::deliver(std::vector<Outbound> items) {
     sim.check_outbound(*this, item);
     logic->on_outbound(std::move(item), sim.now());
   }
-  if (!dead) sim.schedule_timer(*this);
+  if (dead) return;
+  sim.schedule_timer(*this);
+  if (!inbound.empty()) sim.schedule_read(*this, sim.now());  // a reply may have ended a pause
+
 }
 
 // ---- Simulation ------------------------------------------------------------------------------
@@ -359,6 +376,12 @@ RunResult Simulation::run() {
     switch (p.kind) {
       case Ev::kAction: act(script_.actions[p.a], p.a); break;
       case Ev::kTick: tick_scheduled_ = false; tick(); break;
+      case Ev::kRead:
+        if (SimSession* s = session(p.a)) {
+          s->read_scheduled = false;
+          read_frames(*s);
+        }
+        break;
       case Ev::kDeadline:
         if (engine_ && engine_->now() >= engine_->next_deadline()) submit(nullptr, Command{Tick{}}, "");
         break;
@@ -447,6 +470,11 @@ void Simulation::schedule_timer(SimSession& s) {
 void Simulation::schedule_transport_closed(SimSession& s) { schedule(now_ + 1, Ev::kTransportClosed, s.conn); }
 void Simulation::schedule_overflow(SimSession& s) { schedule(now_, Ev::kOverflow, s.conn); }
 void Simulation::schedule_captcha_answer(SimSession& s) { schedule(now_ + 1, Ev::kCaptchaAnswer, s.conn); }
+void Simulation::schedule_read(SimSession& s, TimeMs at) {
+  if (s.read_scheduled) return;
+  s.read_scheduled = true;
+  schedule(at, Ev::kRead, s.conn);
+}
 
 std::string Simulation::frame_for(SimSession& s, ActionKind kind, std::uint32_t arg) {
   static const char* const kNamesPool[] = {"Ana", "Bo", "Chen", "Dara", "Émile", "Fatou", "Gus", ""};
@@ -484,9 +512,30 @@ std::string Simulation::frame_for(SimSession& s, ActionKind kind, std::uint32_t 
   }
 }
 
-void Simulation::client_frame(SimSession& s, const std::string& frame) {
-  s.last_activity = now_;
-  s.logic->on_frame(frame, now_);
+void Simulation::client_frame(SimSession& s, std::string frame, bool send) {
+  // (A native Send before the captcha is answered by the gate, not by the engine.)
+  s.inbound.push_back(SimSession::Inbound{std::move(frame), send && (s.lowf || s.solved)});
+  read_frames(s);
+}
+
+// The transport's reader, as net/transport/connection.hpp runs it: nothing is read while the logic
+// pauses reading, and a frame read waits for its frame_ready_at().
+void Simulation::read_frames(SimSession& s) {
+  while (!s.inbound.empty() && !s.dead && s.transport_open) {
+    if (!s.front_asked) {
+      if (s.logic->reading_paused()) return;  // a delivery schedules the next read
+      s.front_asked = true;
+      s.front_ready_at = s.logic->frame_ready_at(now_);
+      if (s.dead) return;
+    }
+    if (s.front_ready_at > now_) return schedule_read(s, s.front_ready_at);
+    SimSession::Inbound in = std::move(s.inbound.front());
+    s.inbound.pop_front();
+    s.front_asked = false;
+    s.last_activity = now_;
+    if (in.send && !s.logic->closing()) ++s.sends_handed;
+    s.logic->on_frame(in.frame, now_);
+  }
   if (!s.dead) schedule_timer(s);
 }
 
@@ -554,8 +603,11 @@ void Simulation::act(const Action& a, std::size_t index) {
     case ActionKind::kMalformed: fault("malformed frame"); return client_frame(*s, "{this is not json");
     case ActionKind::kFlood:
       fault("flood");
-      for (std::uint32_t i = 0; i < a.arg && s->transport_open && !s->dead; ++i) client_frame(*s, frame_for(*s, ActionKind::kSearch, 0));
+      // A burst of messages, as lowf's page sends them when pasted text is split: backpressure
+      // delivers the burst in order, and only a flood past the rate for long is closed.
+      for (std::uint32_t i = 0; i < a.arg && s->transport_open && !s->dead; ++i) client_frame(*s, frame_for(*s, ActionKind::kSend, 0), true);
       return;
+    case ActionKind::kSend: return client_frame(*s, frame_for(*s, a.kind, a.arg), true);
     default: return client_frame(*s, frame_for(*s, a.kind, a.arg));
   }
 }
@@ -673,6 +725,7 @@ void Simulation::check_outbound(SimSession& s, const Outbound& item) {
       client_conn_[s.client] = s.conn;
     }
     if (item.command == &CommandType::of<Send>()) {
+      ++s.sends_answered;
       auto pending = s.pending_sends.find(item.request_id);
       if (pending == s.pending_sends.end()) return;
       const std::string text = std::move(pending->second);
@@ -818,6 +871,15 @@ void Simulation::check_durable() {
     return bad.ok();
   });
   if (!st.ok() || !bad.ok()) return fail("acknowledged events survive", "the log does not scan: " + (st.ok() ? bad : st).ToString());
+  // Backpressure loses nothing: every message a session still open has read was answered.
+  for (const auto& [conn, sp] : sessions_) {
+    const SimSession& sess = *sp;
+    if (sess.dead || !sess.transport_open || sess.logic->closing()) continue;
+    count("every message read is answered");
+    if (sess.sends_handed != sess.sends_answered)
+      return fail("every message read is answered", "connection " + sess.addr + " read " + std::to_string(sess.sends_handed) +
+                                                        " messages and had " + std::to_string(sess.sends_answered) + " answered");
+  }
   for (const std::string& text : acked_)
     if (!logged.count(text)) return fail("acknowledged events survive", "acknowledged message \"" + text + "\" is not in the log");
   count("rebuild equals the live World");

@@ -66,7 +66,7 @@ struct Fixture {
     options.idle = IdlePolicy{10'000, 30'000, 20'000, 40'000};
     options.rate_per_sec = 5;
     options.rate_burst = 5;
-    options.max_rate_rejections = 3;
+    options.max_over_rate_in_a_row = 3;
     options.max_inflight = 4;
   }
 
@@ -215,6 +215,74 @@ TEST_CASE("rate limit: WebSocket pings take tokens too, and a ping flood ends th
   CHECK(f.io.closed->second == "flooding: too many pings too fast");
   REQUIRE(f.io.submitted.size() == 1);
   CHECK(f.io.submitted[0].first.as<Disconnect>().reason == DisconnectReason::kFlooding);
+}
+
+TEST_CASE("backpressure: a frame over the rate waits for its token, and a long flood ends the session", "[session]") {
+  Fixture f;  // 5 per second, burst 5, 3 frames in a row over the rate allowed
+  auto s = f.connected(false);
+  for (int i = 0; i < 5; ++i) {
+    REQUIRE(s->frame_ready_at(f.clock.now_ms()) == f.clock.now_ms());
+    s->on_frame(R"({"op":"ping","id":)" + std::to_string(i) + "}", f.clock.now_ms());
+  }
+  // The 6th frame waits 200 ms (one token at 5 per second), then is answered, not refused.
+  const TimeMs ready = s->frame_ready_at(f.clock.now_ms());
+  CHECK(ready == f.clock.now_ms() + 200);
+  f.clock.advance(200);
+  s->on_frame(R"({"op":"ping","id":5})", f.clock.now_ms());
+  CHECK(f.io.sent.back() == R"({"type":"reply","id":5,"ok":true})");
+  CHECK_FALSE(f.io.sent_contains("rate_limited"));
+  // A frame that finds its token at once forgives the ones before it.
+  f.clock.advance(1'000);
+  CHECK(s->frame_ready_at(f.clock.now_ms()) == f.clock.now_ms());
+  // Every frame over the rate counts; the 4th in a row is a flood.
+  for (int i = 0; i < 5; ++i) s->on_frame(R"({"op":"ping"})", f.clock.now_ms());
+  for (int i = 0; i < 3; ++i) {
+    const TimeMs at = s->frame_ready_at(f.clock.now_ms());
+    REQUIRE(at > f.clock.now_ms());
+    f.clock.advance(at - f.clock.now_ms());
+    s->on_frame(R"({"op":"ping"})", f.clock.now_ms());
+  }
+  CHECK_FALSE(f.io.closed);
+  CHECK(s->frame_ready_at(f.clock.now_ms()) == f.clock.now_ms());  // closing: nothing more to wait for
+  REQUIRE(f.io.closed);
+  CHECK(f.io.closed->second == "flooding: too many commands too fast");
+  REQUIRE(f.io.submitted.size() == 1);
+  CHECK(f.io.submitted[0].first.as<Disconnect>().reason == DisconnectReason::kFlooding);
+}
+
+TEST_CASE("backpressure: reading pauses at the in-flight bound and resumes with a reply", "[session]") {
+  Fixture f;
+  f.options.rate_per_sec = 0;
+  auto s = f.connected(false);
+  for (int i = 0; i < 4; ++i) {
+    REQUIRE_FALSE(s->reading_paused());
+    s->on_frame(R"({"op":"search","id":)" + std::to_string(i) + "}", f.clock.now_ms());
+  }
+  CHECK(s->reading_paused());
+  CHECK(f.io.submitted.size() == 4);
+  CHECK_FALSE(f.io.sent_contains("busy"));
+  s->on_outbound(reply_to(Search{}, "0", Reply{}), f.clock.now_ms());
+  CHECK_FALSE(s->reading_paused());
+  // A closing session is never paused: its transport must read on to see the peer's close.
+  s->on_frame(R"({"op":"search","id":4})", f.clock.now_ms());
+  CHECK(s->reading_paused());
+  s->shutdown(DisconnectReason::kClosed, kCloseNormal, "bye");
+  CHECK_FALSE(s->reading_paused());
+}
+
+TEST_CASE("backpressure: commands waiting for the client's Connect count against the bound", "[session]") {
+  Fixture f;
+  f.options.rate_per_sec = 0;
+  f.options.captcha_required = false;
+  SessionLogic s(f.native, f.options, &f.captcha, f.io, "10.0.0.1", f.clock.now_ms());
+  s.open();  // Connect in flight: one slot
+  for (int i = 0; i < 3; ++i) s.on_frame(R"({"op":"search","id":)" + std::to_string(i) + "}", f.clock.now_ms());
+  CHECK(s.reading_paused());
+  s.on_outbound(reply_to(Connect{}, "", Reply{.binds_client = 9}), f.clock.now_ms());
+  CHECK(f.io.submitted.size() == 4);  // Connect's slot is free, the three waiting ones in flight
+  CHECK_FALSE(s.reading_paused());
+  s.on_frame(R"({"op":"search","id":3})", f.clock.now_ms());
+  CHECK(s.reading_paused());
 }
 
 TEST_CASE("in-flight bound: replies busy past max_inflight", "[session]") {
