@@ -8,6 +8,8 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <sys/resource.h>
+
 #include <csignal>
 #include <cstdio>
 #include <iostream>
@@ -21,9 +23,35 @@ namespace chatd {
 namespace asio = boost::asio;
 namespace {
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
+
+// Files chatd holds besides its connections: stdio, the LMDB environment, epoll, the listener,
+// the engine's threads' pipes, with room to spare.
+constexpr std::size_t kReservedFiles = 64;
+
+// Raises the soft open-files limit to the hard one (the soft default of 1,024 would cap chatd at
+// about 1,000 clients), and lowers the connection limit to what the files allow, so accept() never
+// runs out of files for a connection that counts as admitted.
+Config fit_to_open_files(Config config) {
+  rlimit files{};
+  if (getrlimit(RLIMIT_NOFILE, &files) != 0) return config;
+  if (files.rlim_cur < files.rlim_max) {
+    rlimit raised = files;
+    raised.rlim_cur = files.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &raised) == 0) files = raised;
+  }
+  const std::size_t allowed = files.rlim_cur > kReservedFiles * 2 ? files.rlim_cur - kReservedFiles : files.rlim_cur / 2;
+  if (config.max_connections > allowed) {
+    std::cout << "chatd: at most " << allowed << " connections (the open-files limit is " << files.rlim_cur << ")"
+              << std::endl;
+    config.max_connections = allowed;
+  }
+  config.max_handshakes = std::min(config.max_handshakes, config.max_connections);
+  return config;
+}
 }  // namespace
 
-int run_chatd(const Config& config) {
+int run_chatd(const Config& requested) {
+  const Config config = fit_to_open_files(requested);
   // A closed stdout or socket must never kill the server; Asio reports socket errors as values.
   std::signal(SIGPIPE, SIG_IGN);
   if (sodium_init() < 0) {

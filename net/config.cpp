@@ -1,5 +1,6 @@
 #include "net/config.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <fstream>
@@ -62,6 +63,40 @@ bool set_listen(Config& c, const std::string& v) {
   return true;
 }
 
+// "N/SECONDS", or "0" for no throttle.
+bool set_throttle(Config& c, const std::string& v) {
+  if (v == "0") {
+    c.throttle_connections = 0;
+    return true;
+  }
+  auto slash = v.find('/');
+  if (slash == std::string::npos) return false;
+  std::uint32_t n = 0, seconds = 0;
+  auto [end_n, ec_n] = std::from_chars(v.data(), v.data() + slash, n);
+  auto [end_s, ec_s] = std::from_chars(v.data() + slash + 1, v.data() + v.size(), seconds);
+  if (ec_n != std::errc() || end_n != v.data() + slash || ec_s != std::errc() || end_s != v.data() + v.size() || n == 0 ||
+      seconds == 0 || seconds > 86'400)
+    return false;
+  c.throttle_connections = n;
+  c.throttle_window_ms = TimeMs{seconds} * 1000;
+  return true;
+}
+
+// A comma-separated list of addresses; "none" for none. (The server parses each address.)
+bool set_exempt(Config& c, const std::string& v) {
+  c.throttle_exempt.clear();
+  if (v == "none") return true;
+  std::size_t at = 0;
+  while (at <= v.size()) {
+    std::size_t comma = std::min(v.find(',', at), v.size());
+    std::string item = v.substr(at, comma - at);
+    if (item.empty()) return false;
+    c.throttle_exempt.push_back(item);
+    at = comma + 1;
+  }
+  return true;
+}
+
 const std::vector<Option>& options() {
   static const std::vector<Option> table = {
       {"help", nullptr, "print this help and exit", nullptr},
@@ -91,9 +126,17 @@ const std::vector<Option>& options() {
       {"rate", "PER_SEC", "commands per second per session, 0 = unlimited (20)",
        unsigned_value(&Config::rate_per_sec, 0, 1 << 24)},
       {"rate-burst", "N", "commands a session may send at once (40)", unsigned_value(&Config::rate_burst, 1, 1 << 24)},
-      {"max-connections", "N", "open connections in all (18000)", unsigned_value(&Config::max_connections, 1, 1 << 20)},
+      {"max-connections", "N", "open connections in all, lowered to fit the open-files limit (18000)", unsigned_value(&Config::max_connections, 1, 1 << 20)},
       {"max-connections-per-address", "N", "open connections from one address (16)",
        unsigned_value(&Config::max_connections_per_address, 1, 1 << 20)},
+      {"max-handshakes", "N", "connections still in their HTTP upgrade, in all (1024)",
+       unsigned_value(&Config::max_handshakes, 1, 1 << 20)},
+      {"connection-throttle", "N/SECONDS", "new connections one address may open per window, 0 = no throttle (32/600)",
+       set_throttle},
+      {"throttle-exempt", "ADDR,...", "addresses the throttle spares, e.g. a reverse proxy; 'none' for none (127.0.0.1,::1)",
+       set_exempt},
+      {"min-free-disk", "MIB", "below this much free space on the data folder's disk, new connections are refused, 0 = no floor (256)",
+       unsigned_value(&Config::min_free_disk_mb, 0, 1ull << 30)},
       {"socket-send-buffer", "BYTES", "SO_SNDBUF of client sockets, 0 = system default (0)",
        unsigned_value(&Config::socket_send_buffer, 0, 1 << 28)},
       {"idle-timeout", "SECONDS", "a client LOOKING or DISCONNECTED this long is disconnected, 0 = never (600)",

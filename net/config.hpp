@@ -31,8 +31,14 @@ struct Config {
   std::size_t engine_queue = 65536;        // commands waiting for the engine, in all
   std::uint32_t rate_per_sec = 20;
   std::uint32_t rate_burst = 40;
-  std::size_t max_connections = 18000;     // this process may hold 20,000 files
-  std::size_t max_connections_per_address = 16;
+  // At start chatd raises its soft open-files limit to the hard one and lowers this to fit it.
+  std::size_t max_connections = 18000;
+  std::size_t max_connections_per_address = 16;  // an IPv6 address counts by its /64
+  std::size_t max_handshakes = 1024;       // connections still in their HTTP upgrade, in all
+  std::uint32_t throttle_connections = 32; // new connections per address per window (ergo's); 0 = off
+  TimeMs throttle_window_ms = 600'000;
+  std::vector<std::string> throttle_exempt = {"127.0.0.1", "::1"};  // a reverse proxy on loopback
+  std::uint64_t min_free_disk_mb = 256;    // below it, new connections are refused; 0 = no floor
   int socket_send_buffer = 0;              // SO_SNDBUF of client sockets; 0 = the system's
 
   TimeMs idle_state_ms = 600'000;          // LOOKING or DISCONNECTED longer than this: disconnected

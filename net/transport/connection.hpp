@@ -86,8 +86,9 @@ class Connection final : public SessionPort,
   using awaitable = boost::asio::awaitable<T, Executor>;
 
   Connection(ServerContext& ctx, Stream&& stream, const WireDialect& dialect, const SessionOptions& options,
-             std::string addr)
+             std::string addr, AdmissionSlot slot)
       : ctx_(ctx),
+        slot_(std::move(slot)),
         stream_(std::move(stream)),
         dialect_(dialect),
         logic_(dialect, options, &ctx.captcha, *this, std::move(addr), ctx.clock.now_ms()),
@@ -99,7 +100,6 @@ class Connection final : public SessionPort,
   void start() {
     id_ = ctx_.next_session++;
     ++ctx_.connections;
-    ++ctx_.connections_by_address[logic_.addr()];
     ctx_.sessions[id_] = this;
     boost::asio::co_spawn(stream_.get_executor(), run(this->shared_from_this()), report_coroutine_failure);
   }
@@ -271,8 +271,7 @@ class Connection final : public SessionPort,
   void unregister() {
     ctx_.sessions.erase(id_);
     --ctx_.connections;
-    auto it = ctx_.connections_by_address.find(logic_.addr());
-    if (it != ctx_.connections_by_address.end() && --it->second == 0) ctx_.connections_by_address.erase(it);
+    slot_.release();
   }
 
   // Starts the writer if it is not running. It runs only while there is something to write (a
@@ -366,6 +365,7 @@ class Connection final : public SessionPort,
   }
 
   ServerContext& ctx_;
+  AdmissionSlot slot_;  // counted in ctx_.admission until unregister()
   Stream stream_;
   const WireDialect& dialect_;
   SessionLogic logic_;

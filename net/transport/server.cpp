@@ -10,9 +10,12 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
+#include <sys/statvfs.h>
+
 #include <chrono>
 #include <iostream>
 
+#include "core/session/commands.hpp"
 #include "net/transport/ws_session.hpp"
 
 namespace chatd {
@@ -24,6 +27,61 @@ using asio::ip::tcp;
 namespace {
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
 constexpr std::chrono::seconds kHandshakeTimeout{10};
+// accept() failing for want of files or memory is retried after a pause that doubles up to 1 s:
+// retried at once, it fails again at once and spins the network thread at 100 %.
+constexpr TimeMs kFirstAcceptPauseMs = 10;
+constexpr TimeMs kLongestAcceptPauseMs = 1'000;
+constexpr TimeMs kDiskCheckEveryMs = 1'000;  // one statvfs per second at most
+
+std::string address_key(const asio::ip::address& a) {
+  if (a.is_v4()) {
+    auto bytes = a.to_v4().to_bytes();
+    return Admission::key_of(bytes);
+  }
+  auto bytes = a.to_v6().to_bytes();
+  return Admission::key_of(bytes);
+}
+
+AdmissionLimits admission_limits(const Config& c) {
+  AdmissionLimits limits;
+  limits.max_connections = c.max_connections;
+  limits.max_per_address = c.max_connections_per_address;
+  limits.max_handshakes = c.max_handshakes;
+  limits.new_per_window = c.throttle_connections;
+  limits.window_ms = c.throttle_window_ms;
+  for (const std::string& exempt : c.throttle_exempt) {
+    boost::system::error_code ec;
+    auto a = asio::ip::make_address(exempt, ec);
+    if (ec) throw std::invalid_argument("--throttle-exempt: '" + exempt + "' is not an IP address");
+    limits.exempt.push_back(address_key(a));
+  }
+  return limits;
+}
+
+// A refusal at accept, before anything is read: one small write straight into the new socket's
+// empty send buffer, then the close. Nothing waits, so a refused connection holds its file for
+// microseconds, however many come.
+void refuse_at_once(ConnectionSocket& socket, http::status status, std::string_view error) {
+  std::string body = "{\"error\":\"" + std::string(error) + "\"}\n";
+  std::string response = "HTTP/1.1 " + std::to_string(static_cast<unsigned>(status)) + " " +
+                         std::string(http::obsolete_reason(status)) +
+                         "\r\nServer: chatd\r\nContent-Type: application/json\r\nConnection: close\r\nContent-Length: " +
+                         std::to_string(body.size()) + "\r\n\r\n" + body;
+  beast::error_code ignored;
+  socket.non_blocking(true, ignored);
+  socket.write_some(asio::buffer(response), ignored);
+  socket.shutdown(tcp::socket::shutdown_send, ignored);
+  // What the client sent already is read and dropped: closing with unread bytes would send a
+  // reset, and the client's kernel would throw the answer away before the client read it.
+  char drain[4096];
+  for (int i = 0; i < 4 && socket.read_some(asio::buffer(drain), ignored) > 0;) ++i;
+  socket.close(ignored);
+}
+
+http::status status_of(Admission::Verdict v) {
+  return v == Admission::Verdict::kAddressFull || v == Admission::Verdict::kThrottled ? http::status::too_many_requests
+                                                                                       : http::status::service_unavailable;
+}
 }  // namespace
 
 void report_coroutine_failure(std::exception_ptr error) {
@@ -47,7 +105,8 @@ TimeMs MonotonicClock::now_ms() {
       .count();
 }
 
-ServerContext::ServerContext(const Config& c, EngineRunner& r, CaptchaService& cs) : config(c), runner(r), captcha(cs) {
+ServerContext::ServerContext(const Config& c, EngineRunner& r, CaptchaService& cs)
+    : config(c), runner(r), captcha(cs), admission(admission_limits(c)) {
   SessionOptions base;
   base.idle = IdlePolicy{c.gate_ms, c.idle_state_ms, c.silence_ms, c.idle_connected_ms};
   base.rate_per_sec = c.rate_per_sec;
@@ -62,7 +121,7 @@ ServerContext::ServerContext(const Config& c, EngineRunner& r, CaptchaService& c
 }
 
 struct Server::Impl {
-  Impl(asio::io_context& io, ServerContext& ctx) : io(io), ctx(ctx), acceptor(io.get_executor()), deadline_timer(io) {
+  Impl(asio::io_context& io, ServerContext& ctx) : io(io), ctx(ctx), acceptor(io.get_executor()), deadline_timer(io), accept_pause(io) {
     ctx.wake_deadline_timer = [this] { deadline_timer.cancel(); };
   }
   ~Impl() { ctx.wake_deadline_timer = [] {}; }
@@ -97,22 +156,67 @@ struct Server::Impl {
   }
 
   asio::awaitable<void> accept_loop() {
+    TimeMs pause = kFirstAcceptPauseMs;
     while (!ctx.stopping) {
       auto [ec, socket] = co_await acceptor.async_accept(kTuple);
       if (ec) {
         if (ec == asio::error::operation_aborted || ctx.stopping) co_return;
-        continue;  // e.g. EMFILE: keep serving those already connected
+        if (ec == asio::error::no_descriptors || ec.value() == ENFILE || ec == asio::error::no_buffer_space ||
+            ec == asio::error::no_memory) {
+          // Keep serving those already connected; try again after a pause.
+          if (pause == kFirstAcceptPauseMs) std::cerr << "chatd: cannot accept: " << ec.message() << "; pausing accepts" << std::endl;
+          accept_pause.expires_after(std::chrono::milliseconds(pause));
+          co_await accept_pause.async_wait(kTuple);
+          pause = std::min(pause * 2, kLongestAcceptPauseMs);
+        }
+        continue;  // (a connection reset before it was accepted, and the like: the next one)
       }
-      asio::co_spawn(io, handshake(ConnectionStream(std::move(socket))), report_coroutine_failure);
+      pause = kFirstAcceptPauseMs;
+      admit(std::move(socket));
     }
   }
 
-  // Reads the HTTP request and routes it; never more than kHandshakeTimeout.
-  asio::awaitable<void> handshake(ConnectionStream stream) {
+  // Counts the connection in, or refuses it at once (the counts, the throttle, the disk floor).
+  void admit(ConnectionSocket socket) {
     beast::error_code ec;
-    auto remote = stream.socket().remote_endpoint(ec);
-    if (ec) co_return;
-    std::string addr = remote.address().to_string();
+    auto remote = socket.remote_endpoint(ec);
+    if (ec) return;
+    const TimeMs now = ctx.clock.now_ms();
+    if (disk_below_floor(now)) return refuse_at_once(socket, http::status::service_unavailable, "the server's disk is full; try later");
+    std::string key = address_key(remote.address());
+    const Admission::Verdict verdict = ctx.admission.admit(key, now);
+    if (verdict != Admission::Verdict::kAdmitted) {
+      // Moderators ask about abusive addresses, but a throttled address must not grow the log
+      // either: one audit event per address per throttle window.
+      if (verdict == Admission::Verdict::kThrottled && ctx.admission.first_refusal_in_window(key))
+        ctx.runner.submit(RecordRejection{remote.address().to_string(), Admission::to_string(verdict)}, nullptr, "");
+      return refuse_at_once(socket, status_of(verdict), Admission::to_string(verdict));
+    }
+    AdmissionSlot slot(ctx.admission, std::move(key));
+    asio::co_spawn(io, handshake(ConnectionStream(std::move(socket)), remote.address().to_string(), std::move(slot)),
+                   report_coroutine_failure);
+  }
+
+  // Whether free space on the data folder's disk is under --min-free-disk: then new connections
+  // are refused (each writes events) while those connected go on. Checked once a second at most.
+  bool disk_below_floor(TimeMs now) {
+    if (ctx.config.min_free_disk_mb == 0) return false;
+    if (now < next_disk_check) return disk_low;
+    next_disk_check = now + kDiskCheckEveryMs;
+    struct statvfs fs {};
+    if (statvfs(ctx.config.data_dir.c_str(), &fs) != 0) return disk_low;  // unknown: as it was
+    const std::uint64_t free_mb = (static_cast<std::uint64_t>(fs.f_bavail) * fs.f_frsize) >> 20;
+    const bool low = free_mb < ctx.config.min_free_disk_mb;
+    if (low != disk_low)
+      std::cerr << "chatd: " << free_mb << " MiB free on the data folder's disk: "
+                << (low ? "refusing new connections" : "accepting new connections again") << std::endl;
+    disk_low = low;
+    return disk_low;
+  }
+
+  // Reads the HTTP request and routes it; never more than kHandshakeTimeout.
+  asio::awaitable<void> handshake(ConnectionStream stream, std::string addr, AdmissionSlot slot) {
+    beast::error_code ec;
     stream.socket().set_option(tcp::no_delay(true), ec);
 
     beast::flat_buffer buffer;
@@ -122,6 +226,7 @@ struct Server::Impl {
     stream.expires_after(kHandshakeTimeout);
     auto [read_ec, n] = co_await http::async_read(stream, buffer, parser, kTuple);
     if (read_ec) co_return;
+    slot.upgraded();  // read: no longer a handshake in progress
     http::request<http::string_body> request = parser.release();
     std::string_view target(request.target().data(), request.target().size());
     std::string_view path = target.substr(0, target.find('?'));
@@ -142,19 +247,9 @@ struct Server::Impl {
       co_return;
     }
     if (ctx.stopping) co_return;
-    if (ctx.connections >= ctx.config.max_connections) {
-      co_await respond(stream, request, http::status::service_unavailable, "{\"error\":\"too many connections\"}\n");
-      co_return;
-    }
-    auto it = ctx.connections_by_address.find(addr);
-    if (it != ctx.connections_by_address.end() && it->second >= ctx.config.max_connections_per_address) {
-      co_await respond(stream, request, http::status::too_many_requests,
-                       "{\"error\":\"too many connections from your address\"}\n");
-      co_return;
-    }
     stream.expires_never();
     const SessionOptions& options = dialect == &ctx.lowf ? ctx.lowf_options : ctx.native_options;
-    start_ws_session(ctx, std::move(stream), std::move(request), *dialect, options, std::move(addr));
+    start_ws_session(ctx, std::move(stream), std::move(request), *dialect, options, std::move(addr), std::move(slot));
   }
 
   asio::awaitable<void> respond(ConnectionStream& stream, const http::request<http::string_body>& request,
@@ -174,6 +269,9 @@ struct Server::Impl {
   ServerContext& ctx;
   asio::basic_socket_acceptor<tcp, ConnectionExecutor> acceptor;  // its sockets take its executor type
   asio::steady_timer deadline_timer;
+  asio::steady_timer accept_pause;  // the back-off when accept() fails for want of files
+  TimeMs next_disk_check = 0;
+  bool disk_low = false;
   std::vector<DeadlineQueue::Entry> due;  // serve_deadlines' scratch
 };
 

@@ -1,5 +1,5 @@
 // ServerContext: what the listener and its sessions share: options, dialects, the engine runner,
-// the captcha service, and the registry of open sessions (for per-address limits and shutdown).
+// the captcha service, the admission counts, and the registry of open sessions (for shutdown).
 // Thread-safety: used only on the network thread, except `runner` and `captcha` (thread-safe) and
 // `live_connections` (atomic).
 #pragma once
@@ -17,6 +17,7 @@
 #include "net/native/dialect.hpp"
 #include "net/session/captcha_service.hpp"
 #include "net/session/session_logic.hpp"
+#include "net/transport/admission.hpp"
 #include "net/transport/deadline_queue.hpp"
 
 namespace chatd {
@@ -68,8 +69,8 @@ struct ServerContext {
   std::atomic<std::size_t> live_connections{0};
 
   // Network thread only.
-  std::unordered_map<std::string, std::size_t> connections_by_address;
-  std::size_t connections = 0;
+  Admission admission;       // every connection from its accept to its close
+  std::size_t connections = 0;  // running sessions (upgraded)
   std::size_t queued_bytes = 0;  // outbound bytes queued in all sessions
   bool stopping = false;
   // The running sessions: registered when they start, removed when their coroutine ends.

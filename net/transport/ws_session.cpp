@@ -9,10 +9,10 @@ namespace chatd {
 
 void start_ws_session(ServerContext& ctx, ConnectionStream stream,
                       boost::beast::http::request<boost::beast::http::string_body> request, const WireDialect& dialect,
-                      const SessionOptions& options, std::string addr) {
+                      const SessionOptions& options, std::string addr, AdmissionSlot slot) {
   using Ws = WebSocketStream<ConnectionSocket>;
   auto connection = std::make_shared<Connection<Ws>>(ctx, Ws(stream.release_socket(), std::move(request), ctx.config),
-                                                     dialect, options, std::move(addr));
+                                                     dialect, options, std::move(addr), std::move(slot));
   connection->start();
 }
 

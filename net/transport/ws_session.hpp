@@ -24,6 +24,6 @@ using ConnectionStream = boost::beast::basic_stream<boost::asio::ip::tcp, Connec
 // runs the session in `dialect` until it ends.
 void start_ws_session(ServerContext& ctx, ConnectionStream stream,
                       boost::beast::http::request<boost::beast::http::string_body> request, const WireDialect& dialect,
-                      const SessionOptions& options, std::string addr);
+                      const SessionOptions& options, std::string addr, AdmissionSlot slot);
 
 }  // namespace chatd

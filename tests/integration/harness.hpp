@@ -116,7 +116,7 @@ double cpu_seconds(pid_t pid);
 // How many files (sockets included) a process has open, from /proc/PID/fd.
 std::size_t open_files(pid_t pid);
 
-// Tries an HTTP GET (or a WebSocket upgrade when `upgrade`) and returns the HTTP status.
+// Tries an HTTP GET (or a WebSocket upgrade when `upgrade`) and returns the HTTP status (0: no answer).
 int http_status(std::uint16_t port, const std::string& path, bool upgrade);
 
 
