@@ -182,35 +182,44 @@ bool apply_option(Config& c, const std::string& name, const std::string& value, 
 }
 
 bool read_config_file(const std::string& path, Config& c, std::string& error) {
-  std::ifstream in(path);
+  std::ifstream in(path, std::ios::binary);
   if (!in) {
     error = "cannot read config file '" + path + "'";
     return false;
   }
-  std::string line;
-  for (int number = 1; std::getline(in, line); ++number) {
-    auto hash = line.find('#');
-    if (hash != std::string::npos) line.resize(hash);
-    auto trim = [](std::string s) {
-      auto b = s.find_first_not_of(" \t\r"), e = s.find_last_not_of(" \t\r");
-      return b == std::string::npos ? std::string() : s.substr(b, e - b + 1);
-    };
-    line = trim(line);
-    if (line.empty()) continue;
-    auto eq = line.find('=');
+  std::ostringstream text;
+  text << in.rdbuf();
+  return parse_config_text(text.str(), path, c, error);
+}
+
+}  // namespace
+
+bool parse_config_text(std::string_view text, const std::string& origin, Config& c, std::string& error) {
+  auto trim = [](std::string_view s) {
+    auto b = s.find_first_not_of(" \t\r"), e = s.find_last_not_of(" \t\r");
+    return b == std::string_view::npos ? std::string() : std::string(s.substr(b, e - b + 1));
+  };
+  int number = 0;
+  for (std::size_t at = 0; at < text.size();) {
+    ++number;
+    std::size_t end = std::min(text.find('\n', at), text.size());
+    std::string_view line = text.substr(at, end - at);
+    at = end + 1;
+    if (auto hash = line.find('#'); hash != std::string_view::npos) line = line.substr(0, hash);
+    const std::string trimmed = trim(line);
+    if (trimmed.empty()) continue;
+    auto eq = trimmed.find('=');
     if (eq == std::string::npos) {
-      error = path + ":" + std::to_string(number) + ": expected 'option = value'";
+      error = origin + ":" + std::to_string(number) + ": expected 'option = value'";
       return false;
     }
-    if (!apply_option(c, trim(line.substr(0, eq)), trim(line.substr(eq + 1)), error)) {
-      error = path + ":" + std::to_string(number) + ": " + error;
+    if (!apply_option(c, trim(std::string_view(trimmed).substr(0, eq)), trim(std::string_view(trimmed).substr(eq + 1)), error)) {
+      error = origin + ":" + std::to_string(number) + ": " + error;
       return false;
     }
   }
   return true;
 }
-
-}  // namespace
 
 bool parse_config(const std::vector<std::string>& args, Config& config, std::string& error) {
   // Split into (name, value) pairs first, so the config file can be applied before the flags.

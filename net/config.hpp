@@ -62,6 +62,10 @@ struct Config {
 // naming the option and what is wrong with it.
 bool parse_config(const std::vector<std::string>& args, Config& config, std::string& error);
 
+// Applies the lines of a config file's text (`option = value`, `#` comments); `origin` names it in
+// errors ("FILE:LINE: ..."). On error returns false and sets `error`.
+bool parse_config_text(std::string_view text, const std::string& origin, Config& config, std::string& error);
+
 // The text of `chatd --help`.
 std::string config_help();
 

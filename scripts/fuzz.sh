@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Fuzzes every parser an outsider reaches (tests/fuzz/) with libFuzzer under clang, ASan and UBSan,
+# each target for SECONDS (default 20) on a copy of its seed corpus. A crash fails the run; its
+# input is left in build-fuzz/ (libFuzzer names it crash-...): add it to tests/fuzz/regressions/
+# TARGET/ so ctest replays it from then on. Prints each target's executions and coverage.
+#   scripts/fuzz.sh [SECONDS]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seconds="${1:-20}"
+packages=(clang libclang-rt-14-dev)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  sudo_cmd=""
+  [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
+  $sudo_cmd apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y --no-install-recommends "${missing[@]}"
+fi
+targets=(native lowf event config captcha)
+CC=clang CXX=clang++ cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCHATD_FUZZ=ON \
+  -DCMAKE_CXX_FLAGS="-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" >/dev/null
+cmake --build build-fuzz -j "$(nproc)" --target "${targets[@]/#/fuzz_}"
+for t in "${targets[@]}"; do
+  corpus="build-fuzz/corpus-$t"
+  mkdir -p "$corpus"
+  cp -n tests/fuzz/corpus/"$t"/* "$corpus"/ 2>/dev/null || true
+  echo "== fuzz_$t, ${seconds} s"
+  (cd build-fuzz && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+    ./tests/fuzz_"$t" -max_total_time="$seconds" -max_len=4096 -print_final_stats=1 -close_fd_mask=1 \
+    "corpus-$t" ../tests/fuzz/regressions/"$t" 2>&1 | grep -E "(DONE|stat::number_of_executed_units|stat::peak_rss_mb|==[0-9]+==ERROR|SUMMARY|fuzz property|artifact_prefix|Test unit written)" || true)
+  # A crash leaves its input behind: fail on it.
+  if compgen -G "build-fuzz/crash-*" >/dev/null || compgen -G "build-fuzz/leak-*" >/dev/null; then
+    echo "fuzz_$t found a crash: $(ls build-fuzz/crash-* build-fuzz/leak-* 2>/dev/null)"
+    exit 1
+  fi
+done
