@@ -33,6 +33,7 @@ struct CommandTraits {
   bool needs_client = true;      // sent by a client: waits until the session is one; the actor is that client
   bool counts_in_flight = true;  // counts against the session's bound of commands awaiting a reply
   bool essential = false;        // never refused for a full engine queue (bounded otherwise: one per session)
+  bool operators_only = false;   // the session answers `forbidden` unless the request carried an operator token
 };
 
 struct Context;

@@ -12,6 +12,7 @@
 
 #include <csignal>
 #include <cstdio>
+#include <fstream>
 #include <iostream>
 
 #include "events/lmdb_log.hpp"
@@ -47,6 +48,29 @@ Config fit_to_open_files(Config config) {
   }
   config.max_handshakes = std::min(config.max_handshakes, config.max_connections);
   return config;
+}
+// Reads --operator-token-file: one token per line, blank lines and surrounding spaces ignored.
+bool load_operator_tokens(const std::string& path, OperatorTokens& tokens, std::string& error) {
+  if (path.empty()) return true;
+  std::ifstream in(path);
+  if (!in) {
+    error = "cannot read the operator token file '" + path + "'";
+    return false;
+  }
+  std::string line;
+  for (int number = 1; std::getline(in, line); ++number) {
+    const auto b = line.find_first_not_of(" \t\r"), e = line.find_last_not_of(" \t\r");
+    if (b == std::string::npos) continue;
+    const std::string token = line.substr(b, e - b + 1);
+    if (token.size() < OperatorTokens::kMinLength) {
+      error = path + ":" + std::to_string(number) + ": an operator token needs at least " +
+              std::to_string(OperatorTokens::kMinLength) + " characters";
+      return false;
+    }
+    tokens.add(token);
+  }
+  if (tokens.empty()) error = path + ": no operator token in it";
+  return !tokens.empty();
 }
 }  // namespace
 
@@ -99,6 +123,11 @@ int run_chatd(const Config& requested) {
   // The context outlives the io_context: destroying the io_context destroys the coroutines still
   // suspended in it, and they unregister from the context.
   ServerContext ctx(config, runner, captcha);
+  if (std::string error; !load_operator_tokens(config.operator_token_file, ctx.operators, error)) {
+    std::cerr << "chatd: " << error << "\n";
+    runner.stop();
+    return 1;
+  }
   asio::io_context io(1);
   Server server(io, ctx);
   std::string where;

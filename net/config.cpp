@@ -153,6 +153,8 @@ const std::vector<Option>& options() {
       {"captcha-native", "on|off", "require the captcha on the native dialect (on)", bool_value(&Config::captcha_native)},
       {"captcha-lowf", "on|off", "require the captcha on the lowf dialect (off: lowf's page cannot solve one)",
        bool_value(&Config::captcha_lowf)},
+      {"operator-token-file", "FILE", "bearer tokens (one per line, 16+ characters) that make a request an operator's, e.g. info (none)",
+       [](Config& c, const std::string& v) { c.operator_token_file = v; return !v.empty(); }},
       {"batch-max", "N", "commands per log transaction (4096)", unsigned_value(&Config::batch_max, 1, 1 << 20)},
       {"commit-interval", "MICROSECONDS", "wait this long for a batch to fill before committing (0)",
        unsigned_value(&Config::commit_interval_us, 0, 1'000'000)},

@@ -55,6 +55,8 @@ struct Config {
   std::uint64_t commit_interval_us = 0;    // wait this long for a batch to fill
   std::uint64_t map_size_mb = 64;          // initial LMDB map; it doubles when full
 
+  std::string operator_token_file;         // one token per line; empty: no operators
+
   bool help = false;
 };
 

@@ -33,6 +33,7 @@ inline constexpr ErrorCode kNotConnected{"not_connected"};     // the session is
 inline constexpr ErrorCode kCaptchaRequired{"captcha_required"};  // the captcha must be solved first
 inline constexpr ErrorCode kCaptchaInvalid{"captcha_invalid"};    // the solution was rejected (detail in the message)
 inline constexpr ErrorCode kRateLimited{"rate_limited"};       // too many commands too fast
+inline constexpr ErrorCode kForbidden{"forbidden"};            // for operators only, and no valid operator token came
 inline constexpr ErrorCode kBusy{"busy"};                      // too many commands in flight, or the engine queue is full
 }  // namespace errors
 

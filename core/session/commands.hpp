@@ -58,10 +58,11 @@ struct RecordRejection {
   bool operator==(const RecordRejection&) const = default;
 };
 
-// Asks for the log position and World hash as of this command (for operators and tests).
+// Asks for the log position and World hash as of this command: for operators only (they tell
+// about everyone's activity, and the hash costs a pass over the World once per log position).
 struct QueryInfo {
   static constexpr std::string_view kName = "info";
-  static constexpr CommandTraits kTraits{};
+  static constexpr CommandTraits kTraits{.operators_only = true};
   static Reply decide(const projections::World& w, ClientId actor, const QueryInfo& c, const Context& ctx, Decided& out);
   bool operator==(const QueryInfo&) const = default;
 };

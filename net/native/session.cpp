@@ -85,7 +85,10 @@ void build_captcha(NativeDialect::Fields& f, Decoded& out) {
 }
 
 void build_ping(NativeDialect::Fields&, Decoded& out) { out.request.kind = Request::Kind::kPing; }
-void build_info(NativeDialect::Fields&, Decoded& out) { out.request.command = QueryInfo{}; }
+void build_info(NativeDialect::Fields& f, Decoded& out) {
+  out.request.command = QueryInfo{};
+  if (std::string* token = f.text("token")) out.request.token = std::move(*token);
+}
 
 void reply_connect(const Reply& reply, std::string& out) {
   out += ",\"client\":";
@@ -123,7 +126,7 @@ void add_native_session(NativeDialect& d) {
   using Type = NativeDialect::FieldType;
   d.add_op("captcha", {{"solution", Type::kObject, false, &valid_solution}, {"payload", Type::kString}}, &build_captcha);
   d.add_op("ping", {}, &build_ping);
-  d.add_op("info", {}, &build_info);
+  d.add_op("info", {{"token", Type::kString}}, &build_info);
   d.add_reply<Connect>(&reply_connect);
   d.add_reply<QueryInfo>(&reply_info);
   d.pushes().add<&render_session_ended>();

@@ -24,6 +24,7 @@ struct Request {
   std::string id;   // the request's id as raw JSON ("7", "\"a\""); empty if it has none
   Command command;  // kCommand; the session stamps its actor
   captcha::Solution solution;  // kCaptcha
+  std::string token;  // an operator's bearer token, if the frame carried one (never logged)
 };
 
 struct Decoded {

@@ -128,6 +128,8 @@ void SessionLogic::handle_request(Request& request) {
     Reply r = type.before_admission(request.command, *admission_);
     return gate_reply(request.id, r.error, r.message);
   }
+  if (type.traits.operators_only && !(options_.operators && options_.operators->admits(request.token)))
+    return gate_reply(request.id, errors::kForbidden, "for operators only: send the operator token");
   if (type.traits.counts_in_flight && inflight_ + waiting_for_client_.size() >= options_.max_inflight)
     return gate_reply(request.id, errors::kBusy, "too many commands in flight; wait for replies");
   if (type.traits.needs_client && client_ == kNoClient) {

@@ -19,6 +19,7 @@
 #include "net/session/rate_limiter.hpp"
 #include "net/session/captcha_service.hpp"
 #include "net/session/dialect.hpp"
+#include "net/session/operator_tokens.hpp"
 
 namespace chatd {
 
@@ -32,6 +33,7 @@ struct SessionOptions {
   std::size_t max_inflight = 32;           // commands submitted and not yet answered
   std::size_t max_frame_bytes = 65536;
   std::size_t max_message_bytes = 4096;
+  const OperatorTokens* operators = nullptr;  // null or empty: no request is an operator's
 };
 
 // What the logic asks of its transport.

@@ -114,6 +114,7 @@ ServerContext::ServerContext(const Config& c, EngineRunner& r, CaptchaService& c
   base.max_inflight = c.max_inflight;
   base.max_frame_bytes = c.max_frame_bytes;
   base.max_message_bytes = c.max_message_bytes;
+  base.operators = &operators;
   native_options = base;
   native_options.captcha_required = c.captcha_native;
   lowf_options = base;

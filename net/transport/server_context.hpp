@@ -59,6 +59,7 @@ struct ServerContext {
   MonotonicClock clock;  // for sessions
   NativeDialect native;
   LowfDialect lowf;
+  OperatorTokens operators;  // filled before the server starts; the options point at it
   SessionOptions native_options;
   SessionOptions lowf_options;
 

@@ -428,7 +428,7 @@ TEST_CASE("crash safety: every acknowledged message survives SIGKILL", "[integra
   std::string hash_before;
   Seq seq_before = 0;
   {
-    ChatdProcess chatd(data.path(), {"--captcha-difficulty", "0", "--rate", "0"});
+    ChatdProcess chatd(data.path(), with_operator(data.path(), {"--captcha-difficulty", "0", "--rate", "0"}));
     auto [a, b] = paired_natives(chatd.port());
     auto c = native_client(chatd.port(), "C");
     c->send(R"({"op":"search"})");  // C waits: a pending search for the restart to drop
@@ -441,7 +441,7 @@ TEST_CASE("crash safety: every acknowledged message survives SIGKILL", "[integra
       REQUIRE(ack->find(R"("ok":true)") != std::string::npos);
       acknowledged.insert(text);
     }
-    a->send(R"({"op":"info","id":"i"})");
+    a->send(info_frame("i"));
     auto info = a->recv_until(R"("id":"i")");
     REQUIRE(info);
     hash_before = field(*info, "world_hash");

@@ -40,7 +40,7 @@ void send_acknowledged(WsClient& a, int count, const std::string& prefix) {
 
 TEST_CASE("chatreplay on a live server: follows new events and answers at the server's seq", "[integration][replay]") {
   TempDir data;
-  ChatdProcess chatd(data.path(), {"--captcha-difficulty", "0", "--rate", "0"});
+  ChatdProcess chatd(data.path(), with_operator(data.path(), {"--captcha-difficulty", "0", "--rate", "0"}));
   auto [a, b] = paired_natives(chatd.port());
   ChildProcess follower(chatreplay({"events", "--data", data.path(), "--follow", "--type", "message_sent"}));
   send_acknowledged(*a, 30, "live ");
@@ -56,7 +56,7 @@ TEST_CASE("chatreplay on a live server: follows new events and answers at the se
   CHECK(follower.wait() == 0);
 
   // The World chatreplay rebuilds at the server's seq hashes to what the server itself reports.
-  a->send(R"({"op":"info","id":"i"})");
+  a->send(info_frame("i"));
   auto info = a->recv_until(R"("id":"i")");
   REQUIRE(info);
   auto at = info->find("\"seq\":") + 6;
@@ -122,7 +122,7 @@ std::uintmax_t live_log_size(Reader reader) {
   TempDir data;
   std::uintmax_t size = 0;
   {
-    ChatdProcess chatd(data.path(), {"--captcha-difficulty", "0", "--rate", "0"});
+    ChatdProcess chatd(data.path(), with_operator(data.path(), {"--captcha-difficulty", "0", "--rate", "0"}));
     auto [a, b] = paired_natives(chatd.port());
 
     std::atomic<bool> done{false};

@@ -4,6 +4,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <fstream>
 #include <memory>
 #include <optional>
 #include <string>
@@ -17,6 +18,19 @@
 namespace chatd::testing {
 
 inline const std::vector<std::string> kNoCaptcha = {"--captcha-difficulty", "0"};
+
+// The token an operator sends, and `args` plus the flag that makes chatd accept it (its file is
+// written into `dir`).
+inline const std::string kOperatorToken = "operator-token-of-the-tests-42";
+inline std::vector<std::string> with_operator(const std::string& dir, std::vector<std::string> args) {
+  const std::string file = dir + "/operator-tokens";
+  std::ofstream(file) << "# the tests' operator\n" << kOperatorToken << "\n";
+  args.insert(args.end(), {"--operator-token-file", file});
+  return args;
+}
+inline std::string info_frame(const std::string& id) {
+  return R"({"op":"info","id":")" + id + R"(","token":")" + kOperatorToken + "\"}";
+}
 
 // Every event of a data folder (read-only, as a tool would while chatd runs or after it stopped).
 inline std::vector<events::Event> read_log(const std::string& dir) {

@@ -6,8 +6,10 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
 #include <thread>
 
+#include "events/codec.hpp"
 #include "tests/integration/clients.hpp"
 #include "tests/integration/harness.hpp"
 
@@ -109,4 +111,50 @@ TEST_CASE("below the free-disk floor new connections are refused and those conne
   std::this_thread::sleep_for(1200ms);
   CHECK(http_status(chatd.port(), "/lowf", true) == 101);
   REQUIRE(chatd.stop() == 0);
+}
+
+TEST_CASE("info is for operators only: no token, a wrong one or none configured is forbidden", "[integration][hostile]") {
+  const std::string forbidden =
+      R"({"type":"reply","id":"%","ok":false,"error":"forbidden","message":"for operators only: send the operator token"})";
+  auto refused = [&](const std::string& id) {
+    std::string f = forbidden;
+    f.replace(f.find('%'), 1, id);
+    return std::optional<std::string>(f);
+  };
+  {
+    TempDir data;
+    ChatdProcess chatd(data.path(), with_operator(data.path(), kNoCaptcha));
+    auto c = native_client(chatd.port(), "Curious");
+    c->send(R"({"op":"info","id":"a"})");
+    CHECK(c->recv() == refused("a"));
+    c->send(R"({"op":"info","id":"b","token":"operator-token-of-the-tests-43"})");
+    CHECK(c->recv() == refused("b"));
+    c->send(R"({"op":"info","id":"c","token":7})");
+    auto typed = c->recv();
+    REQUIRE(typed);
+    CHECK(typed->find(R"("error":"bad_request")") != std::string::npos);
+    c->send(info_frame("d"));
+    auto ok = c->recv();
+    REQUIRE(ok);
+    CHECK(ok->find(R"("id":"d","ok":true,"seq":)") != std::string::npos);
+    REQUIRE(chatd.stop() == 0);
+    // The token is never written anywhere a log reader sees.
+    for (const auto& e : read_log(data.path())) CHECK(events::encode(e).find(kOperatorToken) == std::string::npos);
+  }
+  {
+    TempDir data;
+    ChatdProcess chatd(data.path(), kNoCaptcha);  // no operator configured: nobody is one
+    auto c = native_client(chatd.port(), "Curious");
+    c->send(info_frame("e"));
+    CHECK(c->recv() == refused("e"));
+  }
+}
+
+TEST_CASE("an operator token file with a short token stops chatd at start with a reason", "[integration][hostile]") {
+  TempDir data;
+  const std::string file = data.path() + "/tokens";
+  std::ofstream(file) << "short\n";
+  const CommandResult r = run_command({CHATD_BINARY, "--listen", "127.0.0.1:0", "--data", data.path() + "/d",
+                                       "--operator-token-file", file});
+  CHECK(r.code == 1);
 }

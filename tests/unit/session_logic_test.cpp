@@ -285,6 +285,24 @@ TEST_CASE("backpressure: commands waiting for the client's Connect count against
   CHECK(s.reading_paused());
 }
 
+TEST_CASE("operators only: info needs a configured operator token", "[session]") {
+  Fixture f;
+  OperatorTokens operators;
+  operators.add("a-token-of-sixteen+");
+  f.options.operators = &operators;
+  auto s = f.connected(false);
+  s->on_frame(R"({"op":"info","id":1})", f.clock.now_ms());
+  CHECK(f.io.sent.back().find(R"("error":"forbidden")") != std::string::npos);
+  s->on_frame(R"({"op":"info","id":2,"token":"a-token-of-sixteen"})", f.clock.now_ms());  // a prefix
+  CHECK(f.io.sent.back().find(R"("error":"forbidden")") != std::string::npos);
+  CHECK(f.io.submitted.empty());
+  s->on_frame(R"({"op":"info","id":3,"token":"a-token-of-sixteen+"})", f.clock.now_ms());
+  REQUIRE(f.io.submitted.size() == 1);
+  CHECK(f.io.submitted[0].first.is<QueryInfo>());
+  CHECK_FALSE(OperatorTokens().admits(""));
+  CHECK_FALSE(operators.admits(""));
+}
+
 TEST_CASE("in-flight bound: replies busy past max_inflight", "[session]") {
   Fixture f;
   f.options.rate_per_sec = 0;
