@@ -3,6 +3,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -28,8 +29,9 @@ using asio::ip::tcp;
 
 namespace {
 
-// Starts argv[0] with `argv`, its stdout into a new pipe whose read end is left in out[0].
-pid_t spawn(std::vector<std::string> argv, int out[2]) {
+// Starts argv[0] with `argv`, its stdout into a new pipe whose read end is left in out[0]; with
+// `open_files` > 0, under that open-files limit (soft and hard).
+pid_t spawn(std::vector<std::string> argv, int out[2], std::size_t open_files = 0) {
   if (pipe(out) != 0) throw std::runtime_error("pipe failed");
   pid_t pid = fork();
   if (pid < 0) throw std::runtime_error("fork failed");
@@ -37,6 +39,10 @@ pid_t spawn(std::vector<std::string> argv, int out[2]) {
     dup2(out[1], STDOUT_FILENO);
     close(out[0]);
     close(out[1]);
+    if (open_files > 0) {
+      rlimit files{static_cast<rlim_t>(open_files), static_cast<rlim_t>(open_files)};
+      if (setrlimit(RLIMIT_NOFILE, &files) != 0) _exit(126);
+    }
     std::vector<char*> args;
     for (auto& a : argv) args.push_back(a.data());
     args.push_back(nullptr);
@@ -60,10 +66,10 @@ TempDir::~TempDir() {
   std::filesystem::remove_all(path_, ignored);
 }
 
-ChatdProcess::ChatdProcess(const std::string& data_dir, std::vector<std::string> args) {
+ChatdProcess::ChatdProcess(const std::string& data_dir, std::vector<std::string> args, std::size_t open_files) {
   args.insert(args.begin(), {CHATD_BINARY, "--listen", "127.0.0.1:0", "--data", data_dir});
   int out[2];
-  pid_ = spawn(std::move(args), out);
+  pid_ = spawn(std::move(args), out, open_files);
   // Read until "listening on ADDR:PORT\n" (bounded: chatd prints it within a second or two).
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
   char buf[256];

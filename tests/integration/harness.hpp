@@ -27,10 +27,11 @@ class TempDir {
   std::string path_;
 };
 
-// The real chatd, started with `args` plus --listen 127.0.0.1:0 and --data.
+// The real chatd, started with `args` plus --listen 127.0.0.1:0 and --data; with `open_files` > 0,
+// under that open-files limit.
 class ChatdProcess {
  public:
-  ChatdProcess(const std::string& data_dir, std::vector<std::string> args);
+  ChatdProcess(const std::string& data_dir, std::vector<std::string> args, std::size_t open_files = 0);
   ~ChatdProcess();  // SIGTERM, then SIGKILL if it does not stop
 
   std::uint16_t port() const { return port_; }

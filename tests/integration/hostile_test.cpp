@@ -158,3 +158,26 @@ TEST_CASE("an operator token file with a short token stops chatd at start with a
                                        "--operator-token-file", file});
   CHECK(r.code == 1);
 }
+
+TEST_CASE("with few files chatd fits its connection limit to them and refuses the rest at once", "[integration][hostile]") {
+  TempDir data;
+  ChatdProcess chatd(data.path(), {"--connection-throttle", "0", "--max-connections-per-address", "1000"}, 200);
+  CHECK(chatd.output().find("at most 136 connections (the open-files limit is 200)") != std::string::npos);
+  std::vector<std::unique_ptr<WsClient>> held;
+  for (int i = 0; i < 136; ++i) held.push_back(std::make_unique<WsClient>(chatd.port(), "/lowf"));
+  for (int i = 0; i < 300; ++i) REQUIRE(http_status(chatd.port(), "/lowf", true) == 503);
+  // Refused at accept, not spinning on a full file table: an idle second costs almost nothing.
+  const double cpu_before = cpu_seconds(chatd.pid());
+  std::this_thread::sleep_for(1s);
+  CHECK(cpu_seconds(chatd.pid()) - cpu_before < 0.2);
+  CHECK(open_files(chatd.pid()) < 200);
+  held.front()->send(R"({"type":"command","body":0})");
+  CHECK(held.front()->recv() == std::optional<std::string>(R"({"type":"state","body":1})"));
+  held.pop_back();  // one leaves: one more may come
+  bool admitted = false;
+  for (int i = 0; i < 50 && !admitted; ++i) {
+    admitted = http_status(chatd.port(), "/lowf", true) == 101;
+    if (!admitted) std::this_thread::sleep_for(20ms);
+  }
+  CHECK(admitted);
+}
