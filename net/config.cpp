@@ -1,5 +1,7 @@
 #include "net/config.hpp"
 
+#include <arpa/inet.h>
+
 #include <algorithm>
 #include <charconv>
 #include <cmath>
@@ -82,7 +84,7 @@ bool set_throttle(Config& c, const std::string& v) {
   return true;
 }
 
-// A comma-separated list of addresses; "none" for none. (The server parses each address.)
+// A comma-separated list of IPv4 or IPv6 addresses (spaces around them allowed); "none" for none.
 bool set_exempt(Config& c, const std::string& v) {
   c.throttle_exempt.clear();
   if (v == "none") return true;
@@ -90,7 +92,11 @@ bool set_exempt(Config& c, const std::string& v) {
   while (at <= v.size()) {
     std::size_t comma = std::min(v.find(',', at), v.size());
     std::string item = v.substr(at, comma - at);
-    if (item.empty()) return false;
+    const auto b = item.find_first_not_of(' '), e = item.find_last_not_of(' ');
+    if (b == std::string::npos) return false;
+    item = item.substr(b, e - b + 1);
+    unsigned char address[16];
+    if (inet_pton(AF_INET, item.c_str(), address) != 1 && inet_pton(AF_INET6, item.c_str(), address) != 1) return false;
     c.throttle_exempt.push_back(item);
     at = comma + 1;
   }
@@ -126,14 +132,16 @@ const std::vector<Option>& options() {
       {"rate", "PER_SEC", "commands per second per session, 0 = unlimited (20)",
        unsigned_value(&Config::rate_per_sec, 0, 1 << 24)},
       {"rate-burst", "N", "commands a session may send at once (40)", unsigned_value(&Config::rate_burst, 1, 1 << 24)},
+      {"flood-after", "SECONDS", "a session whose frames wait for the rate this long without a break is closed as flooding (10)",
+       seconds_value(&Config::flood_after_ms)},
       {"max-connections", "N", "open connections in all, lowered to fit the open-files limit (18000)", unsigned_value(&Config::max_connections, 1, 1 << 20)},
-      {"max-connections-per-address", "N", "open connections from one address (16)",
+      {"max-connections-per-address", "N", "open connections from one address, upgrades included; IPv6 by /64 (16)",
        unsigned_value(&Config::max_connections_per_address, 1, 1 << 20)},
       {"max-handshakes", "N", "connections still in their HTTP upgrade, in all (1024)",
        unsigned_value(&Config::max_handshakes, 1, 1 << 20)},
       {"connection-throttle", "N/SECONDS", "new connections one address may open per window, 0 = no throttle (32/600)",
        set_throttle},
-      {"throttle-exempt", "ADDR,...", "addresses the throttle spares, e.g. a reverse proxy; 'none' for none (127.0.0.1,::1)",
+      {"throttle-exempt", "ADDR,...", "addresses spared the throttle and the per-address limit (a reverse proxy; an IPv6 one spares its /64); 'none' for none (127.0.0.1,::1)",
        set_exempt},
       {"min-free-disk", "MIB", "below this much free space on the data folder's disk, new connections are refused, 0 = no floor (256)",
        unsigned_value(&Config::min_free_disk_mb, 0, 1ull << 30)},

@@ -31,6 +31,7 @@ struct Config {
   std::size_t engine_queue = 65536;        // commands waiting for the engine, in all
   std::uint32_t rate_per_sec = 20;
   std::uint32_t rate_burst = 40;
+  TimeMs flood_after_ms = 10'000;          // frames waiting for the rate this long without a break: flooding
   // At start chatd raises its soft open-files limit to the hard one and lowers this to fit it.
   std::size_t max_connections = 18000;
   std::size_t max_connections_per_address = 16;  // an IPv6 address counts by its /64

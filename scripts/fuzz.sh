@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Fuzzes every parser an outsider reaches (tests/fuzz/) with libFuzzer under clang, ASan and UBSan,
-# each target for SECONDS (default 20) on a copy of its seed corpus. A crash fails the run; its
-# input is left in build-fuzz/ (libFuzzer names it crash-...): add it to tests/fuzz/regressions/
+# each target for SECONDS (default 20) on a copy of its seed corpus. A crash, a leak, a hang or an
+# out-of-memory fails the run; its input is left in build-fuzz/ (libFuzzer names it crash-...): add it to tests/fuzz/regressions/
 # TARGET/ so ctest replays it from then on. Prints each target's executions and coverage.
 #   scripts/fuzz.sh [SECONDS]
 set -euo pipefail
@@ -28,11 +28,12 @@ for t in "${targets[@]}"; do
   cp -n tests/fuzz/corpus/"$t"/* "$corpus"/ 2>/dev/null || true
   echo "== fuzz_$t, ${seconds} s"
   (cd build-fuzz && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
-    ./tests/fuzz_"$t" -max_total_time="$seconds" -max_len=4096 -print_final_stats=1 -close_fd_mask=1 \
+    ./tests/fuzz_"$t" -max_total_time="$seconds" -max_len=4096 -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 -close_fd_mask=1 \
     "corpus-$t" ../tests/fuzz/regressions/"$t" 2>&1 | grep -E "(DONE|stat::number_of_executed_units|stat::peak_rss_mb|==[0-9]+==ERROR|SUMMARY|fuzz property|artifact_prefix|Test unit written)" || true)
-  # A crash leaves its input behind: fail on it.
-  if compgen -G "build-fuzz/crash-*" >/dev/null || compgen -G "build-fuzz/leak-*" >/dev/null; then
-    echo "fuzz_$t found a crash: $(ls build-fuzz/crash-* build-fuzz/leak-* 2>/dev/null)"
+  # A crash, a leak, a hang (10 s per input) or running out of memory leaves its input behind.
+  if compgen -G "build-fuzz/crash-*" >/dev/null || compgen -G "build-fuzz/leak-*" >/dev/null ||
+     compgen -G "build-fuzz/timeout-*" >/dev/null || compgen -G "build-fuzz/oom-*" >/dev/null; then
+    echo "fuzz_$t found a failing input: $(ls build-fuzz/crash-* build-fuzz/leak-* build-fuzz/timeout-* build-fuzz/oom-* 2>/dev/null)"
     exit 1
   fi
 done

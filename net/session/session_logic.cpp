@@ -62,19 +62,14 @@ void SessionLogic::gate_reply(const std::string& id, ErrorCode error, std::strin
   if (std::string& frame = empty_frame(); dialect_.gate_reply(id, error, message, frame)) send_frame(frame);
 }
 
-void SessionLogic::count_over_rate(const char* flooding) {
-  if (++over_rate_in_a_row_ > options_.max_over_rate_in_a_row)
-    shutdown(events::DisconnectReason::kFlooding, kClosePolicy, flooding);
-}
-
 void SessionLogic::on_ping(TimeMs now) {
   if (closing_) return;
   idle_.on_activity(now);
   // The transport has answered it already (a ping cannot wait), so an over-rate ping only counts.
   if (limiter_.try_acquire(now))
-    over_rate_in_a_row_ = 0;
-  else
-    count_over_rate("flooding: too many pings too fast");
+    pings_over_rate_ = 0;
+  else if (++pings_over_rate_ > options_.max_pings_over_rate)
+    shutdown(events::DisconnectReason::kFlooding, kClosePolicy, "flooding: too many pings too fast");
 }
 
 bool SessionLogic::reading_paused() const {
@@ -84,11 +79,14 @@ bool SessionLogic::reading_paused() const {
 TimeMs SessionLogic::frame_ready_at(TimeMs now) {
   if (closing_) return now;
   const TimeMs ready = limiter_.next_token_at(now);
-  if (ready > now) {
-    count_over_rate("flooding: too many commands too fast");
-    if (closing_) return now;
-  } else {
-    over_rate_in_a_row_ = 0;
+  if (ready == now) {
+    waiting_for_rate_since_ = IdleTracker::kNever;  // a break: the client came back under the rate
+    return now;
+  }
+  if (waiting_for_rate_since_ == IdleTracker::kNever) waiting_for_rate_since_ = now;
+  if (now - waiting_for_rate_since_ >= options_.flood_after_ms) {
+    shutdown(events::DisconnectReason::kFlooding, kClosePolicy, "flooding: too many commands too fast");
+    return now;
   }
   return ready;
 }
@@ -102,9 +100,7 @@ void SessionLogic::on_frame(std::string_view frame, TimeMs now) {
     return shutdown(events::DisconnectReason::kMalformed, kClosePolicy, decoded.message);
   if (!limiter_.try_acquire(now)) {
     // Only a transport that did not wait for frame_ready_at() gets here.
-    count_over_rate("flooding: too many commands too fast");
-    if (!closing_) gate_reply(decoded.request.id, errors::kRateLimited, "too many commands; slow down");
-    return;
+    return gate_reply(decoded.request.id, errors::kRateLimited, "too many commands; slow down");
   }
   switch (decoded.outcome) {
     case Decoded::Outcome::kReject: return gate_reply(decoded.request.id, decoded.error, decoded.message);
@@ -209,6 +205,9 @@ void SessionLogic::on_outbound(Outbound&& item, TimeMs now) {
 
 void SessionLogic::on_timer(TimeMs now) {
   if (closing_) return;
+  // While the server does not read (the in-flight bound), it cannot see the client's pongs: the
+  // silence is the server's, not the client's.
+  if (reading_paused()) idle_.on_activity(now);
   switch (idle_.check(now)) {
     case IdleVerdict::kNone: return;
     case IdleVerdict::kGateTimeout:

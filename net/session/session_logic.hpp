@@ -28,7 +28,10 @@ struct SessionOptions {
   IdlePolicy idle;
   std::uint32_t rate_per_sec = 20;
   std::uint32_t rate_burst = 40;
-  std::uint32_t max_over_rate_in_a_row = 20;  // frames in a row over the rate before "flooding" ends it
+  // Frames that wait for the rate without a break for this long end the session as flooding: a
+  // burst of up to rate_burst + rate_per_sec * flood_after_ms / 1000 frames (240) arrives whole.
+  TimeMs flood_after_ms = 10'000;
+  std::uint32_t max_pings_over_rate = 20;  // pings in a row without a token (they cannot wait) before "flooding"
   std::uint32_t max_captcha_failures = 3;
   std::size_t max_inflight = 32;           // commands submitted and not yet answered
   std::size_t max_frame_bytes = 65536;
@@ -66,9 +69,9 @@ class SessionLogic {
   // (a reply in on_outbound ends the pause; the transport asks again after each delivery).
   bool reading_paused() const;
   // A frame has been read: when it may be handed to on_frame. `now` if the rate limit has a token;
-  // otherwise when the next one comes, and the frame counts as over the rate. Past
-  // max_over_rate_in_a_row such frames in a row, the session ends as flooding (and `now` is returned:
-  // on_frame drops what a closing session sends). Call once per frame.
+  // otherwise when the next one comes. Once frames have waited without a break for
+  // flood_after_ms, the session ends as flooding (and `now` is returned: on_frame drops what a
+  // closing session sends).
   TimeMs frame_ready_at(TimeMs now);
   // A whole frame. A transport that did not wait for frame_ready_at() gets `rate_limited` replies.
   void on_frame(std::string_view frame, TimeMs now);
@@ -96,9 +99,6 @@ class SessionLogic {
   void become_client(std::string request_id);
   void gate_reply(const std::string& id, ErrorCode error, std::string_view message);
   void send_frame(const std::string& frame);
-  // Counts a frame or ping over the rate; past max_over_rate_in_a_row in a row it ends the session
-  // with `flooding`.
-  void count_over_rate(const char* flooding);
 
   const WireDialect& dialect_;
   const SessionOptions& options_;
@@ -119,7 +119,8 @@ class SessionLogic {
   bool disconnect_sent_ = false;
   events::DisconnectReason close_reason_ = events::DisconnectReason::kClosed;
   std::size_t inflight_ = 0;
-  std::uint32_t over_rate_in_a_row_ = 0;
+  TimeMs waiting_for_rate_since_ = IdleTracker::kNever;  // frames have waited for the rate since then
+  std::uint32_t pings_over_rate_ = 0;                    // in a row
   std::uint32_t captcha_failures_ = 0;
   // No per-session buffers: the decoded request and the outgoing frame are built in scratch space
   // shared by the thread's sessions (session_logic.cpp), so an idle session holds none.

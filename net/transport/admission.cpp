@@ -28,17 +28,26 @@ Admission::Verdict Admission::admit(const std::string& key, TimeMs now) {
   forget_old_windows(now);
   if (connections_ >= limits_.max_connections) return Verdict::kServerFull;
   if (handshakes_ >= limits_.max_handshakes) return Verdict::kHandshakesFull;
+  const bool exempt = exempt_.count(key) > 0;
   auto open = open_by_key_.find(key);
-  if (open != open_by_key_.end() && open->second >= limits_.max_per_address) return Verdict::kAddressFull;
-  if (limits_.new_per_window > 0 && !exempt_.count(key)) {
-    Window& w = windows_[key];
-    if (w.admitted == 0 && w.refused == 0) w.start = now;
-    if (now >= w.start + limits_.window_ms) w = Window{now, 0, 0};
-    if (w.admitted >= limits_.new_per_window) {
-      ++w.refused;
-      return Verdict::kThrottled;
+  if (!exempt && open != open_by_key_.end() && open->second >= limits_.max_per_address) return Verdict::kAddressFull;
+  if (limits_.new_per_window > 0 && !exempt) {
+    auto tracked = windows_.find(key);
+    if (tracked == windows_.end() && windows_.size() >= limits_.max_tracked) {
+      last_forget_ = now - limits_.window_ms;  // full: forget the ended windows now
+      forget_old_windows(now);
     }
-    ++w.admitted;
+    if (tracked == windows_.end() && windows_.size() < limits_.max_tracked)
+      tracked = windows_.emplace(key, Window{now, 0, 0}).first;
+    if (tracked != windows_.end()) {
+      Window& w = tracked->second;
+      if (now >= w.start + limits_.window_ms) w = Window{now, 0, 0};
+      if (w.admitted >= limits_.new_per_window) {
+        ++w.refused;
+        return Verdict::kThrottled;
+      }
+      ++w.admitted;
+    }
   }
   ++open_by_key_[key];
   ++connections_;
@@ -70,7 +79,7 @@ std::size_t Admission::connections_of(const std::string& key) const {
 }
 
 void Admission::forget_old_windows(TimeMs now) {
-  if (now < last_forget_ + limits_.window_ms) return;
+  if (now < last_forget_ + limits_.window_ms) return;  // (TimeMs is signed: a full table sets it back)
   last_forget_ = now;
   std::erase_if(windows_, [&](const auto& entry) { return now >= entry.second.start + limits_.window_ms; });
 }

@@ -4,7 +4,9 @@
 // handshakes in progress; otherwise one address could hold thousands of half-sent requests, fill
 // the open-files limit and lock everyone out. New connections per address are also throttled per
 // window (after ergo: 32 per 10 minutes), so connection churn cannot grow the log for free.
-// IPv6 addresses are keyed by their /64: one host usually holds a whole /64.
+// IPv6 addresses are keyed by their /64: one host usually holds a whole /64 (a home line often a
+// /56: 256 keys, which the limits in all still bound). Exempt addresses (a reverse proxy, through
+// which everyone comes) are spared the per-address limit and the throttle, not the limits in all.
 // Pure: times are passed in; no I/O.
 // Thread-safety: not thread-safe; used on the network thread only.
 #pragma once
@@ -27,7 +29,8 @@ struct AdmissionLimits {
   std::size_t max_handshakes = 1024;    // not upgraded yet, in all
   std::uint32_t new_per_window = 32;    // new connections per address key per window; 0 = no throttle
   TimeMs window_ms = 600'000;
-  std::vector<std::string> exempt;      // address keys the throttle spares (a reverse proxy, loopback)
+  std::vector<std::string> exempt;      // address keys spared the per-address limit and the throttle
+  std::size_t max_tracked = 1 << 18;    // addresses whose throttle window is kept (~100 bytes each)
 };
 
 class Admission {
@@ -64,8 +67,10 @@ class Admission {
     std::uint32_t admitted = 0;
     std::uint32_t refused = 0;
   };
-  // Drops windows that have ended, at most every window length, so the table holds only the
-  // addresses seen within the last window.
+  // Drops windows that have ended, at most every window length (or when the table is full), so
+  // the table holds only the addresses seen within the last window. Past max_tracked even so (an
+  // attacker with a huge IPv6 range), new addresses are not throttled: memory stays bounded, and
+  // the limits in all still hold.
   void forget_old_windows(TimeMs now);
 
   AdmissionLimits limits_;

@@ -111,6 +111,7 @@ ServerContext::ServerContext(const Config& c, EngineRunner& r, CaptchaService& c
   base.idle = IdlePolicy{c.gate_ms, c.idle_state_ms, c.silence_ms, c.idle_connected_ms};
   base.rate_per_sec = c.rate_per_sec;
   base.rate_burst = c.rate_burst;
+  base.flood_after_ms = c.flood_after_ms;
   base.max_inflight = c.max_inflight;
   base.max_frame_bytes = c.max_frame_bytes;
   base.max_message_bytes = c.max_message_bytes;

@@ -1,5 +1,5 @@
 // Fuzz target: a frame of the native dialect, as any client may send it before or after the
-// captcha (decode, then the session's gates).
+// captcha (decode, then the session's gates: tests/fuzz/session_fuzz.hpp).
 #include "net/native/dialect.hpp"
 #include "tests/fuzz/session_fuzz.hpp"
 

@@ -86,6 +86,14 @@ TEST_CASE("admission: new connections per address are throttled per window, loop
     REQUIRE(a.admit("127.0.0.1", 3'000) == Verdict::kAdmitted);  // exempt
     AdmissionSlot closes_at_once(a, "127.0.0.1");
   }
+  {
+    std::vector<AdmissionSlot> proxied;  // a reverse proxy: past the per-address limit (3) too
+    for (int i = 0; i < 4; ++i) {
+      REQUIRE(a.admit("127.0.0.1", 3'000) == Verdict::kAdmitted);
+      proxied.emplace_back(a, "127.0.0.1");
+      proxied.back().upgraded();
+    }
+  }
   CHECK(a.admit("10.0.0.1", 60'999) == Verdict::kThrottled);  // the window began at 1,000
   REQUIRE(a.admit("10.0.0.1", 61'000) == Verdict::kAdmitted);  // a new window
   AdmissionSlot again(a, "10.0.0.1");
@@ -99,4 +107,25 @@ TEST_CASE("admission: a throttle of 0 turns it off", "[admission]") {
     REQUIRE(a.admit("10.0.0.1", i) == Verdict::kAdmitted);
     AdmissionSlot closes_at_once(a, "10.0.0.1");
   }
+}
+
+TEST_CASE("admission: the throttle's table is bounded, and past it new addresses go unthrottled", "[admission]") {
+  AdmissionLimits l = small_limits();
+  l.new_per_window = 1;
+  l.max_tracked = 3;
+  Admission a(l);
+  for (const char* key : {"10.0.0.1", "10.0.0.2", "10.0.0.3"}) {
+    REQUIRE(a.admit(key, 0) == Verdict::kAdmitted);
+    AdmissionSlot closes(a, key);
+    CHECK(a.admit(key, 0) == Verdict::kThrottled);
+  }
+  for (int i = 0; i < 3; ++i) {  // the table is full: a fourth address is not tracked
+    REQUIRE(a.admit("10.0.0.4", 1) == Verdict::kAdmitted);
+    AdmissionSlot closes(a, "10.0.0.4");
+  }
+  CHECK(a.admit("10.0.0.1", 2) == Verdict::kThrottled);  // those tracked still are
+  // Once their windows end, a full table makes room at once.
+  REQUIRE(a.admit("10.0.0.5", 60'000) == Verdict::kAdmitted);
+  { AdmissionSlot closes(a, "10.0.0.5"); }
+  CHECK(a.admit("10.0.0.5", 60'001) == Verdict::kThrottled);
 }

@@ -98,3 +98,27 @@ TEST_CASE("--help lists every option", "[config]") {
                              "--captcha-difficulty", "--captcha-lowf", "--batch-max", "--commit-interval", "--map-size"})
     CHECK(help.find(option) != std::string::npos);
 }
+
+TEST_CASE("the front door's options: throttle, exempt addresses, disk floor, flood window", "[config]") {
+  Config c;
+  std::string error;
+  REQUIRE(parse_config({"--connection-throttle", "10/60", "--throttle-exempt", "10.0.0.1, 2001:db8::1", "--min-free-disk", "0",
+                        "--flood-after", "2.5"},
+                       c, error));
+  CHECK(c.throttle_connections == 10);
+  CHECK(c.throttle_window_ms == 60'000);
+  CHECK(c.throttle_exempt == std::vector<std::string>{"10.0.0.1", "2001:db8::1"});
+  CHECK(c.min_free_disk_mb == 0);
+  CHECK(c.flood_after_ms == 2'500);
+  REQUIRE(parse_config({"--connection-throttle", "0", "--throttle-exempt", "none"}, c, error));
+  CHECK(c.throttle_connections == 0);
+  CHECK(c.throttle_exempt.empty());
+  for (const char* bad : {"10", "10/", "/60", "0/60", "10/0", "10/x"}) {
+    CHECK_FALSE(parse_config({"--connection-throttle", bad}, c, error));
+    CHECK(error.find("--connection-throttle") != std::string::npos);
+  }
+  for (const char* bad : {"", "localhost", "10.0.0.1,", "10.0.0.300", "10.0.0.1,,::1"}) {
+    CHECK_FALSE(parse_config({"--throttle-exempt", bad}, c, error));
+    CHECK(error.find("--throttle-exempt") != std::string::npos);
+  }
+}

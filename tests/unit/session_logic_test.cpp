@@ -66,7 +66,8 @@ struct Fixture {
     options.idle = IdlePolicy{10'000, 30'000, 20'000, 40'000};
     options.rate_per_sec = 5;
     options.rate_burst = 5;
-    options.max_over_rate_in_a_row = 3;
+    options.max_pings_over_rate = 3;
+    options.flood_after_ms = 1'000;
     options.max_inflight = 4;
   }
 
@@ -182,22 +183,18 @@ TEST_CASE("commands sent before Connect's reply wait for the client id, in order
   CHECK(f.io.submitted[2].second == "2");
 }
 
-TEST_CASE("rate limit: rejected with an error, then flooding ends the session", "[session]") {
+TEST_CASE("rate limit: a frame handed over without waiting for its token is refused", "[session]") {
   Fixture f;
   auto s = f.connected(false);
   for (int i = 0; i < 4; ++i) s->on_frame(R"({"op":"ping"})", f.clock.now_ms());
   s->on_frame(R"({"op":"ping","id":5})", f.clock.now_ms());  // 5th: the burst is used up
   CHECK(f.io.sent.back() == R"({"type":"reply","id":5,"ok":true})");
-  s->on_frame(R"({"op":"ping","id":6})", f.clock.now_ms());
+  s->on_frame(R"({"op":"ping","id":6})", f.clock.now_ms());  // a transport that did not wait
   CHECK(f.io.sent.back().find("rate_limited") != std::string::npos);
   f.clock.advance(200);  // one token back at 5 per second
   s->on_frame(R"({"op":"ping","id":7})", f.clock.now_ms());
   CHECK(f.io.sent.back() == R"({"type":"reply","id":7,"ok":true})");
-  for (int i = 0; i < 4; ++i) s->on_frame(R"({"op":"ping"})", f.clock.now_ms());
-  REQUIRE(f.io.closed);
-  CHECK(f.io.closed->second.find("flooding") == 0);
-  REQUIRE(f.io.submitted.size() == 1);
-  CHECK(f.io.submitted[0].first.as<Disconnect>().reason == DisconnectReason::kFlooding);
+  CHECK_FALSE(f.io.closed);
 }
 
 TEST_CASE("rate limit: WebSocket pings take tokens too, and a ping flood ends the session", "[session]") {
@@ -218,7 +215,7 @@ TEST_CASE("rate limit: WebSocket pings take tokens too, and a ping flood ends th
 }
 
 TEST_CASE("backpressure: a frame over the rate waits for its token, and a long flood ends the session", "[session]") {
-  Fixture f;  // 5 per second, burst 5, 3 frames in a row over the rate allowed
+  Fixture f;  // 5 per second, burst 5, flooding after 1 s of frames waiting without a break
   auto s = f.connected(false);
   for (int i = 0; i < 5; ++i) {
     REQUIRE(s->frame_ready_at(f.clock.now_ms()) == f.clock.now_ms());
@@ -231,23 +228,56 @@ TEST_CASE("backpressure: a frame over the rate waits for its token, and a long f
   s->on_frame(R"({"op":"ping","id":5})", f.clock.now_ms());
   CHECK(f.io.sent.back() == R"({"type":"reply","id":5,"ok":true})");
   CHECK_FALSE(f.io.sent_contains("rate_limited"));
-  // A frame that finds its token at once forgives the ones before it.
-  f.clock.advance(1'000);
-  CHECK(s->frame_ready_at(f.clock.now_ms()) == f.clock.now_ms());
-  // Every frame over the rate counts; the 4th in a row is a flood.
-  for (int i = 0; i < 5; ++i) s->on_frame(R"({"op":"ping"})", f.clock.now_ms());
-  for (int i = 0; i < 3; ++i) {
+  // Frames that keep waiting, back to back: 1 s of it is a flood.
+  int waited = 0;
+  while (!f.io.closed && waited < 100) {
     const TimeMs at = s->frame_ready_at(f.clock.now_ms());
+    if (f.io.closed) break;
     REQUIRE(at > f.clock.now_ms());
     f.clock.advance(at - f.clock.now_ms());
     s->on_frame(R"({"op":"ping"})", f.clock.now_ms());
+    ++waited;
   }
-  CHECK_FALSE(f.io.closed);
-  CHECK(s->frame_ready_at(f.clock.now_ms()) == f.clock.now_ms());  // closing: nothing more to wait for
+  CHECK(waited == 4);  // the wait began with the 6th frame; 4 more of 200 ms, and 1 s is up
   REQUIRE(f.io.closed);
   CHECK(f.io.closed->second == "flooding: too many commands too fast");
   REQUIRE(f.io.submitted.size() == 1);
   CHECK(f.io.submitted[0].first.as<Disconnect>().reason == DisconnectReason::kFlooding);
+}
+
+TEST_CASE("backpressure: a frame that finds its token ends the wait, so a slowed burst is not a flood", "[session]") {
+  Fixture f;
+  auto s = f.connected(false);
+  for (int round = 0; round < 5; ++round) {
+    for (int i = 0; i < 5; ++i) s->on_frame(R"({"op":"ping"})", f.clock.now_ms());  // the burst
+    for (int i = 0; i < 4; ++i) {  // 800 ms of waiting, under the 1 s of a flood
+      const TimeMs at = s->frame_ready_at(f.clock.now_ms());
+      f.clock.advance(at - f.clock.now_ms());
+      s->on_frame(R"({"op":"ping"})", f.clock.now_ms());
+    }
+    f.clock.advance(1'000);  // a pause: the bucket refills
+    REQUIRE(s->frame_ready_at(f.clock.now_ms()) == f.clock.now_ms());
+  }
+  CHECK_FALSE(f.io.closed);
+}
+
+TEST_CASE("backpressure: while reading is paused the client's silence is not held against it", "[session]") {
+  Fixture f;  // silence after 20 s
+  f.options.rate_per_sec = 0;
+  auto s = f.connected(false);
+  s->on_outbound(paired(), f.clock.now_ms());  // no state deadline: only silence could end it
+  for (int i = 0; i < 4; ++i) s->on_frame(R"({"op":"search","id":)" + std::to_string(i) + "}", f.clock.now_ms());
+  REQUIRE(s->reading_paused());
+  for (int i = 0; i < 6; ++i) {
+    f.clock.advance(10'000);
+    s->on_timer(f.clock.now_ms());
+  }
+  CHECK_FALSE(f.io.closed);
+  s->on_outbound(reply_to(Search{}, "0", Reply{}), f.clock.now_ms());  // reading again: silence counts
+  f.clock.advance(20'001);
+  s->on_timer(f.clock.now_ms());
+  REQUIRE(f.io.closed);
+  CHECK(f.io.closed->second == "idle: no frame and no pong for too long");
 }
 
 TEST_CASE("backpressure: reading pauses at the in-flight bound and resumes with a reply", "[session]") {
