@@ -1,23 +1,14 @@
 #!/usr/bin/env bash
 # Fuzzes every parser an outsider reaches (tests/fuzz/) with libFuzzer under clang, ASan and UBSan,
 # each target for SECONDS (default 20) on a copy of its seed corpus. A crash, a leak, a hang or an
-# out-of-memory fails the run; its input is left in build-fuzz/ (libFuzzer names it crash-...): add it to tests/fuzz/regressions/
-# TARGET/ so ctest replays it from then on. Prints each target's executions and coverage.
+# out-of-memory fails the run; its input is left in build-fuzz/ (crash-..., timeout-...): add it
+# to tests/fuzz/regressions/TARGET/ so ctest replays it from then on. Prints each target's
+# executions and coverage.
 #   scripts/fuzz.sh [SECONDS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds="${1:-20}"
-packages=(clang libclang-rt-14-dev)
-missing=()
-for p in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  sudo_cmd=""
-  [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
-  $sudo_cmd apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y --no-install-recommends "${missing[@]}"
-fi
+scripts/install-deps.sh clang libclang-rt-14-dev  # libFuzzer is in the latter
 targets=(native lowf event config captcha)
 CC=clang CXX=clang++ cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCHATD_FUZZ=ON \
   -DCMAKE_CXX_FLAGS="-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" >/dev/null
