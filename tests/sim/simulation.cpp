@@ -100,7 +100,8 @@ class SimSession final : public SessionIo, public SessionPort, public std::enabl
   const std::string addr;
   const TimeMs opened;
   std::unique_ptr<SessionLogic> logic;
-  bool transport_open = true;  // the client can still send and receive
+  bool transport_open = true;  // the transport has not seen the end yet (it may have unread frames)
+  bool client_gone = false;    // the client dropped: it sends nothing more; its end waits in `inbound`
   bool dead = false;           // the server that held it crashed: nothing more happens to it
   bool reading = true;
   bool silent = false;
@@ -113,9 +114,12 @@ class SimSession final : public SessionIo, public SessionPort, public std::enabl
   std::uint64_t next_id = 1;
   std::string hello;
   std::unordered_map<std::string, std::string> pending_sends;  // request id -> text (native)
-  // What the client sent and the transport has not read yet (backpressure holds it here), the
-  // front frame's verdict once asked, and whether a read is scheduled.
+  // What the client sent and the transport has not read yet (backpressure holds it here), in
+  // order: frames, pongs, and the end of the stream; the front frame's verdict once asked, and
+  // whether a read is scheduled.
   struct Inbound {
+    enum class Kind : std::uint8_t { kFrame, kPong, kEnd };
+    Kind kind = Kind::kFrame;
     std::string frame;
     bool send = false;  // a Send past the captcha: the engine must answer it, whichever the dialect
   };
@@ -171,6 +175,8 @@ class Simulation {
 
   void act(const Action& a, std::size_t index);
   void client_frame(SimSession& s, std::string frame, bool send = false);
+  void client_sends(SimSession& s, SimSession::Inbound in);
+  void client_drops(SimSession& s);
   void read_frames(SimSession& s);
   std::string frame_for(SimSession& s, ActionKind kind, std::uint32_t arg);
   void tick();
@@ -392,6 +398,8 @@ RunResult Simulation::run() {
       case Ev::kTimer:
         if (SimSession* s = session(p.a); s && s->timer_at == p.at) {
           s->timer_at = IdleTracker::kNever;
+          // SessionLogic's rule, mirrored: while reading is paused, silence is the server's.
+          if (s->logic->reading_paused()) s->last_activity = now_;
           s->logic->on_timer(now_);
           if (!s->dead) schedule_timer(*s);
         }
@@ -421,11 +429,7 @@ RunResult Simulation::run() {
       case Ev::kPing:
         // The transport pings every silence/3; a client that reads and is not silent answers.
         if (SimSession* s = session(p.a); s && s->transport_open) {
-          if (s->reading && !s->silent) {
-            s->last_activity = now_;
-            s->logic->on_pong(now_);
-            schedule_timer(*s);
-          }
+          if (s->reading && !s->silent) client_sends(*s, SimSession::Inbound{SimSession::Inbound::Kind::kPong, "", false});
           schedule(now_ + std::max<TimeMs>(script_.idle.silence_ms / 3, 1), Ev::kPing, s->conn);
         }
         break;
@@ -514,16 +518,40 @@ std::string Simulation::frame_for(SimSession& s, ActionKind kind, std::uint32_t 
 
 void Simulation::client_frame(SimSession& s, std::string frame, bool send) {
   // (A native Send before the captcha is answered by the gate, not by the engine.)
-  s.inbound.push_back(SimSession::Inbound{std::move(frame), send && (s.lowf || s.solved)});
+  client_sends(s, SimSession::Inbound{SimSession::Inbound::Kind::kFrame, std::move(frame), send && (s.lowf || s.solved)});
+}
+
+void Simulation::client_sends(SimSession& s, SimSession::Inbound in) {
+  if (s.client_gone) return;
+  s.inbound.push_back(std::move(in));
   read_frames(s);
 }
 
+// The client goes away (a FIN): what it sent before is still read, then the end.
+void Simulation::client_drops(SimSession& s) {
+  client_sends(s, SimSession::Inbound{SimSession::Inbound::Kind::kEnd, "", false});
+  s.client_gone = true;
+}
+
 // The transport's reader, as net/transport/connection.hpp runs it: nothing is read while the logic
-// pauses reading, and a frame read waits for its frame_ready_at().
+// pauses reading (pongs and the end included: they come through the same reads), and a frame
+// read waits for its frame_ready_at().
 void Simulation::read_frames(SimSession& s) {
   while (!s.inbound.empty() && !s.dead && s.transport_open) {
     if (!s.front_asked) {
       if (s.logic->reading_paused()) return;  // a delivery schedules the next read
+      if (s.inbound.front().kind == SimSession::Inbound::Kind::kPong) {
+        s.inbound.pop_front();
+        s.last_activity = now_;
+        s.logic->on_pong(now_);
+        continue;
+      }
+      if (s.inbound.front().kind == SimSession::Inbound::Kind::kEnd) {
+        s.inbound.clear();
+        s.transport_open = false;
+        s.logic->on_transport_closed();
+        return;
+      }
       s.front_asked = true;
       s.front_ready_at = s.logic->frame_ready_at(now_);
       if (s.dead) return;
@@ -559,15 +587,12 @@ void Simulation::act(const Action& a, std::size_t index) {
     SeededRandom pick(script_.seed ^ (index * 0x9e3779b97f4a7c15ULL));
     for (std::uint32_t u = 0; u < script_.users; ++u) {
       SimSession* s = session(user_conn_[u]);
-      if (s && s->transport_open && pick.uniform(100) < a.arg) {
-        s->transport_open = false;
-        s->logic->on_transport_closed();
-      }
+      if (s && s->transport_open && !s->client_gone && pick.uniform(100) < a.arg) client_drops(*s);
     }
     return;
   }
   SimSession* s = session(user_conn_[a.user]);
-  const bool open = s && s->transport_open;
+  const bool open = s && s->transport_open && !s->client_gone;
   switch (a.kind) {
     case ActionKind::kConnect:
     case ActionKind::kConnectLowf: {
@@ -597,9 +622,7 @@ void Simulation::act(const Action& a, std::size_t index) {
     case ActionKind::kResumeReading: s->reading = true; s->unread_bytes = 0; return;
     case ActionKind::kDrop:
       fault("client drops");
-      s->transport_open = false;
-      s->logic->on_transport_closed();
-      return;
+      return client_drops(*s);
     case ActionKind::kMalformed: fault("malformed frame"); return client_frame(*s, "{this is not json");
     case ActionKind::kFlood:
       fault("flood");
