@@ -18,13 +18,17 @@ for t in "${targets[@]}"; do
   mkdir -p "$corpus"
   cp -n tests/fuzz/corpus/"$t"/* "$corpus"/ 2>/dev/null || true
   echo "== fuzz_$t, ${seconds} s"
+  status=0
   (cd build-fuzz && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
-    ./tests/fuzz_"$t" -max_total_time="$seconds" -max_len=4096 -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 -close_fd_mask=1 \
-    "corpus-$t" ../tests/fuzz/regressions/"$t" 2>&1 | grep -E "(DONE|stat::number_of_executed_units|stat::peak_rss_mb|==[0-9]+==ERROR|SUMMARY|fuzz property|artifact_prefix|Test unit written)" || true)
-  # A crash, a leak, a hang (10 s per input) or running out of memory leaves its input behind.
-  if compgen -G "build-fuzz/crash-*" >/dev/null || compgen -G "build-fuzz/leak-*" >/dev/null ||
+    ./tests/fuzz_"$t" -max_total_time="$seconds" -max_len=4096 -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+    -close_fd_mask=1 "corpus-$t" ../tests/fuzz/regressions/"$t" >"fuzz_$t.log" 2>&1) || status=$?
+  grep -E "(DONE|stat::number_of_executed_units|stat::peak_rss_mb|==[0-9]+==ERROR|SUMMARY|fuzz property|Test unit written)" \
+    "build-fuzz/fuzz_$t.log" || true
+  # A crash, a leak, a hang (10 s per input) or running out of memory ends the fuzzer with a
+  # failure and leaves its input behind; so does a fuzzer that could not run at all.
+  if [ "$status" -ne 0 ] || compgen -G "build-fuzz/crash-*" >/dev/null || compgen -G "build-fuzz/leak-*" >/dev/null ||
      compgen -G "build-fuzz/timeout-*" >/dev/null || compgen -G "build-fuzz/oom-*" >/dev/null; then
-    echo "fuzz_$t found a failing input: $(ls build-fuzz/crash-* build-fuzz/leak-* build-fuzz/timeout-* build-fuzz/oom-* 2>/dev/null)"
+    echo "fuzz_$t failed (exit $status; its output: build-fuzz/fuzz_$t.log): $(ls build-fuzz/crash-* build-fuzz/leak-* build-fuzz/timeout-* build-fuzz/oom-* 2>/dev/null)"
     exit 1
   fi
 done
