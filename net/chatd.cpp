@@ -8,10 +8,13 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <arpa/inet.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <csignal>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 
@@ -73,6 +76,28 @@ bool load_operator_tokens(const std::string& path, OperatorTokens& tokens, std::
   return !tokens.empty();
 }
 }  // namespace
+
+std::vector<std::string> check_setup(const Config& config) {
+  std::vector<std::string> problems;
+  unsigned char address[16];
+  if (inet_pton(AF_INET, config.listen_host.c_str(), address) != 1 && inet_pton(AF_INET6, config.listen_host.c_str(), address) != 1)
+    problems.push_back("--listen: '" + config.listen_host + "' is not an IP address");
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const fs::path data(config.data_dir);
+  if (fs::exists(data, ec)) {
+    if (!fs::is_directory(data, ec)) problems.push_back("--data: '" + config.data_dir + "' is not a folder");
+    else if (access(config.data_dir.c_str(), R_OK | W_OK | X_OK) != 0)
+      problems.push_back("--data: '" + config.data_dir + "' is not writable");
+  } else {
+    const fs::path parent = data.has_parent_path() ? data.parent_path() : fs::path(".");
+    if (access(parent.c_str(), W_OK | X_OK) != 0)
+      problems.push_back("--data: '" + config.data_dir + "' does not exist and cannot be made in '" + parent.string() + "'");
+  }
+  OperatorTokens tokens;
+  if (std::string error; !load_operator_tokens(config.operator_token_file, tokens, error)) problems.push_back(error);
+  return problems;
+}
 
 int run_chatd(const Config& requested) {
   const Config config = fit_to_open_files(requested);

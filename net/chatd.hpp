@@ -2,6 +2,9 @@
 // Thread-safety: call once, from main.
 #pragma once
 
+#include <string>
+#include <vector>
+
 #include "net/config.hpp"
 
 namespace chatd {
@@ -10,5 +13,9 @@ namespace chatd {
 // engine (which ends the previous run's sessions), listens, and prints "listening on ADDR:PORT".
 // Returns the process exit code.
 int run_chatd(const Config& config);
+
+// What `chatd --check-config` checks beyond the options' own values: the files and addresses
+// they name (the listen address, the data folder, the operator tokens). Every problem, or none.
+std::vector<std::string> check_setup(const Config& config);
 
 }  // namespace chatd

@@ -107,6 +107,7 @@ const std::vector<Option>& options() {
   static const std::vector<Option> table = {
       {"help", nullptr, "print this help and exit", nullptr},
       {"config", "FILE", "read options from FILE (lines 'option = value'; flags win)", nullptr},
+      {"check-config", nullptr, "check the options (and the files they name), print every problem, exit 0 if none", nullptr},
       {"listen", "ADDR:PORT", "address and port to listen on; port 0 picks a free one (127.0.0.1:8082)", set_listen},
       {"data", "DIR", "data folder holding the LMDB event log (chatd-data)",
        [](Config& c, const std::string& v) { c.data_dir = v; return !v.empty(); }},
@@ -191,20 +192,21 @@ bool apply_option(Config& c, const std::string& name, const std::string& value, 
   return true;
 }
 
-bool read_config_file(const std::string& path, Config& c, std::string& error) {
+// Adds each problem of the file to `problems`.
+void read_config_file(const std::string& path, Config& c, std::vector<std::string>& problems) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
-    error = "cannot read config file '" + path + "'";
-    return false;
+    problems.push_back("cannot read config file '" + path + "'");
+    return;
   }
   std::ostringstream text;
   text << in.rdbuf();
-  return parse_config_text(text.str(), path, c, error);
+  parse_config_text(text.str(), path, c, problems);
 }
 
 }  // namespace
 
-bool parse_config_text(std::string_view text, const std::string& origin, Config& c, std::string& error) {
+void parse_config_text(std::string_view text, const std::string& origin, Config& c, std::vector<std::string>& problems) {
   auto trim = [](std::string_view s) {
     auto b = s.find_first_not_of(" \t\r"), e = s.find_last_not_of(" \t\r");
     return b == std::string_view::npos ? std::string() : std::string(s.substr(b, e - b + 1));
@@ -218,28 +220,34 @@ bool parse_config_text(std::string_view text, const std::string& origin, Config&
     if (auto hash = line.find('#'); hash != std::string_view::npos) line = line.substr(0, hash);
     const std::string trimmed = trim(line);
     if (trimmed.empty()) continue;
+    const std::string where = origin + ":" + std::to_string(number) + ": ";
     auto eq = trimmed.find('=');
     if (eq == std::string::npos) {
-      error = origin + ":" + std::to_string(number) + ": expected 'option = value'";
-      return false;
+      problems.push_back(where + "expected 'option = value'");
+      continue;
     }
-    if (!apply_option(c, trim(std::string_view(trimmed).substr(0, eq)), trim(std::string_view(trimmed).substr(eq + 1)), error)) {
-      error = origin + ":" + std::to_string(number) + ": " + error;
-      return false;
-    }
+    std::string error;
+    if (!apply_option(c, trim(std::string_view(trimmed).substr(0, eq)), trim(std::string_view(trimmed).substr(eq + 1)), error))
+      problems.push_back(where + error);
   }
-  return true;
 }
 
-bool parse_config(const std::vector<std::string>& args, Config& config, std::string& error) {
+bool parse_config_text(std::string_view text, const std::string& origin, Config& c, std::string& error) {
+  std::vector<std::string> problems;
+  parse_config_text(text, origin, c, problems);
+  if (!problems.empty()) error = problems.front();
+  return problems.empty();
+}
+
+void parse_config(const std::vector<std::string>& args, Config& config, std::vector<std::string>& problems) {
   // Split into (name, value) pairs first, so the config file can be applied before the flags.
   std::vector<std::pair<std::string, std::string>> flags;
   std::string config_file;
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& arg = args[i];
     if (arg.rfind("--", 0) != 0) {
-      error = "unexpected argument '" + arg + "' (options start with --; see --help)";
-      return false;
+      problems.push_back("unexpected argument '" + arg + "' (options start with --; see --help)");
+      continue;
     }
     std::string name = arg.substr(2), value;
     bool has_value = false;
@@ -250,17 +258,17 @@ bool parse_config(const std::vector<std::string>& args, Config& config, std::str
     }
     const Option* o = find_option(name);
     if (!o) {
-      error = "unknown option '--" + name + "' (see --help)";
-      return false;
+      problems.push_back("unknown option '--" + name + "' (see --help)");
+      continue;
     }
-    if (!o->value) {
-      config.help = true;
+    if (!o->value) {  // a switch
+      (name == "check-config" ? config.check_config : config.help) = true;
       continue;
     }
     if (!has_value) {
       if (i + 1 >= args.size()) {
-        error = "option --" + name + " needs a value (" + o->value + ")";
-        return false;
+        problems.push_back("option --" + name + " needs a value (" + o->value + ")");
+        continue;
       }
       value = args[++i];
     }
@@ -269,14 +277,18 @@ bool parse_config(const std::vector<std::string>& args, Config& config, std::str
     else
       flags.emplace_back(name, value);
   }
-  if (!config_file.empty() && !read_config_file(config_file, config, error)) return false;
+  if (!config_file.empty()) read_config_file(config_file, config, problems);
   for (const auto& [name, value] : flags)
-    if (!apply_option(config, name, value, error)) return false;
-  if (config.native_path == config.lowf_path) {
-    error = "--native-path and --lowf-path must differ (both are '" + config.lowf_path + "')";
-    return false;
-  }
-  return true;
+    if (std::string error; !apply_option(config, name, value, error)) problems.push_back(error);
+  if (config.native_path == config.lowf_path)
+    problems.push_back("--native-path and --lowf-path must differ (both are '" + config.lowf_path + "')");
+}
+
+bool parse_config(const std::vector<std::string>& args, Config& config, std::string& error) {
+  std::vector<std::string> problems;
+  parse_config(args, config, problems);
+  if (!problems.empty()) error = problems.front();
+  return problems.empty();
 }
 
 WebSocketRoute websocket_route(const Config& config, std::string_view path) {

@@ -59,15 +59,19 @@ struct Config {
   std::string operator_token_file;         // one token per line; empty: no operators
 
   bool help = false;
+  bool check_config = false;  // --check-config: check, report, exit
 };
 
 // Parses the command line (argv[0] excluded). On error returns false and sets `error` to a message
-// naming the option and what is wrong with it.
+// naming the option and what is wrong with it (the first problem).
 bool parse_config(const std::vector<std::string>& args, Config& config, std::string& error);
+// The same, going on past each problem: every one of them is added to `problems`.
+void parse_config(const std::vector<std::string>& args, Config& config, std::vector<std::string>& problems);
 
 // Applies the lines of a config file's text (`option = value`, `#` comments); `origin` names it in
 // errors ("FILE:LINE: ..."). On error returns false and sets `error`.
 bool parse_config_text(std::string_view text, const std::string& origin, Config& config, std::string& error);
+void parse_config_text(std::string_view text, const std::string& origin, Config& config, std::vector<std::string>& problems);
 
 // The text of `chatd --help`.
 std::string config_help();

@@ -6,9 +6,17 @@
 
 int main(int argc, char** argv) {
   chatd::Config config;
-  std::string error;
-  if (!chatd::parse_config(std::vector<std::string>(argv + 1, argv + argc), config, error)) {
-    std::cerr << "chatd: " << error << "\n";
+  std::vector<std::string> problems;
+  chatd::parse_config(std::vector<std::string>(argv + 1, argv + argc), config, problems);
+  if (config.check_config) {
+    // Every problem at once, on stdout: what an operator runs before a restart.
+    for (const std::string& problem : chatd::check_setup(config)) problems.push_back(problem);
+    for (const std::string& problem : problems) std::cout << "problem: " << problem << "\n";
+    std::cout << (problems.empty() ? "config ok\n" : std::to_string(problems.size()) + " problems\n");
+    return problems.empty() ? 0 : 1;
+  }
+  if (!problems.empty()) {
+    std::cerr << "chatd: " << problems.front() << "\n";
     return 2;
   }
   if (config.help) {

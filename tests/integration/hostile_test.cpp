@@ -181,3 +181,23 @@ TEST_CASE("with few files chatd fits its connection limit to them and refuses th
   }
   CHECK(admitted);
 }
+
+TEST_CASE("chatd --check-config lists every problem, or says the config is ok", "[integration][config]") {
+  TempDir dir;
+  const std::string good = dir.path() + "/good.conf", bad = dir.path() + "/bad.conf", tokens = dir.path() + "/tokens";
+  std::ofstream(tokens) << kOperatorToken << "\n";
+  std::ofstream(good) << "listen = 127.0.0.1:0\ndata = " << dir.path() << "/data\noperator-token-file = " << tokens << "\n";
+  std::ofstream(bad) << "listen = localhost:80\nrate = fast\ndata = /proc/no-such/data\noperator-token-file = "
+                     << dir.path() << "/missing\n";
+  const CommandResult ok = run_command({CHATD_BINARY, "--check-config", "--config", good});
+  CHECK(ok.code == 0);
+  CHECK(ok.out == "config ok\n");
+  CHECK_FALSE(std::filesystem::exists(dir.path() + "/data"));  // a check creates nothing
+  const CommandResult problems = run_command({CHATD_BINARY, "--check-config", "--config", bad});
+  CHECK(problems.code == 1);
+  CHECK(problems.out == "problem: " + bad + ":2: bad value 'fast' for --rate (expected PER_SEC)\n"
+                        "problem: --listen: 'localhost' is not an IP address\n"
+                        "problem: --data: '/proc/no-such/data' does not exist and cannot be made in '/proc/no-such'\n"
+                        "problem: cannot read the operator token file '" + dir.path() + "/missing'\n"
+                        "4 problems\n");
+}

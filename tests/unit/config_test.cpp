@@ -122,3 +122,26 @@ TEST_CASE("the front door's options: throttle, exempt addresses, disk floor, flo
     CHECK(error.find("--throttle-exempt") != std::string::npos);
   }
 }
+
+TEST_CASE("every problem of the flags and the config file is listed, not only the first", "[config]") {
+  char name[] = "/tmp/chatd-config-XXXXXX";
+  int fd = mkstemp(name);
+  REQUIRE(fd >= 0);
+  close(fd);
+  const std::string path = name;
+  std::ofstream(path) << "rate = fast\nlisten = 127.0.0.1:0\nno equals sign\nnope = 1\n";
+  Config c;
+  std::vector<std::string> problems;
+  parse_config({"--config", path, "--max-frame", "12", "--bogus", "--lowf-path", "/", "--check-config"}, c, problems);
+  std::remove(path.c_str());
+  CHECK(problems == std::vector<std::string>{
+                        "unknown option '--bogus' (see --help)",
+                        path + ":1: bad value 'fast' for --rate (expected PER_SEC)",
+                        path + ":3: expected 'option = value'",
+                        path + ":4: unknown option 'nope' (see --help)",
+                        "bad value '12' for --max-frame (expected BYTES)",
+                        "--native-path and --lowf-path must differ (both are '/')",
+                    });
+  CHECK(c.check_config);
+  CHECK(c.listen_port == 0);  // the good lines still apply
+}
