@@ -8,7 +8,6 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <arpa/inet.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -79,8 +78,7 @@ bool load_operator_tokens(const std::string& path, OperatorTokens& tokens, std::
 
 std::vector<std::string> check_setup(const Config& config) {
   std::vector<std::string> problems;
-  unsigned char address[16];
-  if (inet_pton(AF_INET, config.listen_host.c_str(), address) != 1 && inet_pton(AF_INET6, config.listen_host.c_str(), address) != 1)
+  if (!Admission::key_of_text(config.listen_host))
     problems.push_back("--listen: '" + config.listen_host + "' is not an IP address");
   namespace fs = std::filesystem;
   std::error_code ec;
@@ -175,7 +173,7 @@ int run_chatd(const Config& requested) {
     // Give the sessions up to 2 s to send their close frames and to hear their last replies (a
     // session that closed with its Connect in flight still owes its client a Disconnect), then stop.
     asio::co_spawn(io, [&]() -> asio::awaitable<void> {
-      for (int i = 0; i < 40 && (ctx.connections > 0 || ctx.live_connections.load(std::memory_order_acquire) > 0); ++i) {
+      for (int i = 0; i < 40 && (!ctx.sessions.empty() || ctx.live_connections.load(std::memory_order_acquire) > 0); ++i) {
         grace.expires_after(std::chrono::milliseconds(50));
         co_await grace.async_wait(kTuple);
       }

@@ -1,6 +1,7 @@
 #include "net/config.hpp"
 
-#include <arpa/inet.h>
+#include "net/session/admission.hpp"
+
 
 #include <algorithm>
 #include <charconv>
@@ -95,8 +96,7 @@ bool set_exempt(Config& c, const std::string& v) {
     const auto b = item.find_first_not_of(' '), e = item.find_last_not_of(' ');
     if (b == std::string::npos) return false;
     item = item.substr(b, e - b + 1);
-    unsigned char address[16];
-    if (inet_pton(AF_INET, item.c_str(), address) != 1 && inet_pton(AF_INET6, item.c_str(), address) != 1) return false;
+    if (!Admission::key_of_text(item)) return false;
     c.throttle_exempt.push_back(item);
     at = comma + 1;
   }

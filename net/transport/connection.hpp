@@ -99,7 +99,6 @@ class Connection final : public SessionPort,
 
   void start() {
     id_ = ctx_.next_session++;
-    ++ctx_.connections;
     ctx_.sessions[id_] = this;
     boost::asio::co_spawn(stream_.get_executor(), run(this->shared_from_this()), report_coroutine_failure);
   }
@@ -270,7 +269,6 @@ class Connection final : public SessionPort,
   // may be dropped by the engine's threads, which must not touch the registry.)
   void unregister() {
     ctx_.sessions.erase(id_);
-    --ctx_.connections;
     slot_.release();
   }
 

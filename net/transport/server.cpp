@@ -14,7 +14,9 @@
 
 #include <chrono>
 #include <iostream>
+#include <sstream>
 
+#include "core/base/json_text.hpp"
 #include "core/session/commands.hpp"
 #include "net/transport/ws_session.hpp"
 
@@ -49,27 +51,34 @@ AdmissionLimits admission_limits(const Config& c) {
   limits.max_handshakes = c.max_handshakes;
   limits.new_per_window = c.throttle_connections;
   limits.window_ms = c.throttle_window_ms;
-  for (const std::string& exempt : c.throttle_exempt) {
-    boost::system::error_code ec;
-    auto a = asio::ip::make_address(exempt, ec);
-    if (ec) throw std::invalid_argument("--throttle-exempt: '" + exempt + "' is not an IP address");
-    limits.exempt.push_back(address_key(a));
-  }
+  for (const std::string& exempt : c.throttle_exempt)  // checked when parsed (net/config.cpp)
+    if (auto key = Admission::key_of_text(exempt)) limits.exempt.push_back(*key);
   return limits;
+}
+
+// Every HTTP answer chatd gives: a JSON body, and the connection closes after it.
+http::response<http::string_body> json_response(http::status status, unsigned version, std::string body) {
+  http::response<http::string_body> res{status, version};
+  res.set(http::field::server, "chatd");
+  res.set(http::field::content_type, "application/json");
+  res.keep_alive(false);
+  res.body() = std::move(body);
+  res.prepare_payload();
+  return res;
 }
 
 // A refusal at accept, before anything is read: one small write straight into the new socket's
 // empty send buffer, then the close. Nothing waits, so a refused connection holds its file for
 // microseconds, however many come.
 void refuse_at_once(ConnectionSocket& socket, http::status status, std::string_view error) {
-  std::string body = "{\"error\":\"" + std::string(error) + "\"}\n";
-  std::string response = "HTTP/1.1 " + std::to_string(static_cast<unsigned>(status)) + " " +
-                         std::string(http::obsolete_reason(status)) +
-                         "\r\nServer: chatd\r\nContent-Type: application/json\r\nConnection: close\r\nContent-Length: " +
-                         std::to_string(body.size()) + "\r\n\r\n" + body;
+  std::string body = "{\"error\":";
+  append_json_string(body, error);
+  body += "}\n";
+  std::ostringstream response;
+  response << json_response(status, 11, std::move(body));
   beast::error_code ignored;
   socket.non_blocking(true, ignored);
-  socket.write_some(asio::buffer(response), ignored);
+  socket.write_some(asio::buffer(response.str()), ignored);
   socket.shutdown(tcp::socket::shutdown_send, ignored);
   // What the client sent already is read and dropped: closing with unread bytes would send a
   // reset, and the client's kernel would throw the answer away before the client read it.
@@ -256,12 +265,7 @@ struct Server::Impl {
 
   asio::awaitable<void> respond(ConnectionStream& stream, const http::request<http::string_body>& request,
                                 http::status status, std::string body) {
-    http::response<http::string_body> res{status, request.version()};
-    res.set(http::field::server, "chatd");
-    res.set(http::field::content_type, "application/json");
-    res.keep_alive(false);
-    res.body() = std::move(body);
-    res.prepare_payload();
+    http::response<http::string_body> res = json_response(status, request.version(), std::move(body));
     co_await http::async_write(stream, res, kTuple);
     beast::error_code ignored;
     stream.socket().shutdown(tcp::socket::shutdown_send, ignored);

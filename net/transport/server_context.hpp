@@ -17,7 +17,7 @@
 #include "net/native/dialect.hpp"
 #include "net/session/captcha_service.hpp"
 #include "net/session/session_logic.hpp"
-#include "net/transport/admission.hpp"
+#include "net/session/admission.hpp"
 #include "net/transport/deadline_queue.hpp"
 
 namespace chatd {
@@ -70,8 +70,7 @@ struct ServerContext {
   std::atomic<std::size_t> live_connections{0};
 
   // Network thread only.
-  Admission admission;       // every connection from its accept to its close
-  std::size_t connections = 0;  // running sessions (upgraded)
+  Admission admission;  // every connection from its accept to its close
   std::size_t queued_bytes = 0;  // outbound bytes queued in all sessions
   bool stopping = false;
   // The running sessions: registered when they start, removed when their coroutine ends.

@@ -4,7 +4,7 @@
 
 #include <array>
 
-#include "net/transport/admission.hpp"
+#include "net/session/admission.hpp"
 
 using namespace chatd;
 using Verdict = Admission::Verdict;
@@ -33,6 +33,13 @@ TEST_CASE("admission: address keys are the IPv4 address, or the IPv6 /64", "[adm
   CHECK(Admission::key_of(v6) == "2001:db8:1:3::/64");
   const std::array<std::uint8_t, 16> mapped{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 192, 0, 2, 7};
   CHECK(Admission::key_of(mapped) == "192.0.2.7");
+  // Written as text (the options that name addresses): the same keys, or none.
+  CHECK(Admission::key_of_text("192.0.2.7") == "192.0.2.7");
+  CHECK(Admission::key_of_text("2001:db8:1:2::aabb") == "2001:db8:1:2::/64");
+  CHECK(Admission::key_of_text("::ffff:192.0.2.7") == "192.0.2.7");
+  CHECK_FALSE(Admission::key_of_text("localhost"));
+  CHECK_FALSE(Admission::key_of_text(" 192.0.2.7"));
+  CHECK_FALSE(Admission::key_of_text(""));
 }
 
 TEST_CASE("admission: connections still in their upgrade count against every limit", "[admission]") {

@@ -1,4 +1,6 @@
-#include "net/transport/admission.hpp"
+#include "net/session/admission.hpp"
+
+#include <arpa/inet.h>
 
 #include <cassert>
 #include <cstdio>
@@ -22,6 +24,14 @@ std::string Admission::key_of(std::span<const std::uint8_t> a) {
   std::snprintf(text, sizeof text, "%x:%x:%x:%x::/64", a[0] << 8 | a[1], a[2] << 8 | a[3], a[4] << 8 | a[5],
                 a[6] << 8 | a[7]);
   return text;
+}
+
+std::optional<std::string> Admission::key_of_text(std::string_view text) {
+  const std::string address(text);  // inet_pton wants it terminated
+  std::uint8_t bytes[16];
+  if (inet_pton(AF_INET, address.c_str(), bytes) == 1) return key_of(std::span(bytes, 4));
+  if (inet_pton(AF_INET6, address.c_str(), bytes) == 1) return key_of(std::span(bytes, 16));
+  return std::nullopt;
 }
 
 Admission::Verdict Admission::admit(const std::string& key, TimeMs now) {

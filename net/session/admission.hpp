@@ -12,7 +12,9 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <span>
+#include <string_view>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
@@ -42,6 +44,9 @@ class Admission {
   // The key of an address in network byte order: 4 bytes (IPv4) or 16 (IPv6; a v4-mapped one is
   // keyed as its IPv4). An IPv6 key is its /64 prefix: "2001:db8:1:2::/64".
   static std::string key_of(std::span<const std::uint8_t> address);
+  // The key of an address written as text ("192.0.2.7", "2001:db8::1"); nullopt if it is not one.
+  // What the options that name addresses are checked with.
+  static std::optional<std::string> key_of_text(std::string_view text);
 
   // A connection from `key` was accepted at `now`. kAdmitted: it is counted (as a connection and
   // as a handshake) until released. Otherwise nothing is counted, and the caller closes it.
@@ -57,7 +62,6 @@ class Admission {
   std::size_t connections() const { return connections_; }
   std::size_t handshakes() const { return handshakes_; }
   std::size_t connections_of(const std::string& key) const;
-  const AdmissionLimits& limits() const { return limits_; }
 
   static const char* to_string(Verdict v);
 
