@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 
 #include "core/command.hpp"
 #include "core/reply.hpp"
@@ -16,6 +17,15 @@ namespace chatd {
 struct Limits {
   std::size_t max_message_bytes = 4096;
   std::size_t max_report_reason_bytes = 500;
+  // Rooms (core/rooms/): how many may exist, how many one client may own, the history a room keeps
+  // unless its creator asks for less (and the most it may ask for), how long a room with nobody in
+  // it and no post lives, and the largest media a post may refer to.
+  std::size_t max_rooms = 10'000;
+  std::size_t max_rooms_per_client = 5;
+  std::uint64_t room_history = 100;
+  std::uint64_t max_room_history = 1'000;
+  TimeMs room_expire_idle_ms = 7 * 24 * 3600 * 1000LL;
+  std::uint64_t max_media_bytes = 100ull << 20;
 };
 
 // What decide may use besides the World: the time, random draws, and the configured limits.

@@ -5,6 +5,7 @@
 #include <cstdlib>
 
 #include "events/session/events.hpp"
+#include "events/rooms/events.hpp"
 #include "events/stranger/events.hpp"
 
 namespace chatd::events {
@@ -14,6 +15,7 @@ EventCatalog& EventCatalog::instance() {
     auto* c = new EventCatalog();  // never destroyed: a log may be decoded during static destruction
     c->add_domain("session", SessionEvents{});
     c->add_domain("stranger", StrangerEvents{});
+    c->add_domain("rooms", RoomsEvents{});
     for (const EventType* t : c->types_)
       if (std::find(c->production_.begin(), c->production_.end(), t->domain) == c->production_.end())
         c->production_.push_back(t->domain);
@@ -58,6 +60,7 @@ const char* role_text(Role role) {
     case Role::kPair: return " [pair]";
     case Role::kAddr: return " [addr]";
     case Role::kName: return " [name]";
+    case Role::kRoom: return " [room]";
   }
   return " [?]";
 }

@@ -42,6 +42,7 @@ enum class Role : std::uint8_t {
   kPair,    // a pair the event concerns (--pair)
   kAddr,    // a network address (--addr; shown as it is, unquoted)
   kName,    // a name a client takes (--name)
+  kRoom,    // a room the event concerns (--room; shown with the room's name at that moment)
 };
 
 struct FieldOptions {

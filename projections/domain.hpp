@@ -36,6 +36,7 @@ class PushSink {
 struct Subjects {
   std::vector<ClientId> clients;
   std::vector<PairId> pairs;
+  std::vector<std::uint64_t> rooms;  // room ids (events::RoomId)
   std::vector<std::string_view> addrs;  // addresses the event names
   std::vector<std::string_view> names;  // names the event gives
 };

@@ -1,6 +1,7 @@
 // The production domains' projections, one line per domain, in the order of their dependencies (a
 // domain reacts only to events of the domains above it).
 #include "projections/domain.hpp"
+#include "projections/rooms/state.hpp"
 #include "projections/session/state.hpp"
 #include "projections/stranger/state.hpp"
 
@@ -12,6 +13,7 @@ Projections& Projections::instance() {
     auto* p = new Projections();  // never destroyed: Worlds may outlive static destruction order
     add_session_projection(*p);
     add_stranger_projection(*p);
+    add_rooms_projection(*p);
     return p;
   }();
   return registry;

@@ -42,13 +42,16 @@ PushType& PushType::of() {
 using PushBody = Erased<PushType, kPushCapacity>;
 
 // How a push changes its recipients' idle deadline (a client idle for too long is disconnected).
+// Each domain marks for itself: a client is idle only when no domain says it is active (paired in
+// stranger chat, or in a room), so one domain's "idle" never overrides another's "active".
 struct IdleMark {
   enum class Kind : std::uint8_t { kUnchanged, kActive, kIdle };
   Kind kind = Kind::kUnchanged;
-  const char* label = "";  // kIdle: what the client is doing, for the close reason ("idle: looking for too long")
+  const char* label = "";   // kIdle: what the client is doing, for the close reason ("idle: looking for too long")
+  const char* domain = "";  // the domain that marks: a string constant (compared by content)
 
-  static IdleMark active() { return {Kind::kActive, ""}; }
-  static IdleMark idle(const char* label) { return {Kind::kIdle, label}; }
+  static IdleMark active(const char* domain) { return {Kind::kActive, "", domain}; }
+  static IdleMark idle(const char* label, const char* domain) { return {Kind::kIdle, label, domain}; }
 };
 
 struct Push {

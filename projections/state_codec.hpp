@@ -4,7 +4,7 @@
 // back with every bound and value checked.
 // Supported: unsigned 64-bit integers (ids, counts), TimeMs, bool, enums with EnumNames (one byte),
 // std::string (length-prefixed), PairId (16 bytes), std::map, std::multimap, std::unordered_map
-// (written in key order, core/base/sorted_entries.hpp), std::vector, and structs that declare
+// (written in key order, core/base/sorted_entries.hpp), std::vector, std::deque, and structs that declare
 // fields().
 // Sinks provide u64(), u8(), str() and pair() (ByteWriter in core/base/byte_io.hpp, the hasher in
 // world.cpp).
@@ -12,6 +12,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <string>
 #include <tuple>
@@ -38,6 +39,8 @@ template <class T>
 struct IsVector : std::false_type {};
 template <class T, class A>
 struct IsVector<std::vector<T, A>> : std::true_type {};
+template <class T, class A>
+struct IsVector<std::deque<T, A>> : std::true_type {};
 
 template <class T>
 concept DeclaresFields = requires { T::fields(); };

@@ -98,6 +98,9 @@ Subjects subjects_of(const events::Event& event, const World& before) {
       case events::Role::kPair: out.pairs.push_back(v.uuid); break;
       case events::Role::kAddr: out.addrs.push_back(v.text); break;
       case events::Role::kName: out.names.push_back(v.text); break;
+      case events::Role::kRoom:
+        if (v.u != 0) out.rooms.push_back(v.u);
+        break;
       case events::Role::kNone: break;
     }
   }

@@ -75,24 +75,36 @@ bool is_invisible(char32_t c) {
 
 }  // namespace
 
-const char* describe(NameProblem problem) {
+std::string describe_label(NameProblem problem, std::string_view what, std::size_t max_chars) {
+  const std::string the = "the " + std::string(what);
   switch (problem) {
     case NameProblem::kNone: return "ok";
-    case NameProblem::kEmpty: return "the name is empty";
-    case NameProblem::kTooLong: return "the name is longer than 50 characters";
-    case NameProblem::kNotUtf8: return "the name is not valid UTF-8";
-    case NameProblem::kControlCharacter: return "the name contains a control character";
-    case NameProblem::kBidiControl: return "the name contains a bidirectional control character";
-    case NameProblem::kBlank: return "the name has no visible character";
+    case NameProblem::kEmpty: return the + " is empty";
+    case NameProblem::kTooLong: return the + " is longer than " + std::to_string(max_chars) + " characters";
+    case NameProblem::kNotUtf8: return the + " is not valid UTF-8";
+    case NameProblem::kControlCharacter: return the + " contains a control character";
+    case NameProblem::kBidiControl: return the + " contains a bidirectional control character";
+    case NameProblem::kBlank: return the + " has no visible character";
   }
   return "?";
 }
 
-NameProblem check_name(std::string_view name) {
+const char* describe(NameProblem problem) {
+  static const std::string kTexts[] = {
+      describe_label(NameProblem::kNone, "name", kMaxNameChars), describe_label(NameProblem::kEmpty, "name", kMaxNameChars),
+      describe_label(NameProblem::kTooLong, "name", kMaxNameChars), describe_label(NameProblem::kNotUtf8, "name", kMaxNameChars),
+      describe_label(NameProblem::kControlCharacter, "name", kMaxNameChars),
+      describe_label(NameProblem::kBidiControl, "name", kMaxNameChars), describe_label(NameProblem::kBlank, "name", kMaxNameChars)};
+  return kTexts[static_cast<int>(problem)].c_str();
+}
+
+NameProblem check_name(std::string_view name) { return check_label(name, kMaxNameChars); }
+
+NameProblem check_label(std::string_view name, std::size_t max_chars) {
   if (name.empty()) return NameProblem::kEmpty;
   long chars = utf8_length(name);
   if (chars < 0) return NameProblem::kNotUtf8;
-  if (static_cast<std::size_t>(chars) > kMaxNameChars) return NameProblem::kTooLong;
+  if (static_cast<std::size_t>(chars) > max_chars) return NameProblem::kTooLong;
   bool control = false, bidi = false, visible = false;
   for (std::size_t i = 0; i < name.size();) {
     const std::size_t n = utf8_sequence_length(name, i);  // valid: checked above
@@ -115,6 +127,62 @@ const char* describe(MessageProblem problem) {
     case MessageProblem::kNotUtf8: return "the message is not valid UTF-8";
   }
   return "?";
+}
+
+const char* describe(RoomNameProblem problem) {
+  switch (problem) {
+    case RoomNameProblem::kNone: return "ok";
+    case RoomNameProblem::kEmpty: return "the room name is empty";
+    case RoomNameProblem::kTooLong: return "the room name is longer than 32 characters";
+    case RoomNameProblem::kBadCharacter:
+      return "a room name is ASCII letters, digits, '_', '-' and '.', and starts with a letter or a digit";
+  }
+  return "?";
+}
+
+namespace {
+bool ascii_alnum(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'); }
+// RFC 6838's restricted-name characters.
+bool media_token_char(char c) { return ascii_alnum(c) || std::string_view("!#$&-^_.+").find(c) != std::string_view::npos; }
+}  // namespace
+
+RoomNameProblem check_room_name(std::string_view name) {
+  if (name.empty()) return RoomNameProblem::kEmpty;
+  if (name.size() > kMaxRoomNameBytes) return RoomNameProblem::kTooLong;
+  if (!ascii_alnum(name[0])) return RoomNameProblem::kBadCharacter;
+  for (char c : name)
+    if (!ascii_alnum(c) && c != '_' && c != '-' && c != '.') return RoomNameProblem::kBadCharacter;
+  return RoomNameProblem::kNone;
+}
+
+std::string room_name_key(std::string_view name) {
+  std::string key(name);
+  for (char& c : key)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  return key;
+}
+
+bool valid_https_url(std::string_view url) {
+  constexpr std::string_view kScheme = "https://";
+  if (url.size() > kMaxUrlBytes || url.substr(0, kScheme.size()) != kScheme) return false;
+  for (char c : url)
+    if (c <= 0x20 || c >= 0x7f || c == '"' || c == '<' || c == '>' || c == '\\' || c == '`') return false;
+  const std::string_view rest = url.substr(kScheme.size());
+  const std::size_t host_end = rest.find_first_of("/?#");
+  const std::string_view authority = rest.substr(0, host_end);
+  // A host, and no credentials in the URL (they would be shown to every reader).
+  return !authority.empty() && authority.find('@') == std::string_view::npos && authority[0] != ':';
+}
+
+bool valid_media_type(std::string_view media_type, std::string_view expected_type) {
+  if (media_type.size() > 100) return false;
+  const std::size_t slash = media_type.find('/');
+  if (slash == std::string_view::npos || room_name_key(media_type.substr(0, slash)) != expected_type) return false;
+  const std::string_view sub = media_type.substr(slash + 1);
+  if (sub.empty() || !ascii_alnum(sub[0])) return false;
+  for (char c : sub)
+    if (!media_token_char(c)) return false;
+  return true;
 }
 
 MessageProblem check_message(std::string_view text, std::size_t max_bytes) {

@@ -38,6 +38,27 @@ const char* describe(NameProblem problem);
 // one visible character (not only spaces, zero-width characters, fillers and the like).
 NameProblem check_name(std::string_view name);
 
+// The same rules for any one-line text people read as a label (a room's title), at most
+// `max_chars` characters; and its description for an error message ("the title is empty").
+NameProblem check_label(std::string_view text, std::size_t max_chars);
+std::string describe_label(NameProblem problem, std::string_view what, std::size_t max_chars);
+
+// A room's name: 1-32 ASCII letters, digits, '_', '-' and '.', starting with a letter or a digit,
+// so that it is the same on every terminal, in a telnet prompt and in a URL, and so that its
+// case-insensitive key is exact (room_name_key: ASCII lower case).
+inline constexpr std::size_t kMaxRoomNameBytes = 32;
+enum class RoomNameProblem { kNone, kEmpty, kTooLong, kBadCharacter };
+const char* describe(RoomNameProblem problem);
+RoomNameProblem check_room_name(std::string_view name);
+std::string room_name_key(std::string_view name);
+
+// A reference to media elsewhere: an https URL of at most 2,048 bytes of visible ASCII with a host;
+// and a media type "type/subtype" (RFC 6838 token characters, at most 100 bytes) whose type is
+// `expected_type` ("image", "video").
+inline constexpr std::size_t kMaxUrlBytes = 2048;
+bool valid_https_url(std::string_view url);
+bool valid_media_type(std::string_view media_type, std::string_view expected_type);
+
 enum class MessageProblem { kNone, kEmpty, kTooLong, kNotUtf8 };
 const char* describe(MessageProblem problem);
 

@@ -4,6 +4,7 @@
 #include "core/stranger/commands.hpp"
 #include "core/stranger/errors.hpp"
 #include "net/session/json_frame.hpp"
+#include "projections/rooms/state.hpp"
 #include "projections/session/state.hpp"
 #include "projections/stranger/state.hpp"
 
@@ -151,6 +152,9 @@ LowfDialect::LowfDialect() {
   pushes_.add<&render_message>();
   pushes_.add<&render_partner_left>();
   pushes_.add<&render_renamed>();
+  // lowf is stranger chat only: its clients can join no room.
+  pushes_.add_silent<projections::RoomMessagePush, projections::MemberJoinedPush, projections::MemberLeftPush,
+                     projections::RoomUpdatedPush, projections::RoomDeletedPush>();
 }
 
 }  // namespace chatd

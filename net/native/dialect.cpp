@@ -38,6 +38,7 @@ thread_local Pass pass;
 NativeDialect::NativeDialect() {
   add_native_session(*this);
   add_native_stranger(*this);
+  add_native_rooms(*this);
 }
 
 void NativeDialect::reject(Decoded& out, ErrorCode error, std::string message) {

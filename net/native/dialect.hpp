@@ -100,5 +100,6 @@ class NativeDialect final : public WireDialect {
 // The domains' parts of the native dialect (net/native/<domain>.cpp).
 void add_native_session(NativeDialect& d);
 void add_native_stranger(NativeDialect& d);
+void add_native_rooms(NativeDialect& d);
 
 }  // namespace chatd

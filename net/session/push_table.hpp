@@ -32,6 +32,13 @@ class PushTable {
     fns_[i] = [](const projections::Push& p, bool own, std::string& out) { return Fn(p.body.as<P>(), own, out); };
   }
 
+  // For a dialect that can say nothing of the pushes of types P... (a domain its clients cannot
+  // use): each gets a renderer that says nothing, stated here rather than forgotten.
+  template <class... P>
+  void add_silent() {
+    (add<&say_nothing<P>>(), ...);
+  }
+
   // Renders `push` (false: nothing to say, or no renderer for its type).
   bool render(const projections::Push& push, bool own, std::string& out) const {
     const projections::PushType* type = push.body.type();
@@ -52,6 +59,10 @@ class PushTable {
   }
 
  private:
+  template <class P>
+  static bool say_nothing(const P&, bool, std::string&) {
+    return false;
+  }
   std::vector<RenderFn> fns_;  // by PushType::index
 };
 

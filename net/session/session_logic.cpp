@@ -188,8 +188,8 @@ void SessionLogic::on_outbound(Outbound&& item, TimeMs now) {
     return;
   }
   switch (item.idle.kind) {
-    case projections::IdleMark::Kind::kActive: idle_.on_active(now); break;
-    case projections::IdleMark::Kind::kIdle: idle_.on_idle(item.idle.label, now); break;
+    case projections::IdleMark::Kind::kActive: idle_.on_active(item.idle.domain, now); break;
+    case projections::IdleMark::Kind::kIdle: idle_.on_idle(item.idle.domain, item.idle.label, now); break;
     case projections::IdleMark::Kind::kUnchanged: break;
   }
   if (item.ends_client && !closing_) {

@@ -152,8 +152,8 @@ void react_disconnected(World& w, const Event& e, const ClientDisconnected& p) {
 // ---- who hears what: derived from the World before the event ----
 
 IdleMark idle_mark(ClientState state) {
-  return state == ClientState::kLooking || state == ClientState::kDisconnected ? IdleMark::idle(to_string(state))
-                                                                               : IdleMark::active();
+  return state == ClientState::kLooking || state == ClientState::kDisconnected ? IdleMark::idle(to_string(state), "stranger")
+                                                                               : IdleMark::active("stranger");
 }
 
 void state_push(PushSink& out, ClientId to, ClientState state, const PairId& pair) {
@@ -177,8 +177,8 @@ void notify_paired(const World& w, const Event&, const Paired& p, PushSink& out)
   if (seeker->state != ClientState::kLooking)
     out.push(Push{.body = StatePush{ClientState::kLooking, PairId{}, true}}, {Recipient{p.seeker}});
   // The seeker hears first, as lowf sends user1 first.
-  out.push(Push{.body = PairedPush{p.pair, waiter->name}, .idle = IdleMark::active()}, {Recipient{p.seeker}});
-  out.push(Push{.body = PairedPush{p.pair, seeker->name}, .idle = IdleMark::active()}, {Recipient{p.waiter}});
+  out.push(Push{.body = PairedPush{p.pair, waiter->name}, .idle = IdleMark::active("stranger")}, {Recipient{p.seeker}});
+  out.push(Push{.body = PairedPush{p.pair, seeker->name}, .idle = IdleMark::active("stranger")}, {Recipient{p.waiter}});
 }
 
 void notify_message_sent(const World& w, const Event&, const MessageSent& p, PushSink& out) {

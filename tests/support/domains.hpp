@@ -3,12 +3,16 @@
 #pragma once
 
 #include "core/lifecycle.hpp"
+#include "core/rooms/commands.hpp"
+#include "core/rooms/errors.hpp"
 #include "core/session/commands.hpp"
 #include "core/stranger/commands.hpp"
 #include "core/stranger/errors.hpp"
 #include "events/catalog.hpp"
+#include "events/rooms/events.hpp"
 #include "events/session/events.hpp"
 #include "events/stranger/events.hpp"
 #include "projections/domain.hpp"
+#include "projections/rooms/state.hpp"
 #include "projections/session/state.hpp"
 #include "projections/stranger/state.hpp"

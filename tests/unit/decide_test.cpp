@@ -2,7 +2,7 @@
 #include <catch2/catch.hpp>
 
 #include "core/decide.hpp"
-#include "tests/support/domains.hpp"
+#include "tests/support/model.hpp"
 
 using namespace chatd;
 using namespace chatd::events;
@@ -15,38 +15,7 @@ using chatd::errors::kInvalidState;
 using chatd::errors::kNoPreviousPair;
 using chatd::errors::kNotConnected;
 
-namespace {
-
-// A World driven through decide + apply, as the engine does it, without a log.
-struct Model {
-  World world;
-  SeededRandom random{42};
-  TimeMs now = 1'000'000;
-
-  template <class T>
-  Decision run(ClientId actor, T command) {
-    return run(Command{std::move(command), actor});
-  }
-  Decision run(const Command& command) {
-    Context ctx{now, &random, Limits{}};
-    Decision d = decide(world, command, ctx);
-    for (const Payload& p : d.events) {
-      Event e{world.last_seq + 1, now, p};
-      Status s = projections::apply(world, e);
-      REQUIRE(s.ok());
-    }
-    return d;
-  }
-  ClientId connect(std::string name = "") {
-    Decision d = run(Connect{std::move(name), Dialect::kNative, "127.0.0.1"});
-    REQUIRE(d.reply.ok());
-    return d.reply.binds_client;
-  }
-  const StrangerState& stranger() const { return world.get<StrangerState>(); }
-  ClientState state(ClientId c) const { return stranger().find(c)->state; }
-};
-
-}  // namespace
+using chatd::testing::Model;
 
 TEST_CASE("a new client is CONNECTED with consecutive ids", "[decide]") {
   Model m;
@@ -247,25 +216,10 @@ TEST_CASE("a disconnect ends the pair and the search", "[decide]") {
 TEST_CASE("pushes: who hears what", "[notify]") {
   Model m;
   ClientId a = m.connect("Alice"), b = m.connect("Bob");
-  struct Sent {
-    Push push;
-    std::vector<Recipient> to;
-  };
-  struct Collect final : PushSink {
-    std::vector<Sent> sent;
-    using PushSink::push;
-    void push(Push p, std::span<const Recipient> to) override { sent.push_back({std::move(p), {to.begin(), to.end()}}); }
-  };
+  using Sent = Model::Sent;
   auto pushes_of = [&](ClientId actor, auto command) {
-    Context ctx{m.now, &m.random, Limits{}};
-    Decision d = decide(m.world, Command{std::move(command), actor}, ctx);
-    Collect out;
-    for (const Payload& p : d.events) {
-      Event e{m.world.last_seq + 1, m.now, p};
-      notify(m.world, e, out);
-      REQUIRE(apply(m.world, e).ok());
-    }
-    return out.sent;
+    m.run(actor, std::move(command));
+    return m.pushes;
   };
   auto only = [](const Sent& s, ClientId c) { return s.to.size() == 1 && s.to[0].client == c && !s.to[0].own; };
 

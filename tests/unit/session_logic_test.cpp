@@ -52,8 +52,8 @@ Outbound push(Push p) {
 }
 
 // The pushes stranger chat sends when a client starts looking, and when it is paired.
-Outbound looking() { return push(Push{.body = StatePush{ClientState::kLooking}, .idle = IdleMark::idle("looking")}); }
-Outbound paired() { return push(Push{.body = PairedPush{}, .idle = IdleMark::active()}); }
+Outbound looking() { return push(Push{.body = StatePush{ClientState::kLooking}, .idle = IdleMark::idle("looking", "stranger")}); }
+Outbound paired() { return push(Push{.body = PairedPush{}, .idle = IdleMark::active("stranger")}); }
 
 struct Fixture {
   NativeDialect native;
@@ -406,6 +406,35 @@ TEST_CASE("idle: once a domain marks the client, the CONNECTED limit no longer a
   s->on_pong(f.clock.now_ms());
   s->on_timer(f.clock.now_ms());
   CHECK_FALSE(f.io.closed);  // PAIRED: no state deadline at all
+}
+
+TEST_CASE("idle: one domain's idle mark does not override another's active one", "[session]") {
+  Fixture f;
+  auto s = f.connected(false);
+  auto in_room = push(Push{.body = projections::MemberJoinedPush{}, .idle = IdleMark::active("rooms")});
+  auto in_no_room = push(Push{.body = projections::MemberLeftPush{}, .idle = IdleMark::idle("connected", "rooms")});
+  s->on_outbound(std::move(in_room), f.clock.now_ms());
+  s->on_outbound(looking(), f.clock.now_ms());  // stranger chat: idle, but the client is in a room
+  for (int i = 0; i < 4; ++i) {  // 60 s: twice the state limit
+    f.clock.advance(15'000);
+    s->on_pong(f.clock.now_ms());
+    s->on_timer(f.clock.now_ms());
+  }
+  CHECK_FALSE(f.io.closed);
+  // Out of its last room and still looking: idle from now, with the latest mark's label.
+  s->on_outbound(std::move(in_no_room), f.clock.now_ms());
+  const TimeMs idle_from = f.clock.now_ms();
+  for (int i = 0; i < 2; ++i) {
+    f.clock.advance(14'999);
+    s->on_pong(f.clock.now_ms());
+    s->on_timer(f.clock.now_ms());
+  }
+  CHECK_FALSE(f.io.closed);
+  f.clock.set(idle_from + 30'000);
+  s->on_pong(f.clock.now_ms());
+  s->on_timer(f.clock.now_ms());
+  REQUIRE(f.io.closed);
+  CHECK(f.io.closed->second == "idle: connected for too long");
 }
 
 TEST_CASE("idle: PAIRED has no state deadline, only silence", "[session]") {
