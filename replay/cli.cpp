@@ -34,7 +34,7 @@ const char* const kUsage =
     "\n"
     "commands:\n"
     "  events   list events, filtered; --follow keeps printing new ones\n"
-    "  state    the World at a seq or a time: clients, pairs, searches\n"
+    "  state    the World at a seq or a time: clients, pairs, searches, rooms and their members\n"
     "  audit    pair transcripts, reports with context, client histories\n"
     "  verify   check the whole log and rebuild the World twice\n"
     "  diff     what changed in the World between two points\n"
@@ -79,6 +79,8 @@ std::string events_help() {
          "  --client ID           events about the client (a message or leave also concerns the partner)\n"
          "  --name NAME           events about a client that had this exact name at that moment\n"
          "  --pair UUID           events of the pair (including a disconnect that ended it)\n"
+         "  --room NAME|ID        events of the room (a name: the latest room created with it),\n"
+         "                        including the disconnects that ended a member's presence\n"
          "  --addr ADDR           events of clients or connections from this address\n"
          "  --from-seq N --to-seq N --from TIME --to TIME   the range (inclusive)\n"
          "  --limit N             stop after N matching events\n"
@@ -137,7 +139,7 @@ const std::map<std::string, CommandSpec>& specs() {
       audit.flag_options.insert(a.flag_options.begin(), a.flag_options.end());
     }
     return std::map<std::string, CommandSpec>{
-        {"events", {events_help(), {"--type", "--client", "--name", "--pair", "--addr", "--limit", "--from-seq", "--to-seq", "--from", "--to"}, {"--json", "--follow"}}},
+        {"events", {events_help(), {"--type", "--client", "--name", "--pair", "--addr", "--room", "--limit", "--from-seq", "--to-seq", "--from", "--to"}, {"--json", "--follow"}}},
         {"state", {kStateHelp, {"--at-seq", "--at"}, {"--json", "--hash"}}},
         {"audit", audit},
         {"verify", {kVerifyHelp, {}, {}}},
@@ -291,11 +293,13 @@ struct EventFilter {
   std::optional<std::string> name;
   std::optional<PairId> pair;
   std::optional<std::string> addr;
+  std::optional<std::uint64_t> room;  // --room, resolved to its id
 
   bool matches(const events::Event& e, const projections::World& before) const {
     if (!types.empty() && !types.count(std::string(events::type_name(e.payload)))) return false;
-    if (!pair && !client && !name && !addr) return true;
+    if (!pair && !client && !name && !addr && !room) return true;
     const projections::Subjects s = projections::subjects_of(e, before);
+    if (room && std::find(s.rooms.begin(), s.rooms.end(), *room) == s.rooms.end()) return false;
     if (pair && std::find(s.pairs.begin(), s.pairs.end(), *pair) == s.pairs.end()) return false;
     if (client && std::find(s.clients.begin(), s.clients.end(), *client) == s.clients.end()) return false;
     // A name or an address: one the event carries, or one of a client it concerns, at that moment.
@@ -346,6 +350,13 @@ std::optional<Failure> parse_filter(const Args& args, EventFilter& f) {
 int cmd_events(const Args& args, Session& s, std::ostream& out, std::ostream& err, const std::atomic<bool>* stop) {
   EventFilter filter;
   if (auto f = parse_filter(args, filter)) return err << f->message << "\n", f->code;
+  for (const NamedSubject& subject : named_subjects())
+    if (const std::string* v = args.value(std::string(subject.option))) {
+      std::uint64_t id = 0;
+      if (Status st = subject.resolve(*s.log, *v, s.log->last_seq(), id); !st.ok())
+        return err << subject.option << ": " << st.ToString() << "\n", exit_code_of(st);
+      if (subject.role == events::Role::kRoom) filter.room = id;
+    }
   std::optional<std::uint64_t> limit;
   if (const std::string* v = args.value("--limit")) {
     limit = parse_count(*v);

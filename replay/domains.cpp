@@ -1,5 +1,7 @@
 // The production domains in chatreplay, one line per domain: their views of the World, in the order
 // `state` and `diff` show them, and their audits.
+#include "replay/rooms/audit.hpp"
+#include "replay/rooms/view.hpp"
 #include "replay/session/view.hpp"
 #include "replay/stranger/audit.hpp"
 #include "replay/stranger/view.hpp"
@@ -8,12 +10,21 @@
 namespace chatd::replay {
 
 const std::vector<DomainView>& views() {
-  static const std::vector<DomainView> all = {stranger_view(), session_view()};
+  static const std::vector<DomainView> all = {stranger_view(), rooms_view(), session_view()};
   return all;
 }
 
 const std::vector<Audit>& audits() {
-  static const std::vector<Audit> all = stranger_audits();
+  static const std::vector<Audit> all = [] {
+    std::vector<Audit> a = stranger_audits();
+    for (Audit& room : rooms_audits()) a.push_back(std::move(room));
+    return a;
+  }();
+  return all;
+}
+
+const std::vector<NamedSubject>& named_subjects() {
+  static const std::vector<NamedSubject> all = {{"--room", events::Role::kRoom, &find_room}};
   return all;
 }
 

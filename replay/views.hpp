@@ -57,4 +57,13 @@ struct Audit {
 
 const std::vector<Audit>& audits();
 
+// A subject the events filter takes by name as well as by id (`--room general`): its option, and
+// how a domain turns the name into the id its events carry (Role::kRoom's), as of seq `to`.
+struct NamedSubject {
+  std::string_view option;
+  events::Role role;
+  Status (*resolve)(const events::EventLog& log, const std::string& name_or_id, Seq to, std::uint64_t& id) = nullptr;
+};
+const std::vector<NamedSubject>& named_subjects();
+
 }  // namespace chatd::replay

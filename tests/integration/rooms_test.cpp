@@ -247,3 +247,62 @@ TEST_CASE("rooms: a post in a room of 50 reaches each member once, in order", "[
     CHECK_FALSE(m->recv_until("room_message", 100ms));  // and nothing twice
   }
 }
+
+TEST_CASE("chatreplay: a room's members at a moment, its transcript, --room and state", "[integration][rooms][replay]") {
+  TempDir data;
+  {
+    ChatdProcess chatd(data.path(), kNoCaptcha);
+    Client alice = native_client(chatd.port(), "Alice");
+    Client bob = native_client(chatd.port(), "Bob");
+    Client carol = native_client(chatd.port(), "Carol");
+    REQUIRE(ok(ask(*alice, "c", R"({"op":"create_room","id":"c","room":"General","visibility":"hidden"})")));
+    REQUIRE(ok(ask(*bob, "j", R"({"op":"join","id":"j","room":"general"})")));
+    REQUIRE(ok(ask(*alice, "p", R"({"op":"post","id":"p","room":"general","text":"hi \u001b[2J bob"})")));
+    REQUIRE(ok(ask(*carol, "c", R"({"op":"create_room","id":"c","room":"other"})")));
+    REQUIRE(ok(ask(*carol, "p", R"({"op":"post","id":"p","room":"other","text":"elsewhere"})")));
+    REQUIRE(ok(ask(*bob, "l", R"({"op":"leave_room","id":"l","room":"general"})")));
+    REQUIRE(ok(ask(*bob, "j2", R"({"op":"join","id":"j2","room":"general"})")));
+    bob.reset();
+    REQUIRE(alice->recv_until("member_left"));
+    REQUIRE(chatd.stop() == 0);
+  }
+  const auto log = read_log(data.path());
+  Seq both_in = 0;  // the seq at which Alice and Bob were both in the room, before Bob left
+  for (const auto& e : log)
+    if (e.payload.is<events::RoomPosted>() && e.payload.as<events::RoomPosted>().text == "elsewhere") both_in = e.seq;
+  REQUIRE(both_in > 0);
+
+  auto at_both = run_command({CHATREPLAY_BINARY, "audit", "room", "general", "--data", data.path(), "--to-seq",
+                              std::to_string(both_in)});
+  REQUIRE(at_both.code == 0);
+  CHECK(at_both.out.find("room 1 \"General\"\nmembers at #" + std::to_string(both_in)) == 0);
+  CHECK(at_both.out.find("(2):\n  1 \"Alice\" since ") != std::string::npos);
+  CHECK(at_both.out.find("  2 \"Bob\" since ") != std::string::npos);
+  CHECK(at_both.out.find("created \"General\" by 1 \"Alice\": text, hidden, no limit, history 100") != std::string::npos);
+  CHECK(at_both.out.find("2 \"Bob\" joined") != std::string::npos);
+  CHECK(at_both.out.find("[1] 1 \"Alice\": \"hi \\u001b[2J bob\"") != std::string::npos);  // terminal-safe
+  CHECK(at_both.out.find("elsewhere") == std::string::npos);
+
+  auto whole = run_command({CHATREPLAY_BINARY, "audit", "room", "1", "--data", data.path()});
+  REQUIRE(whole.code == 0);
+  CHECK(whole.out.find("(0):\n") != std::string::npos);  // the server stopped: nobody is in it
+  CHECK(whole.out.find("1 \"Alice\" disconnected (server_shutdown)") != std::string::npos);
+  CHECK(whole.out.find("2 \"Bob\" left") != std::string::npos);
+  CHECK(whole.out.find("2 \"Bob\" disconnected (closed)") != std::string::npos);
+  CHECK(whole.out.find("the server restarted: the presence of 1 members ended") == std::string::npos);  // SIGTERM: clients closed first
+
+  auto events = run_command({CHATREPLAY_BINARY, "events", "--data", data.path(), "--room", "General"});
+  REQUIRE(events.code == 0);
+  CHECK(events.out.find("room_created room=1") != std::string::npos);
+  CHECK(events.out.find("client_disconnected client=2") != std::string::npos);  // it ended Bob's presence
+  CHECK(events.out.find("elsewhere") == std::string::npos);
+  CHECK(events.out.find("room=2") == std::string::npos);
+
+  auto state = run_command({CHATREPLAY_BINARY, "state", "--data", data.path(), "--at-seq", std::to_string(both_in)});
+  REQUIRE(state.code == 0);
+  CHECK(state.out.find("rooms (2):\n  1 \"General\" hidden text no limit owner 1 \"Alice\"") != std::string::npos);
+  CHECK(state.out.find("members (2): 1 \"Alice\" since ") != std::string::npos);
+
+  auto none = run_command({CHATREPLAY_BINARY, "audit", "room", "nosuch", "--data", data.path()});
+  CHECK(none.code != 0);
+}
