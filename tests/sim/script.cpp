@@ -10,7 +10,8 @@ namespace {
 
 constexpr std::array<const char*, static_cast<std::size_t>(ActionKind::kCount)> kNames = {
     "connect", "connect_lowf", "name", "search", "send", "leave", "report", "go_silent", "stop_reading",
-    "resume_reading", "drop", "flood", "malformed", "crash", "clock_jump", "storm"};
+    "resume_reading", "drop", "flood", "malformed", "create_room", "join_room", "leave_room", "post_room", "ask_rooms", "crash", "clock_jump",
+    "storm"};
 
 // Exponentially distributed gap with the given mean, at least 1 ms.
 TimeMs exponential(SeededRandom& rng, double mean_ms) {
@@ -88,6 +89,22 @@ Script generate(std::uint64_t seed, std::uint32_t users, TimeMs duration_ms) {
       s.actions.push_back(a);
       first = false;
       t += exponential(rng, think_ms);
+    }
+  }
+  // Rooms, from a stream of their own so that the other actions of a seed stay what they were:
+  // for about half the seeds, some users create, join, leave and post in a few rooms.
+  SeededRandom rooms_rng(seed * 0x2545f4914f6cdd1dULL + 7);
+  const std::uint32_t roomers = rooms_rng.uniform(2) == 0 ? 0 : static_cast<std::uint32_t>(rooms_rng.uniform(users / 4 + 1));
+  for (std::uint32_t i = 0; i < roomers; ++i) {
+    const std::uint32_t u = static_cast<std::uint32_t>(rooms_rng.uniform(users));
+    for (TimeMs t = 10'000 + exponential(rooms_rng, think_ms); t < duration_ms; t += exponential(rooms_rng, think_ms)) {
+      Action a{t, u, ActionKind::kPostRoom, static_cast<std::uint32_t>(rooms_rng.uniform(kSimRooms))};
+      const std::uint64_t pick = rooms_rng.uniform(100);
+      if (pick < 10) a.kind = ActionKind::kCreateRoom;
+      else if (pick < 35) a.kind = ActionKind::kJoinRoom;
+      else if (pick < 45) a.kind = ActionKind::kLeaveRoom;
+      else if (pick < 55) a.kind = ActionKind::kAskRooms, a.arg = static_cast<std::uint32_t>(rooms_rng.uniform(4 * kSimRooms));
+      s.actions.push_back(a);
     }
   }
   auto faults = [&](double per_min, ActionKind kind, auto arg) {

@@ -31,6 +31,11 @@ enum class ActionKind : std::uint8_t {
   kDrop,             // closes its connection
   kFlood,            // sends a burst of arg frames at once
   kMalformed,        // sends a frame that is not JSON
+  kCreateRoom,       // creates room number arg of the simulation's few (native; each has its settings)
+  kJoinRoom,         // joins room arg, resuming from the last message it saw there if it saw one
+  kLeaveRoom,
+  kPostRoom,         // posts a message (unique text) to room arg
+  kAskRooms,         // asks a read-only question: the public rooms, room arg's members, its rooms, who is online
   // Faults.
   kCrash,            // the server dies (arg: 0 between batches, 1 after prepare, 2 inside the
                      // log's append before its sync, 3 after the commit before delivery)
@@ -40,6 +45,9 @@ enum class ActionKind : std::uint8_t {
 };
 
 const char* to_string(ActionKind kind);
+
+// How many rooms the simulated users create, join and post in (their settings: simulation.cpp).
+inline constexpr std::uint32_t kSimRooms = 4;
 
 struct Action {
   TimeMs at = 0;           // virtual ms from the start

@@ -51,7 +51,8 @@ TEST_CASE("every fault class fires in the fixed seeds, and every invariant is ch
                             "crash after the commit, before delivery", "lmdb map growths", "client stops reading",
                             "slow reader cut", "disconnect storm", "clock jump", "client goes silent", "idle: silent",
                             "idle: looking or disconnected", "idle: captcha gate", "wrong captcha solution", "flood",
-                            "flooding cut", "malformed frame", "client drops"}) {
+                            "flooding cut", "malformed frame", "client drops", "room expired",
+                            "room resume with a gap", "room resume without a gap"}) {
     INFO(fault);
     CHECK(faults[fault] > 0);
   }
@@ -59,7 +60,10 @@ TEST_CASE("every fault class fires in the fixed seeds, and every invariant is ch
                             "a message reaches the partner exactly once", "acknowledged only after commit",
                             "no client without the captcha", "idle deadlines never fire early",
                             "idle deadlines fire within their bound", "acknowledged events survive",
-                            "rebuild equals the live World"}) {
+                            "rebuild equals the live World",
+                            "a room message reaches exactly the members present at its commit, once, in order",
+                            "a room never holds more members than its limit", "a hidden room's name never reaches a non-member",
+                            "resume returns exactly the missed messages or a gap"}) {
     INFO(check);
     CHECK(checks[check] > 0);
   }

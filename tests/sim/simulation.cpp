@@ -2,11 +2,15 @@
 
 #include <unistd.h>
 
+#include <array>
+#include <cctype>
 #include <chrono>
 #include <deque>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <queue>
+#include <set>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -28,12 +32,33 @@ namespace chatd::sim {
 namespace {
 
 using events::DisconnectReason;
+using events::RoomId;
 using projections::ClientState;
+using projections::RoomsState;
 using projections::StrangerState;
 
 constexpr TimeMs kWallStart = 1'795'356'000'000;  // 2026-11-22T14:00:00Z
 constexpr TimeMs kSweepMs = 1000;                 // how often the idle bounds and pairs are checked
 constexpr TimeMs kIdleSlackMs = 50;               // a deadline may fire this late (event ordering)
+constexpr TimeMs kRoomExpireMs = 30'000;          // an empty room's life: short, so rooms expire in a run
+
+// The rooms the simulated users use: a name and the settings its creator asks for (JSON members).
+struct SimRoom {
+  const char* name;
+  const char* settings;
+};
+constexpr SimRoom kRooms[kSimRooms] = {
+    {"lobby", ""}, {"small", R"(,"limit":3)"}, {"Hidden.1", R"(,"visibility":"hidden","history":4)"}, {"tiny", R"(,"history":3)"}};
+
+// Which of kRooms `name` is (room names are matched without case), or kSimRooms.
+std::uint32_t sim_room_index(std::string_view name) {
+  for (std::uint32_t i = 0; i < kSimRooms; ++i) {
+    const std::string_view n = kRooms[i].name;
+    if (n.size() == name.size() && std::equal(n.begin(), n.end(), name.begin(), [](char a, char b) { return std::tolower(a) == std::tolower(b); }))
+      return i;
+  }
+  return kSimRooms;
+}
 
 // The disk under the simulated server: it survives crashes. It can lose the batch being appended
 // (a crash between append and sync), and, planted, pretend to store a batch it drops.
@@ -106,6 +131,7 @@ class SimSession final : public SessionIo, public SessionPort, public std::enabl
   bool reading = true;
   bool silent = false;
   bool solved = false;         // sent a correct captcha solution
+  bool named = false;          // sent a valid name (native)
   bool overflow_pending = false;
   std::size_t unread_bytes = 0;
   TimeMs last_activity;        // the client's last frame or pong, as the transport saw it
@@ -114,6 +140,12 @@ class SimSession final : public SessionIo, public SessionPort, public std::enabl
   std::uint64_t next_id = 1;
   std::string hello;
   std::unordered_map<std::string, std::string> pending_sends;  // request id -> text (native)
+  std::unordered_map<std::string, std::string> pending_posts;  // request id -> text of a room post
+  struct Resume {
+    std::optional<std::uint64_t> since;
+    RoomId room_id = events::kNoRoom;
+  };
+  std::unordered_map<std::string, Resume> pending_joins;       // request id -> what the join asked
   // What the client sent and the transport has not read yet (backpressure holds it here), in
   // order: frames, pongs, and the end of the stream; the front frame's verdict once asked, and
   // whether a read is scheduled.
@@ -145,6 +177,8 @@ class Simulation {
   bool submit(std::shared_ptr<SimSession> from, Command command, std::string request_id);
   void on_close(SimSession& s, const std::string& reason);
   void check_outbound(SimSession& s, const Outbound& item);
+  // Every frame a session is sent: a hidden room's name reaches only its owner and members.
+  void check_hidden_names(const SimSession& s, std::string_view frame);
   void schedule_timer(SimSession& s);
   void schedule_transport_closed(SimSession& s);
   void schedule_overflow(SimSession& s);
@@ -187,7 +221,12 @@ class Simulation {
   void after_delivery(const std::vector<std::pair<std::string, ClientId>>& expected);
   void sweep();
   void check_pairs(const projections::World& w, const char* whose);
+  void check_room_message(SimSession& s, const Outbound& item, const projections::RoomMessagePush& m);
+  void check_join_reply(SimSession& s, const JoinReply& r, const SimSession::Resume* asked);
   void check_durable();
+  // Since when the durable World says client `c` is idle under the state limit (in stranger chat
+  // LOOKING or DISCONNECTED, or out of its last room, and in no room), or nothing if it is not.
+  std::optional<TimeMs> idle_since(ClientId c) const;
   void fail(const std::string& invariant, const std::string& detail);
   void count(const std::string& check) { ++result_.checks[check]; }
   void fault(const std::string& name) { ++result_.faults[name]; }
@@ -233,6 +272,29 @@ class Simulation {
   std::unordered_map<std::string, std::uint64_t> addr_conn_;
   std::vector<std::pair<std::string, ClientId>> expected_;         // deliveries a batch must make
   std::vector<std::uint64_t> released_;
+  // Rooms: every post by its (unique) text, with the members present at its commit; the text of
+  // each (room, number); who was ever the owner or a member of each hidden room (by name); the
+  // last number each client saw per room; and what each user last saw of each room, across its
+  // connections (for its resumes).
+  struct RoomPostInfo {
+    Seq seq = 0;
+    RoomId room = events::kNoRoom;
+    std::uint64_t number = 0;
+    ClientId from = kNoClient;
+    std::set<ClientId> recipients;
+  };
+  std::unordered_map<std::string, RoomPostInfo> room_posts_;
+  std::map<std::pair<RoomId, std::uint64_t>, std::string> room_texts_;
+  std::map<RoomId, std::string> hidden_rooms_;
+  std::map<std::string, std::set<ClientId>> hidden_knowers_;
+  std::map<std::pair<ClientId, RoomId>, std::uint64_t> last_room_number_;
+  std::unordered_map<ClientId, TimeMs> room_left_mono_;  // when the client's last room presence ended
+  struct UserRoom {
+    RoomId id = events::kNoRoom;
+    std::uint64_t last = 0;
+  };
+  std::vector<std::array<UserRoom, kSimRooms>> user_rooms_;
+  std::uint64_t user_posts_ = 0;
   std::uint64_t sweeps_ = 0;                            // sessions whose end a batch made durable
 };
 
@@ -243,6 +305,7 @@ SimSession::SimSession(Simulation& s, std::uint64_t c, std::uint32_t u, bool is_
 
 void SimSession::send(Frame frame) {
   if (!transport_open || dead) return;
+  sim.check_hidden_names(*this, frame.view());
   if (!lowf && hello.empty()) {
     hello = std::string(frame.view());
     if (hello.find("\"captcha\":{") != std::string::npos) sim.schedule_captcha_answer(*this);
@@ -303,6 +366,7 @@ Simulation::Simulation(const Script& script, const RunOptions& options)
                                              std::make_unique<SeededRandom>(script.seed ^ 0xca97c4aULL), wall_);
   user_conn_.assign(script.users, 0);
   user_messages_.assign(script.users, 0);
+  user_rooms_.assign(script.users, {});
 
   std::unique_ptr<events::EventLog> inner;
   if (script.lmdb) {
@@ -343,7 +407,9 @@ void Simulation::fail(const std::string& invariant, const std::string& detail) {
 }
 
 void Simulation::start_server() {
-  engine_ = std::make_unique<Engine>(*log_, wall_, engine_random_, EngineOptions{});
+  EngineOptions engine_options;
+  engine_options.limits.room_expire_idle_ms = kRoomExpireMs;
+  engine_ = std::make_unique<Engine>(*log_, wall_, engine_random_, engine_options);
   Status st = engine_->start();
   if (!st.ok()) return fail("server restarts", "engine start failed: " + st.ToString());
   // The start appended server_started: the oracle reads it from the log like any other event.
@@ -502,8 +568,38 @@ std::string Simulation::frame_for(SimSession& s, ActionKind kind, std::uint32_t 
       default: return R"({"type":"command","body":0})";
     }
   }
+  if (kind == ActionKind::kAskRooms) {
+    const std::string head = R"(,"id":)" + id;
+    switch (arg / kSimRooms % 4) {
+      case 0: return R"({"op":"rooms")" + head + "}";
+      case 1: return R"({"op":"members")" + head + R"(,"room":")" + kRooms[arg % kSimRooms].name + "\"}";
+      case 2: return R"({"op":"my_rooms")" + head + "}";
+      default: return R"({"op":"online")" + head + "}";
+    }
+  }
+  if (kind >= ActionKind::kCreateRoom && kind <= ActionKind::kPostRoom) {
+    const SimRoom& room = kRooms[arg % kSimRooms];
+    const std::string head = R"(,"id":)" + id + R"(,"room":")" + room.name + "\"";
+    switch (kind) {
+      case ActionKind::kCreateRoom: return R"({"op":"create_room")" + head + room.settings + "}";
+      case ActionKind::kJoinRoom: {
+        const UserRoom& seen = user_rooms_[s.user][arg % kSimRooms];
+        SimSession::Resume& asked = s.pending_joins[id];
+        if (seen.id == events::kNoRoom) return R"({"op":"join")" + head + "}";
+        asked = SimSession::Resume{seen.last, seen.id};
+        return R"({"op":"join")" + head + R"(,"since":)" + std::to_string(seen.last) + R"(,"room_id":)" + std::to_string(seen.id) + "}";
+      }
+      case ActionKind::kLeaveRoom: return R"({"op":"leave_room")" + head + "}";
+      default: {
+        const std::string post = "u" + std::to_string(s.user) + "p" + std::to_string(++user_posts_);
+        s.pending_posts[id] = post;
+        return R"({"op":"post")" + head + R"(,"text":")" + post + "\"}";
+      }
+    }
+  }
   switch (kind) {
     case ActionKind::kName: {
+      s.named = arg % 8 != 7;  // the last of the pool is empty: refused
       std::string f = R"({"op":"name","id":)" + id + R"(,"name":)";
       append_json_string(f, kNamesPool[arg % 8]);
       return f + "}";
@@ -631,6 +727,15 @@ void Simulation::act(const Action& a, std::size_t index) {
       for (std::uint32_t i = 0; i < a.arg && s->transport_open && !s->dead; ++i) client_frame(*s, frame_for(*s, ActionKind::kSend, 0), true);
       return;
     case ActionKind::kSend: return client_frame(*s, frame_for(*s, a.kind, a.arg), true);
+    case ActionKind::kCreateRoom:
+    case ActionKind::kJoinRoom:
+    case ActionKind::kLeaveRoom:
+    case ActionKind::kPostRoom:
+    case ActionKind::kAskRooms:
+      if (s->lowf) return;  // lowf is stranger chat only
+      // Rooms show who speaks: a user without a name takes one first (as a client would).
+      if (!s->named) client_frame(*s, frame_for(*s, ActionKind::kName, a.user % 7));
+      return client_frame(*s, frame_for(*s, a.kind, a.arg));
     default: return client_frame(*s, frame_for(*s, a.kind, a.arg));
   }
 }
@@ -719,8 +824,41 @@ void Simulation::apply_committed(const Engine::BatchResult& result) {
         if (client_conn_.count(side)) expected_.emplace_back(m->text, side);
     }
     if (const auto* p = e.payload.get_if<events::Paired>()) pair_sides_[p->pair] = {p->seeker, p->waiter};
+    if (const auto* p = e.payload.get_if<events::RoomPosted>()) {
+      RoomPostInfo info{seq, p->room, p->number, p->from, {}};
+      if (const projections::Room* r = before.get<RoomsState>().find(p->room))
+        for (const auto& [member, since] : r->members) {
+          info.recipients.insert(member);
+          if (client_conn_.count(member)) expected_.emplace_back(p->text, member);
+        }
+      room_texts_[{p->room, p->number}] = p->text;
+      room_posts_[p->text] = std::move(info);
+    }
+    if (const auto* c = e.payload.get_if<events::RoomCreated>(); c && c->visibility == events::Visibility::kHidden) {
+      hidden_rooms_[c->room] = c->name;
+      hidden_knowers_[c->name].insert(c->owner);
+    }
+    if (const auto* j = e.payload.get_if<events::RoomJoined>())
+      if (auto h = hidden_rooms_.find(j->room); h != hidden_rooms_.end()) hidden_knowers_[h->second].insert(j->client);
+    if (const auto* d = e.payload.get_if<events::RoomDeleted>(); d && d->why == events::RoomEnd::kExpired) fault("room expired");
+    // Who may be leaving its last room with this event (the session's tracker restarts its idle time).
+    std::vector<ClientId> leaving_rooms;
+    if (const auto* l = e.payload.get_if<events::RoomLeft>()) leaving_rooms.push_back(l->client);
+    if (const auto* d = e.payload.get_if<events::RoomDeleted>())
+      if (const projections::Room* r = before.get<RoomsState>().find(d->room))
+        for (const auto& [member, since] : r->members) leaving_rooms.push_back(member);
     st = projections::apply(durable_, e);
     if (!st.ok()) return fail("the log holds what the engine committed", st.ToString());
+    for (ClientId c : leaving_rooms)
+      if (durable_.get<RoomsState>().rooms_of(c) == nullptr) room_left_mono_[c] = now_;  // in no room: idle from now
+    if (const auto* j = e.payload.get_if<events::RoomJoined>()) {
+      count("a room never holds more members than its limit");
+      const projections::Room* r = durable_.get<RoomsState>().find(j->room);
+      if (r && r->settings.limit > 0 && r->members.size() > r->settings.limit)
+        return fail("a room never holds more members than its limit", "room " + std::to_string(j->room) + " holds " +
+                                                                          std::to_string(r->members.size()) + " members, its limit is " +
+                                                                          std::to_string(r->settings.limit));
+    }
     for (ClientId c : involved) {
       const auto* client = durable_.get<StrangerState>().find(c);
       if (!client) continue;
@@ -731,6 +869,7 @@ void Simulation::apply_committed(const Engine::BatchResult& result) {
     if (const auto* connected = e.payload.get_if<events::ClientConnected>()) state_mono_[connected->client] = now_;
     if (const auto* d = e.payload.get_if<events::ClientDisconnected>()) {
       state_mono_.erase(d->client);
+      room_left_mono_.erase(d->client);
       auto conn = client_conn_.find(d->client);
       if (conn != client_conn_.end()) {
         // The session's end is durable: the simulation lets go of it once its transport is gone.
@@ -759,8 +898,24 @@ void Simulation::check_outbound(SimSession& s, const Outbound& item) {
         return fail("acknowledged only after commit", "the send of \"" + text + "\" was acknowledged before its event was in the log");
       acked_.insert(text);
     }
+    if (item.command == &CommandType::of<PostRoom>()) {
+      auto pending = s.pending_posts.find(item.request_id);
+      if (pending == s.pending_posts.end()) return;
+      const std::string text = std::move(pending->second);
+      s.pending_posts.erase(pending);
+      if (!item.reply.ok()) return;
+      count("acknowledged only after commit");
+      if (!room_posts_.count(text))
+        return fail("acknowledged only after commit", "the post of \"" + text + "\" was acknowledged before its event was in the log");
+    }
+    if ((item.command == &CommandType::of<JoinRoom>() || item.command == &CommandType::of<CreateRoom>()) && item.reply.ok()) {
+      auto asked = s.pending_joins.find(item.request_id);
+      check_join_reply(s, item.reply.body.as<JoinReply>(), asked == s.pending_joins.end() ? nullptr : &asked->second);
+      if (asked != s.pending_joins.end()) s.pending_joins.erase(asked);
+    }
     return;
   }
+  if (const auto* m = item.push->body.get_if<projections::RoomMessagePush>()) return check_room_message(s, item, *m);
   const auto* message = item.push->body.get_if<projections::MessagePush>();
   if (!message) return;
   ++result_.messages_delivered;
@@ -791,6 +946,72 @@ void Simulation::check_outbound(SimSession& s, const Outbound& item) {
   last = info->second.seq;
 }
 
+void Simulation::check_room_message(SimSession& s, const Outbound& item, const projections::RoomMessagePush& m) {
+  const char* const kInvariant = "a room message reaches exactly the members present at its commit, once, in order";
+  count(kInvariant);
+  const std::string& text = m.message.text;
+  auto info = room_posts_.find(text);
+  if (info == room_posts_.end())
+    return fail(kInvariant, "client " + std::to_string(s.client) + " got \"" + text + "\" before its event was in the log");
+  if (!info->second.recipients.count(s.client))
+    return fail(kInvariant, "client " + std::to_string(s.client) + " got \"" + text + "\" without being in room " +
+                                std::to_string(info->second.room) + " at its commit");
+  if (item.own != (info->second.from == s.client))
+    return fail(kInvariant, "the own flag of \"" + text + "\" is wrong for client " + std::to_string(s.client));
+  if (!item.frame) return fail(kInvariant, "the native dialect said nothing of \"" + text + "\"");
+  if (!delivered_.insert(text + '\n' + std::to_string(s.client)).second)
+    return fail(kInvariant, "\"" + text + "\" reached client " + std::to_string(s.client) + " twice");
+  std::uint64_t& last = last_room_number_[{s.client, m.room}];
+  if (m.message.number <= last)
+    return fail(kInvariant, "client " + std::to_string(s.client) + " got number " + std::to_string(m.message.number) + " of room " +
+                                std::to_string(m.room) + " after number " + std::to_string(last));
+  last = m.message.number;
+  if (const std::uint32_t i = sim_room_index(m.room_name); i < kSimRooms) user_rooms_[s.user][i] = UserRoom{m.room, m.message.number};
+}
+
+void Simulation::check_join_reply(SimSession& s, const JoinReply& r, const SimSession::Resume* asked) {
+  const char* const kInvariant = "resume returns exactly the missed messages or a gap";
+  count(kInvariant);
+  const std::string room = "room " + std::to_string(r.room) + " for client " + std::to_string(s.client);
+  for (std::size_t i = 0; i < r.history.size(); ++i) {
+    const projections::RoomMessage& m = r.history[i];
+    if (i > 0 && m.number != r.history[i - 1].number + 1) return fail(kInvariant, room + ": the history has a hole at " + std::to_string(m.number));
+    auto logged = room_texts_.find({r.room, m.number});
+    if (logged == room_texts_.end() || logged->second != m.text)
+      return fail(kInvariant, room + ": message " + std::to_string(m.number) + " is not the one the log holds");
+  }
+  if (!r.history.empty() && r.history.back().number != r.last_number)
+    return fail(kInvariant, room + ": the history ends at " + std::to_string(r.history.back().number) + ", the room at " +
+                                std::to_string(r.last_number));
+  if (asked && asked->since) {
+    const std::uint64_t since = *asked->since;
+    if (asked->room_id != r.room) {
+      if (!r.gap) return fail(kInvariant, room + ": a resume by another room's id is not a gap");
+    } else if (!r.gap) {
+      const std::uint64_t first = r.history.empty() ? r.last_number + 1 : r.history.front().number;
+      if (first != std::min(since, r.last_number) + 1)
+        return fail(kInvariant, room + ": resumed from " + std::to_string(since) + " without a gap, but its history starts at " +
+                                    std::to_string(first));
+    } else if (!r.history.empty() && r.history.front().number <= since + 1) {
+      return fail(kInvariant, room + ": a gap reported where none was (resumed from " + std::to_string(since) + ")");
+    }
+    if (asked->room_id == r.room) fault(r.gap ? "room resume with a gap" : "room resume without a gap");
+  }
+  std::uint64_t& last = last_room_number_[{s.client, r.room}];
+  last = std::max(last, r.last_number);
+  if (const std::uint32_t i = sim_room_index(r.name); i < kSimRooms) user_rooms_[s.user][i] = UserRoom{r.room, r.last_number};
+}
+
+void Simulation::check_hidden_names(const SimSession& s, std::string_view frame) {
+  for (const auto& [name, knowers] : hidden_knowers_) {
+    if (frame.find(name) == std::string_view::npos) continue;
+    count("a hidden room's name never reaches a non-member");
+    if (!knowers.count(s.client))
+      return fail("a hidden room's name never reaches a non-member", "client " + std::to_string(s.client) + " got a frame naming \"" +
+                                                                       name + "\": " + std::string(frame.substr(0, 200)));
+  }
+}
+
 void Simulation::after_delivery(const std::vector<std::pair<std::string, ClientId>>& expected) {
   for (const auto& [text, client] : expected) {
     count("a message reaches the partner exactly once");
@@ -816,15 +1037,27 @@ void Simulation::on_close(SimSession& s, const std::string& reason) {
   } else if (reason.rfind("idle: ", 0) == 0) {
     fault("idle: looking or disconnected");
     count("idle deadlines never fire early");
-    const projections::Stranger* c = durable_.get<StrangerState>().find(s.client);
-    auto since = state_mono_.find(s.client);
-    if (!c || since == state_mono_.end() ||
-        (c->state != ClientState::kLooking && c->state != ClientState::kDisconnected) ||
-        now_ - since->second < script_.idle.state_ms)
+    const std::optional<TimeMs> since = idle_since(s.client);
+    if (!since || now_ - *since < script_.idle.state_ms)
       fail("idle deadlines never fire early", "client " + std::to_string(s.client) + " closed as idle: " + reason);
   } else if (reason.rfind("flooding", 0) == 0) {
     fault("flooding cut");
   }
+}
+
+std::optional<TimeMs> Simulation::idle_since(ClientId c) const {
+  if (durable_.get<RoomsState>().rooms_of(c)) return std::nullopt;  // in a room: active
+  const projections::Stranger* client = durable_.get<StrangerState>().find(c);
+  if (!client) return std::nullopt;
+  auto state = state_mono_.find(c);
+  auto left = room_left_mono_.find(c);
+  const bool idle_state = client->state == ClientState::kLooking || client->state == ClientState::kDisconnected;
+  if (!idle_state && left == room_left_mono_.end()) return std::nullopt;  // paired, or never marked (CONNECTED)
+  if (client->state == ClientState::kPaired) return std::nullopt;
+  TimeMs since = 0;
+  if (idle_state && state != state_mono_.end()) since = state->second;
+  if (left != room_left_mono_.end()) since = std::max(since, left->second);
+  return since;
 }
 
 void Simulation::sweep() {
@@ -841,13 +1074,10 @@ void Simulation::sweep() {
         now_ > s.opened + idle.gate_ms + kIdleSlackMs)
       return fail("idle deadlines fire within their bound", "connection " + s.addr + " past the captcha gate is still open");
     if (s.client != kNoClient && idle.state_ms > 0) {
-      const projections::Stranger* c = durable_.get<StrangerState>().find(s.client);
-      auto since = state_mono_.find(s.client);
-      if (c && since != state_mono_.end() && (c->state == ClientState::kLooking || c->state == ClientState::kDisconnected) &&
-          now_ > since->second + idle.state_ms + kIdleSlackMs)
-        return fail("idle deadlines fire within their bound", "client " + std::to_string(s.client) + " " +
-                                                                  events::to_string(c->state) + " for " +
-                                                                  std::to_string(now_ - since->second) + " ms is still connected");
+      const std::optional<TimeMs> since = idle_since(s.client);
+      if (since && now_ > *since + idle.state_ms + kIdleSlackMs)
+        return fail("idle deadlines fire within their bound", "client " + std::to_string(s.client) + " idle for " +
+                                                                  std::to_string(now_ - *since) + " ms is still connected");
     }
   }
   // Whole-World pair checks cost a pass over every client: every 5 sweeps, and at each crash and the end.
@@ -928,6 +1158,7 @@ void Simulation::crash() {
   sessions_.clear();
   client_conn_.clear();
   state_mono_.clear();
+  room_left_mono_.clear();
   std::fill(user_conn_.begin(), user_conn_.end(), 0);
   check_durable();
   if (result_.failed) return;
