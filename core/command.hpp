@@ -17,6 +17,9 @@
 #pragma once
 
 #include <cassert>
+#include <cstdint>
+#include <memory>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -28,12 +31,35 @@
 
 namespace chatd {
 
+// How a command uses a secret (a password) the client sent with it. The secret never reaches the
+// engine: argon2id (about 22 ms a hash) runs on the session's credential pool, off the network
+// thread and the engine (DESIGN.md "Slow work stays off the engine").
+enum class CredentialUse : std::uint8_t {
+  kNone,    // takes no secret
+  kHashed,  // stores it: the session hashes the secret and hands the hash to the command
+  kProven,  // checks it: the engine answers kCredentialNeeded with the stored hash; the session
+            // verifies the secret against it and submits the command again with the proof
+};
+
 // What the session must know about a command before the engine sees it (net/session applies these).
 struct CommandTraits {
   bool needs_client = true;      // sent by a client: waits until the session is one; the actor is that client
   bool counts_in_flight = true;  // counts against the session's bound of commands awaiting a reply
   bool essential = false;        // never refused for a full engine queue (bounded otherwise: one per session)
   bool operators_only = false;   // the session answers `forbidden` unless the request carried an operator token
+  CredentialUse credential = CredentialUse::kNone;
+};
+
+struct Command;
+
+// The body of a kCredentialNeeded reply: what the session verifies the secret against, the
+// version of that credential (the proof the command carries once verified: a credential changed
+// meanwhile makes the proof stale), and the audit to submit when the secret is wrong.
+struct CredentialChallenge {
+  std::string hash;            // argon2id, as crypto_pwhash_str writes it
+  std::uint64_t version = 0;
+  std::shared_ptr<const Command> on_failure;  // null: none
+  bool operator==(const CredentialChallenge&) const = default;
 };
 
 struct Context;
@@ -52,6 +78,10 @@ struct CommandType : ValueOps {
   // folds it into the admission (the Connect the session will submit); an error reply refuses it.
   // Null: the command waits for the captcha.
   Reply (*before_admission)(const Command& command, Command& admission) = nullptr;
+  // For a command whose traits.credential is not kNone: gives it the hash of its secret (kHashed)
+  // or the version of the credential its secret was verified against (kProven). Only the session
+  // calls it: no field of a frame can set either.
+  void (*with_credential)(Command& command, std::string hash, std::uint64_t proven_version) = nullptr;
 
   template <class T>
   static const CommandType& of();
@@ -103,6 +133,10 @@ const CommandType& CommandType::of() {
       return T::decide(w, c.actor, c.body.as<T>(), ctx, out);
     };
     if constexpr (requires { &T::before_admission; }) t.before_admission = &T::before_admission;
+    if constexpr (requires { &T::with_credential; })
+      t.with_credential = [](Command& c, std::string hash, std::uint64_t version) {
+        T::with_credential(c.as<T>(), std::move(hash), version);
+      };
     return t;
   }();
   return type;

@@ -49,6 +49,7 @@ struct FieldOptions {
   Role role = Role::kNone;
   std::string_view label = {};   // chatreplay's label for the field (default: its name)
   bool omit_when_empty = false;  // chatreplay leaves an empty string out of the readable line
+  bool secret = false;           // chatreplay's readable line says only whether it is set (a password's hash)
 };
 
 // One declared field: its name in the log and the member it is stored in.

@@ -84,7 +84,9 @@ std::string describe_event(const events::Event& event, const World& before) {
       case FieldKind::kUuid: v.uuid.append_to(out); break;
       case FieldKind::kEnum: out += v.text; break;
       case FieldKind::kString:
-        if (f.options.role == Role::kAddr)
+        if (f.options.secret)
+          out += v.text.empty() ? "(none)" : "(set)";
+        else if (f.options.role == Role::kAddr)
           out += v.text;  // addresses are shown as they are
         else
           out += json_quoted(v.text);

@@ -35,6 +35,10 @@ inline constexpr ErrorCode kCaptchaInvalid{"captcha_invalid"};    // the solutio
 inline constexpr ErrorCode kRateLimited{"rate_limited"};       // too many commands too fast
 inline constexpr ErrorCode kForbidden{"forbidden"};            // for operators only, and no valid operator token came
 inline constexpr ErrorCode kBusy{"busy"};                      // too many commands in flight, or the engine queue is full
+inline constexpr ErrorCode kWrongPassword{"wrong_password"};   // the password (or a needed one) did not match
+// Between the engine and the session only, never sent: the command needs a password checked
+// against the stored hash in the reply's body (a CredentialChallenge, core/command.hpp).
+inline constexpr ErrorCode kCredentialNeeded{"credential_needed"};
 }  // namespace errors
 
 }  // namespace chatd

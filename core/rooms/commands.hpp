@@ -17,10 +17,11 @@
 
 namespace chatd {
 
-// Creates a room and joins its creator to it (the reply is a join's).
+// Creates a room and joins its creator to it (the reply is a join's). With a password, the session
+// hashes it first (argon2id) and the command carries only the hash.
 struct CreateRoom {
   static constexpr std::string_view kName = "create_room";
-  static constexpr CommandTraits kTraits{};
+  static constexpr CommandTraits kTraits{.credential = CredentialUse::kHashed};
   std::string name;
   std::string title;
   std::string description;
@@ -28,19 +29,24 @@ struct CreateRoom {
   events::Visibility visibility = events::Visibility::kPublic;
   std::uint64_t limit = 0;
   std::optional<std::uint64_t> history;  // messages to keep; none: the server's default
+  std::string password_hash;             // set by the session only; empty: no password
+  static void with_credential(CreateRoom& c, std::string hash, std::uint64_t) { c.password_hash = std::move(hash); }
   static Reply decide(const projections::World& w, ClientId actor, const CreateRoom& c, const Context& ctx, Decided& out);
   bool operator==(const CreateRoom&) const = default;
 };
 
-// Changes the settings given (the others stay); by the owner only.
+// Changes the settings given (the others stay); by the owner only. A new password is hashed by the
+// session; an empty one removes the password.
 struct UpdateRoom {
   static constexpr std::string_view kName = "update_room";
-  static constexpr CommandTraits kTraits{};
+  static constexpr CommandTraits kTraits{.credential = CredentialUse::kHashed};
   std::string room;
   std::optional<std::string> title;
   std::optional<std::string> description;
   std::optional<events::Visibility> visibility;
   std::optional<std::uint64_t> limit;
+  std::optional<std::string> password_hash;  // "" removes the password; a hash is set by the session only
+  static void with_credential(UpdateRoom& c, std::string hash, std::uint64_t) { c.password_hash = std::move(hash); }
   static Reply decide(const projections::World& w, ClientId actor, const UpdateRoom& c, const Context& ctx, Decided& out);
   bool operator==(const UpdateRoom&) const = default;
 };
@@ -56,13 +62,17 @@ struct DeleteRoom {
 // Joins a room, or (already in it) asks for its history again. With `since` (the number of the
 // last message the client has) the reply holds exactly the messages after it, or says `gap` when
 // some of them are older than the history kept; `room_id` (the id the client knew the room by)
-// tells a room deleted and created again under the same name, whose numbers start anew.
+// tells a room deleted and created again under the same name, whose numbers start anew. A room
+// with a password answers kCredentialNeeded until the session proves the client's password (the
+// owner and those already in it need none).
 struct JoinRoom {
   static constexpr std::string_view kName = "join";
-  static constexpr CommandTraits kTraits{};
+  static constexpr CommandTraits kTraits{.credential = CredentialUse::kProven};
   std::string room;
   std::optional<std::uint64_t> since;
   std::optional<events::RoomId> room_id;
+  std::optional<std::uint64_t> proven_version;  // set by the session only, once the password is verified
+  static void with_credential(JoinRoom& c, std::string, std::uint64_t version) { c.proven_version = version; }
   static Reply decide(const projections::World& w, ClientId actor, const JoinRoom& c, const Context& ctx, Decided& out);
   bool operator==(const JoinRoom&) const = default;
 };
@@ -87,6 +97,15 @@ struct PostRoom {
   std::uint64_t bytes = 0;
   static Reply decide(const projections::World& w, ClientId actor, const PostRoom& c, const Context& ctx, Decided& out);
   bool operator==(const PostRoom&) const = default;
+};
+
+// Audit: the session verified a wrong password for the room (bounded by its throttle).
+struct RecordWrongPassword {
+  static constexpr std::string_view kName = "record_wrong_password";
+  static constexpr CommandTraits kTraits{.counts_in_flight = false};
+  events::RoomId room = events::kNoRoom;
+  static Reply decide(const projections::World& w, ClientId actor, const RecordWrongPassword& c, const Context& ctx, Decided& out);
+  bool operator==(const RecordWrongPassword&) const = default;
 };
 
 // The public rooms, by name, a page at a time (those whose key is after `after`: the wire's cursor).

@@ -116,7 +116,8 @@ Reply CreateRoom::decide(const projections::World& w, ClientId actor, const Crea
   if (s.owned_by(actor) >= ctx.limits.max_rooms_per_client)
     return Reply::failure(errors::kTooManyRooms, "a client may own at most " + std::to_string(ctx.limits.max_rooms_per_client) + " rooms");
   const RoomId id = s.last_room + 1;
-  RoomCreated created{id, c.name, actor, c.topic, c.title, c.description, c.visibility, c.limit, history, ctx.limits.room_expire_idle_ms};
+  RoomCreated created{id,      c.name,  actor,   c.topic, c.title, c.description, c.visibility,
+                      c.limit, history, ctx.limits.room_expire_idle_ms, c.password_hash};
   Room room;  // as it will be: the reply is the creator's join
   room.name = c.name;
   room.owner = actor;
@@ -138,9 +139,13 @@ Reply UpdateRoom::decide(const projections::World& w, ClientId actor, const Upda
   if (c.description) next.description = *c.description;
   if (c.visibility) next.visibility = *c.visibility;
   if (c.limit) next.limit = *c.limit;
+  const std::string& password = c.password_hash ? *c.password_hash : r->password_hash;
   if (Reply bad = check_settings(next); !bad.ok()) return bad;
-  if (next == r->settings) return Reply{};  // already so: nothing to record
-  return accept(out, RoomUpdated{id, actor, next.title, next.description, next.visibility, next.limit});
+  // Nobody is put out by a new limit: it may not be below the members present.
+  if (next.limit > 0 && next.limit < r->members.size())
+    return Reply::failure(errors::kInvalidRoom, "the room has " + std::to_string(r->members.size()) + " members, more than that limit");
+  if (next == r->settings && password == r->password_hash) return Reply{};  // already so: nothing to record
+  return accept(out, RoomUpdated{id, actor, next.title, next.description, next.visibility, next.limit, password});
 }
 
 Reply DeleteRoom::decide(const projections::World& w, ClientId actor, const DeleteRoom& c, const Context&, Decided& out) {
@@ -161,8 +166,22 @@ Reply JoinRoom::decide(const projections::World& w, ClientId actor, const JoinRo
   if (!r) return no_such_room();
   if (r->is_member(actor)) return join_reply(*r, id, actor, &c, false);  // harmless: the history again
   if (r->full()) return Reply::failure(errors::kRoomFull, "the room has as many members as its limit");
+  if (!r->password_hash.empty() && r->owner != actor && c.proven_version != r->password_version) {
+    // The session checks the client's password against the hash, off the engine, and asks again.
+    Reply challenge = Reply::failure(errors::kCredentialNeeded, "the room needs its password");
+    challenge.body = CredentialChallenge{r->password_hash, r->password_version,
+                                         std::make_shared<const Command>(RecordWrongPassword{id}, actor)};
+    return challenge;
+  }
   out.push_back(RoomJoined{id, actor});
   return join_reply(*r, id, actor, &c, true);
+}
+
+Reply RecordWrongPassword::decide(const projections::World& w, ClientId actor, const RecordWrongPassword& c, const Context&,
+                                  Decided& out) {
+  if (!client_of(w, actor)) return not_connected();
+  if (!w.get<RoomsState>().find(c.room)) return no_such_room();
+  return accept(out, RoomPasswordFailed{c.room, actor});
 }
 
 Reply LeaveRoom::decide(const projections::World& w, ClientId actor, const LeaveRoom& c, const Context&, Decided& out) {

@@ -16,5 +16,4 @@ inline constexpr ErrorCode kNotAMember{"not_a_member"};          // the op needs
 inline constexpr ErrorCode kNotOwner{"not_owner"};               // only the room's owner may do this
 inline constexpr ErrorCode kNameRequired{"name_required"};       // rooms show who speaks: set a name first
 inline constexpr ErrorCode kInvalidMedia{"invalid_media"};       // a media post's URL, type or size is not acceptable
-inline constexpr ErrorCode kUnsupported{"unsupported"};          // a feature this server does not offer yet
 }  // namespace chatd::errors

@@ -82,19 +82,22 @@ struct RoomCreated {
   std::uint64_t limit = 0;
   std::uint64_t history = 0;
   std::int64_t expire_idle_ms = 0;
+  std::string password;  // argon2id hash of the room's password; empty: none
   static constexpr auto fields() {
     return std::tuple{field<&RoomCreated::room>("room", Role::kRoom), field<&RoomCreated::name>("name"),
                       field<&RoomCreated::owner>("owner", Role::kClient), field<&RoomCreated::topic>("topic"),
                       field<&RoomCreated::title>("title", FieldOptions{.omit_when_empty = true}),
                       field<&RoomCreated::description>("description", FieldOptions{.omit_when_empty = true}),
                       field<&RoomCreated::visibility>("visibility"), field<&RoomCreated::limit>("limit"),
-                      field<&RoomCreated::history>("history"), field<&RoomCreated::expire_idle_ms>("expire_idle_ms")};
+                      field<&RoomCreated::history>("history"), field<&RoomCreated::expire_idle_ms>("expire_idle_ms"),
+                      field<&RoomCreated::password>("password", FieldOptions{.secret = true})};
   }
   RoomSettings settings() const { return RoomSettings{title, description, visibility, limit}; }
   bool operator==(const RoomCreated&) const = default;
 };
 
-// The owner changed the room's settings; the event holds all of them, as they are now.
+// The owner changed the room's settings; the event holds all of them, as they are now (the
+// password's hash too: a new one makes every earlier proof of the old one stale).
 struct RoomUpdated {
   static constexpr std::string_view kType = "room_updated";
   RoomId room = kNoRoom;
@@ -103,10 +106,12 @@ struct RoomUpdated {
   std::string description;
   Visibility visibility = Visibility::kPublic;
   std::uint64_t limit = 0;
+  std::string password;
   static constexpr auto fields() {
     return std::tuple{field<&RoomUpdated::room>("room", Role::kRoom), field<&RoomUpdated::by>("by", Role::kClient),
                       field<&RoomUpdated::title>("title"), field<&RoomUpdated::description>("description"),
-                      field<&RoomUpdated::visibility>("visibility"), field<&RoomUpdated::limit>("limit")};
+                      field<&RoomUpdated::visibility>("visibility"), field<&RoomUpdated::limit>("limit"),
+                      field<&RoomUpdated::password>("password", FieldOptions{.secret = true})};
   }
   RoomSettings settings() const { return RoomSettings{title, description, visibility, limit}; }
   bool operator==(const RoomUpdated&) const = default;
@@ -169,6 +174,19 @@ struct RoomPosted {
   bool operator==(const RoomPosted&) const = default;
 };
 
-using RoomsEvents = EventList<RoomCreated, RoomUpdated, RoomDeleted, RoomJoined, RoomLeft, RoomPosted>;
+// A client gave a wrong password to join the room (an audit: bounded per client and address by
+// the session's throttle).
+struct RoomPasswordFailed {
+  static constexpr std::string_view kType = "room_password_failed";
+  RoomId room = kNoRoom;
+  ClientId client = kNoClient;
+  static constexpr auto fields() {
+    return std::tuple{field<&RoomPasswordFailed::room>("room", Role::kRoom),
+                      field<&RoomPasswordFailed::client>("client", Role::kClient)};
+  }
+  bool operator==(const RoomPasswordFailed&) const = default;
+};
+
+using RoomsEvents = EventList<RoomCreated, RoomUpdated, RoomDeleted, RoomJoined, RoomLeft, RoomPosted, RoomPasswordFailed>;
 
 }  // namespace chatd::events

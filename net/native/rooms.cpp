@@ -35,9 +35,20 @@ bool read_enum(NativeDialect::Fields& f, std::string_view name, E& value, Decode
   return false;
 }
 
+// A room's password: at most 128 bytes (argon2id reads them all), and not empty where one is set.
+bool take_password(NativeDialect::Fields& f, Decoded& out) {
+  std::string* p = f.text("password");
+  if (!p) return true;
+  if (p->size() > 128) {
+    NativeDialect::reject(out, errors::kBadRequest, "a room password is at most 128 bytes");
+    return false;
+  }
+  out.request.secret = std::move(*p);
+  return true;
+}
+
 void build_create(NativeDialect::Fields& f, Decoded& out) {
-  if (f.has("password"))
-    return NativeDialect::reject(out, errors::kUnsupported, "password-protected rooms are not offered by this server yet");
+  if (!take_password(f, out)) return;
   CreateRoom c;
   c.name = take(f, "room");
   c.title = take(f, "title");
@@ -49,9 +60,9 @@ void build_create(NativeDialect::Fields& f, Decoded& out) {
 }
 
 void build_update(NativeDialect::Fields& f, Decoded& out) {
-  if (f.has("password"))
-    return NativeDialect::reject(out, errors::kUnsupported, "password-protected rooms are not offered by this server yet");
   UpdateRoom c;
+  if (const std::string* p = f.text("password"); p && p->empty()) c.password_hash = std::string();  // removes it
+  else if (!take_password(f, out)) return;
   c.room = take(f, "room");
   if (f.has("title")) c.title = take(f, "title");
   if (f.has("description")) c.description = take(f, "description");
@@ -67,8 +78,7 @@ void build_update(NativeDialect::Fields& f, Decoded& out) {
 void build_delete(NativeDialect::Fields& f, Decoded& out) { out.request.command = DeleteRoom{take(f, "room")}; }
 
 void build_join(NativeDialect::Fields& f, Decoded& out) {
-  if (f.has("password"))
-    return NativeDialect::reject(out, errors::kUnsupported, "password-protected rooms are not offered by this server yet");
+  if (!take_password(f, out)) return;
   JoinRoom c;
   c.room = take(f, "room");
   if (auto n = f.number("since")) c.since = *n;

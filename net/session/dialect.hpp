@@ -25,6 +25,9 @@ struct Request {
   Command command;  // kCommand; the session stamps its actor
   captcha::Solution solution;  // kCaptcha
   std::string token;  // an operator's bearer token, if the frame carried one (never logged)
+  // A password that goes with the command (its traits say how it is used): it never reaches the
+  // engine, and the session wipes it once it has been hashed or checked.
+  std::string secret;
 };
 
 struct Decoded {

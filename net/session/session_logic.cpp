@@ -2,6 +2,8 @@
 
 #include <cassert>
 
+#include <sodium.h>
+
 #include "core/session/commands.hpp"
 
 namespace chatd {
@@ -105,12 +107,12 @@ void SessionLogic::on_frame(std::string_view frame, TimeMs now) {
   switch (decoded.outcome) {
     case Decoded::Outcome::kReject: return gate_reply(decoded.request.id, decoded.error, decoded.message);
     case Decoded::Outcome::kIgnore: return;
-    case Decoded::Outcome::kRequest: return handle_request(decoded.request);
+    case Decoded::Outcome::kRequest: return handle_request(decoded.request, now);
     case Decoded::Outcome::kClose: return;  // handled above
   }
 }
 
-void SessionLogic::handle_request(Request& request) {
+void SessionLogic::handle_request(Request& request, TimeMs now) {
   if (request.kind == Request::Kind::kPing) return gate_reply(request.id, errors::kNone, "");
   if (request.kind == Request::Kind::kCaptcha) return handle_captcha(request);
   if (request.command.body.empty())  // a dialect's bug, answered rather than crashed on
@@ -128,11 +130,118 @@ void SessionLogic::handle_request(Request& request) {
     return gate_reply(request.id, errors::kForbidden, "for operators only: send the operator token");
   if (type.traits.counts_in_flight && inflight_ + waiting_for_client_.size() >= options_.max_inflight)
     return gate_reply(request.id, errors::kBusy, "too many commands in flight; wait for replies");
+  if (!request.secret.empty() && type.traits.credential == CredentialUse::kNone)  // a dialect's bug
+    return gate_reply(request.id, errors::kBadRequest, "this request takes no password");
   if (type.traits.needs_client && client_ == kNoClient) {
-    waiting_for_client_.emplace_back(std::move(request.command), std::move(request.id));
+    waiting_for_client_.push_back(Waiting{std::move(request.command), std::move(request.id), std::move(request.secret)});
     return;
   }
-  submit_command(std::move(request.command), std::move(request.id));
+  dispatch(std::move(request.command), std::move(request.id), std::move(request.secret), now);
+}
+
+void SessionLogic::dispatch(Command command, std::string request_id, std::string secret, TimeMs now) {
+  if (secret.empty()) return submit_command(std::move(command), std::move(request_id));
+  const CredentialUse use = command.type().traits.credential;
+  // Its replies are told apart by their id (the engine may ask for the password first).
+  if (request_id.empty()) return gate_reply(request_id, errors::kBadRequest, "a request with a password needs an id");
+  if (credential_) return gate_reply(request_id, errors::kBusy, "one password at a time: wait for the reply");
+  if (password_throttled(now))
+    return gate_reply(request_id, errors::kRateLimited, "too many wrong passwords; wait a minute");
+  auto wait = std::make_unique<CredentialWait>();
+  wait->command = std::move(command);
+  wait->request_id = std::move(request_id);
+  wait->ticket = next_ticket_++;
+  if (use == CredentialUse::kHashed) {
+    if (!io_.start_credential(CredentialJob{CredentialJob::Kind::kHash, wait->ticket, std::move(secret), ""}))
+      return gate_reply(wait->request_id, errors::kBusy, "the server is busy checking passwords; try again");
+    ++inflight_;  // it holds a slot while it is hashed
+    credential_ = std::move(wait);
+    return;
+  }
+  // kProven: the engine says whether a password is needed, and against which hash.
+  wait->secret = std::move(secret);
+  const std::string id = wait->request_id;
+  Command copy = wait->command;
+  credential_ = std::move(wait);
+  submit_command(std::move(copy), id);
+}
+
+bool SessionLogic::password_throttled(TimeMs now) const {
+  if (password_failures_ >= options_.max_password_failures && now < password_window_start_ + options_.password_failure_window_ms)
+    return true;
+  if (!options_.address_failures) return false;
+  const auto key = Admission::key_of_text(addr_);
+  return options_.address_failures->blocked(key ? *key : addr_, now);
+}
+
+void SessionLogic::wrong_password(const std::string& request_id, const char* message, TimeMs now) {
+  if (now >= password_window_start_ + options_.password_failure_window_ms) {
+    password_window_start_ = now;
+    password_failures_ = 0;
+  }
+  ++password_failures_;
+  if (options_.address_failures) {
+    const auto key = Admission::key_of_text(addr_);
+    options_.address_failures->failed(key ? *key : addr_, now);
+  }
+  gate_reply(request_id, errors::kWrongPassword, message);
+}
+
+void SessionLogic::on_proven_reply(Outbound&& item, TimeMs now) {
+  std::unique_ptr<CredentialWait> wait = std::move(credential_);
+  if (item.reply.error == errors::kCredentialNeeded) {
+    const auto* challenge = item.reply.body.get_if<CredentialChallenge>();
+    if (!challenge || wait->verified_once) {
+      // Verified, yet asked again: the password changed meanwhile. The client tries again.
+      sodium_memzero(wait->secret.data(), wait->secret.size());
+      return gate_reply(item.request_id, errors::kWrongPassword, "the password changed; try again");
+    }
+    wait->verifying = true;
+    wait->version = challenge->version;
+    wait->on_failure = challenge->on_failure;
+    if (!io_.start_credential(CredentialJob{CredentialJob::Kind::kVerify, wait->ticket, wait->secret, challenge->hash})) {
+      sodium_memzero(wait->secret.data(), wait->secret.size());
+      return gate_reply(item.request_id, errors::kBusy, "the server is busy checking passwords; try again");
+    }
+    ++inflight_;  // it holds a slot while it is checked
+    credential_ = std::move(wait);
+    return;
+  }
+  // The engine needed no password (already in the room, the owner, no password) or decided with
+  // the proof: the reply is the command's.
+  sodium_memzero(wait->secret.data(), wait->secret.size());
+  (void)now;
+  if (std::string& frame = empty_frame(); dialect_.render_reply(item, frame)) send_frame(frame);
+}
+
+void SessionLogic::on_credential(CredentialResult result, TimeMs now) {
+  if (!credential_ || credential_->ticket != result.ticket || closing_) return;
+  std::unique_ptr<CredentialWait> wait = std::move(credential_);
+  if (!wait->verifying) {  // hashed
+    assert(inflight_ > 0);
+    --inflight_;
+    if (!result.ok) return gate_reply(wait->request_id, errors::kBusy, "the password could not be hashed; try again");
+    wait->command.type().with_credential(wait->command, std::move(result.hash), 0);
+    return submit_command(std::move(wait->command), std::move(wait->request_id));
+  }
+  assert(inflight_ > 0);
+  --inflight_;
+  sodium_memzero(wait->secret.data(), wait->secret.size());
+  if (!result.ok) {
+    if (wait->on_failure) {  // an audit: who tried a wrong password where (bounded by the throttle)
+      Command audit = *wait->on_failure;
+      io_.submit(std::move(audit), "");
+    }
+    return wrong_password(wait->request_id, "wrong password", now);
+  }
+  wait->verifying = false;
+  wait->verified_once = true;
+  wait->secret.clear();  // wiped above: not needed again
+  Command proven = wait->command;
+  proven.type().with_credential(proven, "", wait->version);
+  const std::string id = wait->request_id;
+  credential_ = std::move(wait);
+  submit_command(std::move(proven), id);
 }
 
 void SessionLogic::handle_captcha(Request& request) {
@@ -174,9 +283,9 @@ void SessionLogic::on_outbound(Outbound&& item, TimeMs now) {
           io_.submit(Command{Disconnect{close_reason_}, client_}, "");
           return;
         }
-        std::vector<std::pair<Command, std::string>> waiting = std::move(waiting_for_client_);
+        std::vector<Waiting> waiting = std::move(waiting_for_client_);
         waiting_for_client_.clear();
-        for (auto& [command, id] : waiting) submit_command(std::move(command), std::move(id));
+        for (Waiting& w : waiting) dispatch(std::move(w.command), std::move(w.request_id), std::move(w.secret), now);
       } else if (!closing_) {
         // Only a bad pending name can make Connect fail; the gate checked it, so this is a bug.
         shutdown(events::DisconnectReason::kMalformed, kClosePolicy, "could not become a client: " + item.reply.message);
@@ -184,6 +293,13 @@ void SessionLogic::on_outbound(Outbound&& item, TimeMs now) {
       }
     }
     if (closing_) return;
+    if (credential_ && !credential_->verifying && item.request_id == credential_->request_id && item.command &&
+        item.command->traits.credential == CredentialUse::kProven)
+      return on_proven_reply(std::move(item), now);
+    if (item.reply.error == errors::kCredentialNeeded) {
+      // Asked for no password where one is needed (the engine's answer is never shown as it is).
+      item.reply = Reply::failure(errors::kWrongPassword, "this needs a password");
+    }
     if (std::string& frame = empty_frame(); dialect_.render_reply(item, frame)) send_frame(frame);
     return;
   }

@@ -17,7 +17,9 @@
 
 #include "net/session/idle_tracker.hpp"
 #include "net/session/rate_limiter.hpp"
+#include "net/session/admission.hpp"
 #include "net/session/captcha_service.hpp"
+#include "net/session/credentials.hpp"
 #include "net/session/dialect.hpp"
 #include "net/session/operator_tokens.hpp"
 
@@ -37,6 +39,11 @@ struct SessionOptions {
   std::size_t max_frame_bytes = 65536;
   std::size_t max_message_bytes = 4096;
   const OperatorTokens* operators = nullptr;  // null or empty: no request is an operator's
+  // Wrong passwords: a session's client may make this many a window (ergo's 3 a minute), and an
+  // address as many as `address_failures` allows (shared by the server's sessions; null: no bound).
+  std::uint32_t max_password_failures = 3;
+  TimeMs password_failure_window_ms = 60'000;
+  FailureThrottle* address_failures = nullptr;
 };
 
 // What the logic asks of its transport.
@@ -48,6 +55,13 @@ class SessionIo {
   virtual void close(std::uint16_t code, std::string reason) = 0;
   // Hands a command to the engine; false if the engine's queue is full (never for an essential one).
   virtual bool submit(Command command, std::string request_id) = 0;
+  // Runs the slow credential work of `job` off this thread (net/session/credential_pool.hpp); the
+  // result comes back through SessionLogic::on_credential, on the session's thread, unless the
+  // session is gone. false: no credential work can be taken now (the session answers `busy`).
+  virtual bool start_credential(CredentialJob job) {
+    (void)job;
+    return false;
+  }
 };
 
 // WebSocket close codes the logic uses (RFC 6455).
@@ -81,6 +95,8 @@ class SessionLogic {
   void on_ping(TimeMs now);
   // An item of a committed batch for this session; its frame is taken (moved to the transport).
   void on_outbound(Outbound&& item, TimeMs now);
+  // The credential work started for this session is done.
+  void on_credential(CredentialResult result, TimeMs now);
   // Checks the idle deadlines; closes the session if one has passed.
   void on_timer(TimeMs now);
   // The transport is gone (closed by the peer, or after our close): the engine must hear of it once.
@@ -93,9 +109,14 @@ class SessionLogic {
   const std::string& addr() const { return addr_; }
 
  private:
-  void handle_request(Request& request);
+  void handle_request(Request& request, TimeMs now);
+  void on_proven_reply(Outbound&& item, TimeMs now);
   void handle_captcha(Request& request);
   void submit_command(Command command, std::string request_id);
+  // A command ready for the engine, with the secret it came with (possibly none).
+  void dispatch(Command command, std::string request_id, std::string secret, TimeMs now);
+  bool password_throttled(TimeMs now) const;
+  void wrong_password(const std::string& request_id, const char* message, TimeMs now);
   void become_client(std::string request_id);
   void gate_reply(const std::string& id, ErrorCode error, std::string_view message);
   void send_frame(const std::string& frame);
@@ -112,7 +133,28 @@ class SessionLogic {
   std::unique_ptr<Command> admission_;
   // Commands sent before Connect's reply. A vector, not a deque: libstdc++'s deque allocates ~500
   // bytes on construction, and most sessions never hold anything here.
-  std::vector<std::pair<Command, std::string>> waiting_for_client_;
+  struct Waiting {
+    Command command;
+    std::string request_id;
+    std::string secret;
+  };
+  std::vector<Waiting> waiting_for_client_;
+  // The one command of this session whose password is being hashed or checked, with what it
+  // needs to go on; at most one at a time (argon2id is dear: a second one is `busy`).
+  struct CredentialWait {
+    Command command;
+    std::string request_id;
+    std::string secret;
+    std::uint64_t ticket = 0;
+    bool verifying = false;      // the pool checks the secret (else: it hashes it, or the engine has the command)
+    bool verified_once = false;  // the command went back with a proof: a second challenge means the password changed
+    std::uint64_t version = 0;   // of the credential the secret is checked against
+    std::shared_ptr<const Command> on_failure;
+  };
+  std::unique_ptr<CredentialWait> credential_;
+  std::uint64_t next_ticket_ = 1;
+  std::uint32_t password_failures_ = 0;  // in the window starting at password_window_start_
+  TimeMs password_window_start_ = 0;
   ClientId client_ = kNoClient;
   bool connect_pending_ = false;
   bool closing_ = false;

@@ -146,6 +146,17 @@ class Connection final : public SessionPort,
     return ctx_.runner.submit(std::move(command), this->shared_from_this(), std::move(request_id));
   }
 
+  bool start_credential(CredentialJob job) override {
+    return ctx_.credentials.post(std::move(job), [self = this->shared_from_this()](CredentialResult result) mutable {
+      // On a pool thread: the result goes back to the session's own thread.
+      boost::asio::post(self->stream_.get_executor(), [self, result = std::move(result)]() mutable {
+        self->logic_.on_credential(std::move(result), self->ctx_.clock.now_ms());
+        self->resume_reading_if_due();
+        self->schedule_watchdog();
+      });
+    });
+  }
+
   // ManagedSession.
   std::size_t queued_bytes() const override { return overflowed_ ? 0 : queued_bytes_; }
   void end(events::DisconnectReason reason, std::uint16_t code, std::string text) override {

@@ -115,7 +115,12 @@ TimeMs MonotonicClock::now_ms() {
 }
 
 ServerContext::ServerContext(const Config& c, EngineRunner& r, CaptchaService& cs)
-    : config(c), runner(r), captcha(cs), admission(admission_limits(c)) {
+    : config(c),
+      runner(r),
+      captcha(cs),
+      credentials(hasher, c.password_workers, c.password_queue),
+      admission(admission_limits(c)),
+      password_failures(c.password_failures_per_address, 60'000) {
   SessionOptions base;
   base.idle = IdlePolicy{c.gate_ms, c.idle_state_ms, c.silence_ms, c.idle_connected_ms};
   base.rate_per_sec = c.rate_per_sec;
@@ -125,6 +130,7 @@ ServerContext::ServerContext(const Config& c, EngineRunner& r, CaptchaService& c
   base.max_frame_bytes = c.max_frame_bytes;
   base.max_message_bytes = c.max_message_bytes;
   base.operators = &operators;
+  base.address_failures = &password_failures;
   native_options = base;
   native_options.captcha_required = c.captcha_native;
   lowf_options = base;

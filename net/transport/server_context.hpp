@@ -16,6 +16,7 @@
 #include "net/lowf/dialect.hpp"
 #include "net/native/dialect.hpp"
 #include "net/session/captcha_service.hpp"
+#include "net/session/credential_pool.hpp"
 #include "net/session/session_logic.hpp"
 #include "net/session/admission.hpp"
 #include "net/transport/deadline_queue.hpp"
@@ -60,6 +61,8 @@ struct ServerContext {
   NativeDialect native;
   LowfDialect lowf;
   OperatorTokens operators;  // filled before the server starts; the options point at it
+  Argon2idHasher hasher;
+  CredentialPool credentials;  // thread-safe; its results are posted back to the sessions' thread
   SessionOptions native_options;
   SessionOptions lowf_options;
 
@@ -71,6 +74,7 @@ struct ServerContext {
 
   // Network thread only.
   Admission admission;  // every connection from its accept to its close
+  FailureThrottle password_failures;  // wrong passwords per address; the options point at it
   std::size_t queued_bytes = 0;  // outbound bytes queued in all sessions
   bool stopping = false;
   // The running sessions: registered when they start, removed when their coroutine ends.

@@ -68,6 +68,7 @@ Status apply_created(World& w, const Event& e, const RoomCreated& p) {
   r.owner = p.owner;
   r.topic = p.topic;
   r.settings = p.settings();
+  r.password_hash = p.password;
   r.history_limit = p.history;
   r.expire_idle_ms = p.expire_idle_ms;
   r.created = e.time;
@@ -81,8 +82,12 @@ Status apply_created(World& w, const Event& e, const RoomCreated& p) {
 Status apply_updated(World& w, const Event& e, const RoomUpdated& p) {
   Room* r = find(w.get<RoomsState>(), p.room);
   if (!r) return impossible(e, "unknown room");
-  if (r->owner == kNoClient || r->owner != p.by) return impossible(e, "only the owner updates a room");
+  if (r->owner != p.by) return impossible(e, "only the owner updates a room");
   r->settings = p.settings();
+  if (r->password_hash != p.password) {
+    r->password_hash = p.password;
+    ++r->password_version;
+  }
   return Status::Ok();
 }
 
@@ -95,6 +100,14 @@ Status apply_deleted(World& w, const Event& e, const RoomDeleted& p) {
   for (const auto& [member, since] : r->members) remove_joined(s, member, p.room);
   s.by_key.erase(room_name_key(r->name));
   s.rooms.erase(p.room);
+  return Status::Ok();
+}
+
+Status apply_password_failed(World& w, const Event& e, const RoomPasswordFailed& p) {
+  RoomsState& s = w.get<RoomsState>();
+  if (!find(s, p.room)) return impossible(e, "unknown room");
+  if (!w.get<StrangerState>().find(p.client)) return impossible(e, "unknown client");
+  ++s.password_failures;
   return Status::Ok();
 }
 
@@ -276,6 +289,7 @@ void add_rooms_projection(Projections& p) {
   p.apply<&apply_joined>();
   p.apply<&apply_left>();
   p.apply<&apply_posted>();
+  p.apply<&apply_password_failed>();
   p.react<&react_started>();
   p.react<&react_disconnected>();
 

@@ -48,6 +48,8 @@ struct Room {
   ClientId owner = kNoClient;
   MediaKind topic = MediaKind::kText;
   events::RoomSettings settings;
+  std::string password_hash;        // argon2id; empty: anyone may join
+  std::uint64_t password_version = 0;  // counts the password's changes: a join's proof names one
   std::uint64_t history_limit = 0;  // messages kept, from the event that created the room
   TimeMs expire_idle_ms = 0;        // 0: never expires
   TimeMs created = 0;
@@ -65,7 +67,8 @@ struct Room {
 
   static constexpr auto fields() {
     return std::tuple{events::field<&Room::name>("name"), events::field<&Room::owner>("owner"), events::field<&Room::topic>("topic"),
-                      events::field<&Room::settings>("settings"), events::field<&Room::history_limit>("history_limit"),
+                      events::field<&Room::settings>("settings"), events::field<&Room::password_hash>("password_hash"),
+                      events::field<&Room::password_version>("password_version"), events::field<&Room::history_limit>("history_limit"),
                       events::field<&Room::expire_idle_ms>("expire_idle_ms"), events::field<&Room::created>("created"),
                       events::field<&Room::last_activity>("last_activity"), events::field<&Room::last_number>("last_number"),
                       events::field<&Room::history>("history"), events::field<&Room::members>("members")};
@@ -79,6 +82,7 @@ struct RoomsState {
   std::map<ClientId, std::vector<RoomId>> joined;   // the rooms each client is in, in the order it joined
   RoomId last_room = events::kNoRoom;               // ids are handed out after it
   std::uint64_t posts = 0;                          // every room's, ever
+  std::uint64_t password_failures = 0;              // every room's, ever
 
   const Room* find(RoomId id) const {
     auto it = rooms.find(id);
@@ -95,6 +99,7 @@ struct RoomsState {
 
   static constexpr auto fields() {
     return std::tuple{events::field<&RoomsState::last_room>("last_room"), events::field<&RoomsState::posts>("posts"),
+                      events::field<&RoomsState::password_failures>("password_failures"),
                       events::field<&RoomsState::rooms>("rooms"), events::field<&RoomsState::by_key>("by_key"),
                       events::field<&RoomsState::joined>("joined")};
   }

@@ -101,7 +101,7 @@ Script generate(std::uint64_t seed, std::uint32_t users, TimeMs duration_ms) {
       Action a{t, u, ActionKind::kPostRoom, static_cast<std::uint32_t>(rooms_rng.uniform(kSimRooms))};
       const std::uint64_t pick = rooms_rng.uniform(100);
       if (pick < 10) a.kind = ActionKind::kCreateRoom;
-      else if (pick < 35) a.kind = ActionKind::kJoinRoom;
+      else if (pick < 35) a.kind = ActionKind::kJoinRoom, a.arg = static_cast<std::uint32_t>(rooms_rng.uniform(2 * kSimRooms));
       else if (pick < 45) a.kind = ActionKind::kLeaveRoom;
       else if (pick < 55) a.kind = ActionKind::kAskRooms, a.arg = static_cast<std::uint32_t>(rooms_rng.uniform(4 * kSimRooms));
       s.actions.push_back(a);

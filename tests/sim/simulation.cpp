@@ -48,7 +48,12 @@ struct SimRoom {
   const char* settings;
 };
 constexpr SimRoom kRooms[kSimRooms] = {
-    {"lobby", ""}, {"small", R"(,"limit":3)"}, {"Hidden.1", R"(,"visibility":"hidden","history":4)"}, {"tiny", R"(,"history":3)"}};
+    {"lobby", ""}, {"small", R"(,"limit":3,"password":"pw")"}, {"Hidden.1", R"(,"visibility":"hidden","history":4)"}, {"tiny", R"(,"history":3)"}};
+constexpr const char* kRoomPassword = "pw";  // small's
+
+// The simulator's password hash: cheap and deterministic, behind the same interface as argon2id
+// (the pool's work is modelled as a delay; its cost is not what the simulation checks).
+std::string sim_hash(std::string_view secret) { return "sim$" + std::string(secret); }
 
 // Which of kRooms `name` is (room names are matched without case), or kSimRooms.
 std::uint32_t sim_room_index(std::string_view name) {
@@ -113,6 +118,7 @@ class SimSession final : public SessionIo, public SessionPort, public std::enabl
   void send(Frame frame) override;
   void close(std::uint16_t code, std::string reason) override;
   bool submit(Command command, std::string request_id) override;
+  bool start_credential(CredentialJob job) override;
   void deliver(std::vector<Outbound> items) override;
   const PushRenderer& renderer() const override;
   bool wants_bodies() const override { return true; }  // the oracle checks every message
@@ -160,6 +166,7 @@ class SimSession final : public SessionIo, public SessionPort, public std::enabl
   TimeMs front_ready_at = 0;
   bool read_scheduled = false;
   std::uint64_t sends_handed = 0, sends_answered = 0;
+  std::deque<CredentialJob> credential_jobs;  // with the simulated pool, in order
 };
 
 std::string addr_of(std::uint64_t conn) {
@@ -184,6 +191,7 @@ class Simulation {
   void schedule_overflow(SimSession& s);
   void schedule_captcha_answer(SimSession& s);
   void schedule_read(SimSession& s, TimeMs at);
+  void schedule_credential(SimSession& s) { schedule(now_ + 3, Ev::kCredential, s.conn); }
   TimeMs now() const { return now_; }
   const Script& script() const { return script_; }
 
@@ -193,7 +201,7 @@ class Simulation {
   std::unique_ptr<CaptchaService> captcha;
 
  private:
-  enum class Ev : std::uint8_t { kAction, kTick, kTimer, kTransportClosed, kOverflow, kCaptchaAnswer, kPing, kSweep, kDeadline, kRead };
+  enum class Ev : std::uint8_t { kAction, kTick, kTimer, kTransportClosed, kOverflow, kCaptchaAnswer, kPing, kSweep, kDeadline, kRead, kCredential };
   struct Pending {
     TimeMs at;
     std::uint64_t order;
@@ -295,6 +303,7 @@ class Simulation {
   };
   std::vector<std::array<UserRoom, kSimRooms>> user_rooms_;
   std::uint64_t user_posts_ = 0;
+  std::set<std::uint64_t> right_password_;  // connections that sent small's password right
   std::uint64_t sweeps_ = 0;                            // sessions whose end a batch made durable
 };
 
@@ -331,6 +340,13 @@ void SimSession::close(std::uint16_t, std::string reason) {
 bool SimSession::submit(Command command, std::string request_id) {
   if (dead) return false;
   return sim.submit(shared_from_this(), std::move(command), std::move(request_id));
+}
+
+bool SimSession::start_credential(CredentialJob job) {
+  if (dead) return false;
+  credential_jobs.push_back(std::move(job));
+  sim.schedule_credential(*this);
+  return true;
 }
 
 const PushRenderer& SimSession::renderer() const {
@@ -492,6 +508,21 @@ RunResult Simulation::run() {
           client_frame(*s, frame);
         }
         break;
+      case Ev::kCredential:
+        if (SimSession* s = session(p.a); s && !s->credential_jobs.empty()) {
+          CredentialJob job = std::move(s->credential_jobs.front());
+          s->credential_jobs.pop_front();
+          CredentialResult r{job.ticket, false, ""};
+          if (job.kind == CredentialJob::Kind::kHash) r.hash = sim_hash(job.secret), r.ok = true;
+          else r.ok = job.hash == sim_hash(job.secret);
+          if (!r.ok) fault("wrong room password");
+          s->logic->on_credential(std::move(r), now_);
+          if (!s->dead) {
+            schedule_timer(*s);
+            if (!s->inbound.empty()) schedule_read(*s, now_);
+          }
+        }
+        break;
       case Ev::kPing:
         // The transport pings every silence/3; a client that reads and is not silent answers.
         if (SimSession* s = session(p.a); s && s->transport_open) {
@@ -585,9 +616,16 @@ std::string Simulation::frame_for(SimSession& s, ActionKind kind, std::uint32_t 
       case ActionKind::kJoinRoom: {
         const UserRoom& seen = user_rooms_[s.user][arg % kSimRooms];
         SimSession::Resume& asked = s.pending_joins[id];
-        if (seen.id == events::kNoRoom) return R"({"op":"join")" + head + "}";
+        std::string password;
+        if (arg % kSimRooms == 1) {  // small has a password: given right, or wrong
+          const bool right = arg / kSimRooms % 2 == 0;
+          password = std::string(R"(,"password":")") + (right ? kRoomPassword : "guess") + "\"";
+          if (right) right_password_.insert(s.conn);
+        }
+        if (seen.id == events::kNoRoom) return R"({"op":"join")" + head + password + "}";
         asked = SimSession::Resume{seen.last, seen.id};
-        return R"({"op":"join")" + head + R"(,"since":)" + std::to_string(seen.last) + R"(,"room_id":)" + std::to_string(seen.id) + "}";
+        return R"({"op":"join")" + head + password + R"(,"since":)" + std::to_string(seen.last) + R"(,"room_id":)" +
+               std::to_string(seen.id) + "}";
       }
       case ActionKind::kLeaveRoom: return R"({"op":"leave_room")" + head + "}";
       default: {
@@ -838,8 +876,17 @@ void Simulation::apply_committed(const Engine::BatchResult& result) {
       hidden_rooms_[c->room] = c->name;
       hidden_knowers_[c->name].insert(c->owner);
     }
-    if (const auto* j = e.payload.get_if<events::RoomJoined>())
+    if (const auto* j = e.payload.get_if<events::RoomJoined>()) {
       if (auto h = hidden_rooms_.find(j->room); h != hidden_rooms_.end()) hidden_knowers_[h->second].insert(j->client);
+      const projections::Room* r = before.get<RoomsState>().find(j->room);
+      if (r && !r->password_hash.empty() && r->owner != j->client) {
+        count("a room's password is needed to join it");
+        auto conn = client_conn_.find(j->client);
+        if (conn == client_conn_.end() || !right_password_.count(conn->second))
+          return fail("a room's password is needed to join it", "client " + std::to_string(j->client) + " joined room " +
+                                                                    std::to_string(j->room) + " without sending its password");
+      }
+    }
     if (const auto* d = e.payload.get_if<events::RoomDeleted>(); d && d->why == events::RoomEnd::kExpired) fault("room expired");
     // Who may be leaving its last room with this event (the session's tracker restarts its idle time).
     std::vector<ClientId> leaving_rooms;

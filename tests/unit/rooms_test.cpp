@@ -337,6 +337,7 @@ TEST_CASE("rooms: only the owner updates or deletes, and members hear of it", "[
   REQUIRE(m.pushes.size() == 1);
   CHECK(m.pushes[0].reaches(b));
   CHECK(m.run(a, UpdateRoom{"r", {}, {}, {}, std::uint64_t{200'000}}).reply.error == errors::kInvalidRoom);
+  CHECK(m.run(a, UpdateRoom{"r", {}, {}, {}, std::uint64_t{1}}).reply.error == errors::kInvalidRoom);  // 2 are in it
   Decision same = m.run(a, UpdateRoom{"r", std::string("Title"), {}, {}, {}});
   CHECK(same.reply.ok());
   CHECK(same.events.empty());
@@ -392,4 +393,45 @@ TEST_CASE("rooms: apply refuses events that cannot follow the World", "[rooms]")
   CHECK(refused(RoomUpdated{1, b}));                                // not the owner
   CHECK(refused(RoomDeleted{1, b, RoomEnd::kOwner}));
   CHECK(refused(RoomDeleted{1, kNoClient, RoomEnd::kExpired}));     // occupied: not expired
+}
+
+TEST_CASE("rooms: a password room asks for a proof of the password, and a new password makes old proofs stale", "[rooms]") {
+  Model m;
+  ClientId owner = m.connect("Owner"), b = m.connect("Bob");
+  CreateRoom c = room("locked");
+  c.password_hash = "$argon2id$stored";
+  REQUIRE(m.run(owner, c).reply.ok());  // the owner needs no proof
+  const auto hash = m.world.hash();
+  Decision asked = m.run(b, join("locked"));
+  CHECK(asked.reply.error == errors::kCredentialNeeded);
+  CHECK(asked.events.empty());
+  CHECK(m.world.hash() == hash);
+  const CredentialChallenge& ch = asked.reply.body.as<CredentialChallenge>();
+  CHECK(ch.hash == "$argon2id$stored");
+  CHECK(ch.version == 0);
+  REQUIRE(ch.on_failure);
+  CHECK(ch.on_failure->as<RecordWrongPassword>().room == 1);
+  CHECK(ch.on_failure->actor == b);
+
+  JoinRoom proven = join("locked");
+  proven.proven_version = 0;
+  CHECK(m.run(b, proven).reply.ok());
+  REQUIRE(m.run(b, LeaveRoom{"locked"}).reply.ok());
+
+  UpdateRoom change{"locked", {}, {}, {}, {}};
+  change.password_hash = std::string("$argon2id$new");
+  REQUIRE(m.run(owner, change).reply.ok());
+  CHECK(rooms(m).find(1)->password_version == 1);
+  CHECK(m.run(b, proven).reply.error == errors::kCredentialNeeded);  // the proof of version 0 is stale
+  proven.proven_version = 1;
+  CHECK(m.run(b, proven).reply.ok());
+
+  // The audit of a wrong password, and removing the password.
+  REQUIRE(m.run(b, RecordWrongPassword{1}).reply.ok());
+  CHECK(rooms(m).password_failures == 1);
+  UpdateRoom open{"locked", {}, {}, {}, {}};
+  open.password_hash = std::string();
+  REQUIRE(m.run(owner, open).reply.ok());
+  ClientId carol = m.connect("Carol");
+  CHECK(m.run(carol, join("locked")).reply.ok());
 }

@@ -2,8 +2,13 @@
 // fake clock and a fake transport: the same SessionLogic the WebSocket session runs.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <condition_variable>
+#include <mutex>
+
 #include "net/lowf/dialect.hpp"
 #include "net/native/dialect.hpp"
+#include "net/session/credential_pool.hpp"
 #include "net/session/session_logic.hpp"
 #include "tests/support/domains.hpp"
 
@@ -18,8 +23,15 @@ struct FakeIo : SessionIo {
   std::vector<std::pair<Command, std::string>> submitted;
   std::optional<std::pair<std::uint16_t, std::string>> closed;
   bool engine_full = false;
+  std::vector<CredentialJob> jobs;
+  bool pool_full = false;
 
   void send(Frame frame) override { sent.emplace_back(frame.view()); }
+  bool start_credential(CredentialJob job) override {
+    if (pool_full) return false;
+    jobs.push_back(std::move(job));
+    return true;
+  }
   void close(std::uint16_t code, std::string reason) override { closed.emplace(code, std::move(reason)); }
   bool submit(Command c, std::string id) override {
     if (engine_full && !c.type().traits.essential) return false;
@@ -591,4 +603,148 @@ TEST_CASE("a request a dialect built without a command is answered, not crashed 
   REQUIRE_FALSE(f.io.sent.empty());
   CHECK(f.io.sent.back() == "1 bad_request");
   CHECK_FALSE(f.io.closed);
+}
+
+// ---- passwords: hashed and checked off the engine, never sent to it ---------------------------
+
+namespace {
+
+Reply challenge(std::string hash, std::uint64_t version, ClientId actor) {
+  Reply r = Reply::failure(errors::kCredentialNeeded, "the room needs its password");
+  r.body = CredentialChallenge{std::move(hash), version, std::make_shared<const Command>(RecordWrongPassword{7}, actor)};
+  return r;
+}
+
+}  // namespace
+
+TEST_CASE("passwords: a room's password is hashed before the engine sees the command", "[session][password]") {
+  Fixture f;
+  auto s = f.connected(false);
+  s->on_frame(R"({"op":"create_room","id":"c","room":"r","password":"hunter22"})", f.clock.now_ms());
+  CHECK(f.io.submitted.empty());  // not yet: the pool hashes first
+  REQUIRE(f.io.jobs.size() == 1);
+  CHECK(f.io.jobs[0].kind == CredentialJob::Kind::kHash);
+  CHECK(f.io.jobs[0].secret == "hunter22");
+  s->on_credential(CredentialResult{f.io.jobs[0].ticket, true, "$argon2id$fake"}, f.clock.now_ms());
+  REQUIRE(f.io.submitted.size() == 1);
+  const CreateRoom& c = f.io.submitted[0].first.as<CreateRoom>();
+  CHECK(c.password_hash == "$argon2id$fake");
+  CHECK(c.name == "r");
+}
+
+TEST_CASE("passwords: a join is checked against the engine's hash and submitted again with the proof", "[session][password]") {
+  Fixture f;
+  auto s = f.connected(false);
+  s->on_frame(R"({"op":"join","id":"j","room":"r","password":"hunter22"})", f.clock.now_ms());
+  REQUIRE(f.io.submitted.size() == 1);
+  const Command first = f.io.submitted[0].first;
+  CHECK_FALSE(first.as<JoinRoom>().proven_version);
+  s->on_outbound(reply_to(first, "\"j\"", challenge("$stored", 4, 7)), f.clock.now_ms());
+  CHECK(f.io.sent.empty());  // the challenge is never shown
+  REQUIRE(f.io.jobs.size() == 1);
+  CHECK(f.io.jobs[0].kind == CredentialJob::Kind::kVerify);
+  CHECK(f.io.jobs[0].hash == "$stored");
+  s->on_credential(CredentialResult{f.io.jobs[0].ticket, true, ""}, f.clock.now_ms());
+  REQUIRE(f.io.submitted.size() == 2);
+  CHECK(f.io.submitted[1].first.as<JoinRoom>().proven_version == std::optional<std::uint64_t>(4));
+  // The engine accepts: the reply is the join's.
+  Reply joined;
+  joined.body = JoinReply{};
+  s->on_outbound(reply_to(f.io.submitted[1].first, "\"j\"", std::move(joined)), f.clock.now_ms());
+  CHECK(f.io.sent_contains(R"("id":"j","ok":true)"));
+}
+
+TEST_CASE("passwords: a wrong one is refused, audited, and three a minute make the client wait", "[session][password]") {
+  Fixture f;
+  FailureThrottle per_address(10, 60'000);
+  f.options.address_failures = &per_address;
+  auto s = f.connected(false);
+  for (int i = 0; i < 3; ++i) {
+    const std::string id = "\"w" + std::to_string(i) + "\"";
+    s->on_frame(R"({"op":"join","id":)" + id + R"(,"room":"r","password":"guess"})", f.clock.now_ms());
+    const Command sent = f.io.submitted.back().first;
+    s->on_outbound(reply_to(sent, id, challenge("$stored", 1, 7)), f.clock.now_ms());
+    s->on_credential(CredentialResult{f.io.jobs.back().ticket, false, ""}, f.clock.now_ms());
+    CHECK(f.io.sent_contains(R"("id":)" + id + R"(,"ok":false,"error":"wrong_password")"));
+    CHECK(f.io.submitted.back().first.is<RecordWrongPassword>());  // the audit
+  }
+  const std::size_t jobs = f.io.jobs.size();
+  s->on_frame(R"({"op":"join","id":"w4","room":"r","password":"guess"})", f.clock.now_ms());
+  CHECK(f.io.sent_contains(R"("id":"w4","ok":false,"error":"rate_limited")"));
+  CHECK(f.io.jobs.size() == jobs);  // no hash was even tried
+  f.clock.advance(60'000);
+  s->on_frame(R"({"op":"join","id":"w5","room":"r","password":"guess"})", f.clock.now_ms());
+  CHECK_FALSE(f.io.sent_contains(R"("id":"w5","ok":false,"error":"rate_limited")"));
+  CHECK(per_address.size() == 1);
+}
+
+TEST_CASE("passwords: no password where one is needed, one at a time, an id, a full pool", "[session][password]") {
+  Fixture f;
+  auto s = f.connected(false);
+  // Without a password the engine's challenge becomes wrong_password.
+  s->on_frame(R"({"op":"join","id":"n","room":"r"})", f.clock.now_ms());
+  s->on_outbound(reply_to(f.io.submitted.back().first, "\"n\"", challenge("$stored", 1, 7)), f.clock.now_ms());
+  CHECK(f.io.sent_contains(R"("id":"n","ok":false,"error":"wrong_password")"));
+  CHECK(f.io.jobs.empty());
+  // A password needs an id to be told apart.
+  s->on_frame(R"({"op":"join","room":"r","password":"x"})", f.clock.now_ms());
+  CHECK(f.io.sent_contains(R"("error":"bad_request","message":"a request with a password needs an id")"));
+  // One at a time.
+  s->on_frame(R"({"op":"create_room","id":"a","room":"a","password":"x"})", f.clock.now_ms());
+  s->on_frame(R"({"op":"create_room","id":"b","room":"b","password":"y"})", f.clock.now_ms());
+  CHECK(f.io.sent_contains(R"("id":"b","ok":false,"error":"busy")"));
+  // A full pool is busy, and nothing waits.
+  f.io.pool_full = true;
+  auto t = f.connected(false);
+  t->on_frame(R"({"op":"create_room","id":"c","room":"c","password":"z"})", f.clock.now_ms());
+  CHECK(f.io.sent_contains(R"("id":"c","ok":false,"error":"busy")"));
+}
+
+TEST_CASE("passwords: argon2id hashes verify, with OWASP's parameters in the hash", "[password]") {
+  Argon2idHasher h;
+  const std::string hash = h.hash("correct horse");
+  CHECK(hash.rfind("$argon2id$v=19$m=19456,t=2,p=1$", 0) == 0);
+  CHECK(hash.find("correct horse") == std::string::npos);
+  CHECK(h.verify(hash, "correct horse"));
+  CHECK_FALSE(h.verify(hash, "correct horsE"));
+  CHECK_FALSE(h.verify("", "x"));
+  CHECK_FALSE(h.verify("not a hash", "x"));
+  CHECK(h.hash("correct horse") != hash);  // salted
+}
+
+TEST_CASE("passwords: the pool runs jobs off the caller's thread and refuses past its queue", "[password]") {
+  struct SlowHasher : PasswordHasher {
+    std::string hash(std::string_view s) const override { return "h:" + std::string(s); }
+    bool verify(std::string_view h, std::string_view s) const override { return h == "h:" + std::string(s); }
+  } hasher;
+  std::mutex m;
+  std::condition_variable cv;
+  std::vector<CredentialResult> results;
+  {
+    CredentialPool pool(hasher, 2, 4);
+    for (std::uint64_t i = 1; i <= 4; ++i) {
+      CredentialJob job{i % 2 ? CredentialJob::Kind::kHash : CredentialJob::Kind::kVerify, i, "s" + std::to_string(i), "h:s" + std::to_string(i)};
+      CHECK(pool.post(std::move(job), [&](CredentialResult r) {
+        std::lock_guard lock(m);
+        results.push_back(std::move(r));
+        cv.notify_all();
+      }));
+    }
+    std::unique_lock lock(m);
+    CHECK(cv.wait_for(lock, std::chrono::seconds(10), [&] { return results.size() == 4; }));
+  }
+  std::sort(results.begin(), results.end(), [](const auto& a, const auto& b) { return a.ticket < b.ticket; });
+  REQUIRE(results.size() == 4);
+  CHECK(results[0].hash == "h:s1");
+  CHECK(results[1].ok);
+  for (const auto& r : results) CHECK(r.ok);
+
+  FailureThrottle t(2, 1000, 3);
+  t.failed("a", 0);
+  CHECK_FALSE(t.blocked("a", 0));
+  t.failed("a", 10);
+  CHECK(t.blocked("a", 500));
+  CHECK_FALSE(t.blocked("a", 1000));  // the window ended
+  for (const char* k : {"b", "c", "d", "e"}) t.failed(k, 2000);
+  CHECK(t.size() <= 3);  // bounded
 }
