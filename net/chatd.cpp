@@ -19,6 +19,8 @@
 
 #include "events/lmdb_log.hpp"
 #include "net/chatd.hpp"
+#include "net/config_rooms.hpp"
+#include "net/session/credential_pool.hpp"
 #include "net/transport/server.hpp"
 
 namespace chatd {
@@ -94,7 +96,25 @@ std::vector<std::string> check_setup(const Config& config) {
   }
   OperatorTokens tokens;
   if (std::string error; !load_operator_tokens(config.operator_token_file, tokens, error)) problems.push_back(error);
+  std::vector<ConfiguredRoom> rooms;
+  for (std::string& problem : parse_config_rooms(config.rooms, rooms)) problems.push_back(std::move(problem));
   return problems;
+}
+
+int hash_password_from_stdin() {
+  if (sodium_init() < 0) return 1;
+  std::string password;
+  std::getline(std::cin, password);
+  if (!password.empty() && password.back() == '\r') password.pop_back();
+  if (password.empty()) {
+    std::cerr << "chatd: no password on stdin\n";
+    return 2;
+  }
+  const std::string hash = Argon2idHasher().hash(password);
+  sodium_memzero(password.data(), password.size());
+  if (hash.empty()) return 1;
+  std::cout << hash << "\n";
+  return 0;
 }
 
 int run_chatd(const Config& requested) {
@@ -121,10 +141,35 @@ int run_chatd(const Config& requested) {
   SeededRandom random(seed);
   EngineOptions engine_options;
   engine_options.limits.max_message_bytes = config.max_message_bytes;
+  engine_options.limits.max_rooms = config.max_rooms;
+  engine_options.limits.max_rooms_per_client = config.max_rooms_per_client;
+  engine_options.limits.room_history = config.room_history;
+  engine_options.limits.max_room_history = config.max_room_history;
+  engine_options.limits.room_expire_idle_ms = config.room_expire_idle_ms;
+  engine_options.limits.max_media_bytes = config.max_media_bytes;
+  std::vector<ConfiguredRoom> rooms;
+  if (auto problems = parse_config_rooms(config.rooms, rooms); !problems.empty()) {
+    std::cerr << "chatd: " << problems.front() << "\n";
+    return 2;
+  }
   Engine engine(*log, clock, random, engine_options);
   if (Status s = engine.start(); !s.ok()) {
     std::cerr << "chatd: cannot rebuild the World from the log: " << s.ToString() << "\n";
     return 1;
+  }
+  // The configuration's rooms, reconciled with what the log holds, before anyone connects.
+  {
+    const Command configure{ConfigureRooms{std::move(rooms)}};
+    Engine::BatchResult result;
+    if (Status s = engine.process(std::span<const Command>(&configure, 1), result); !s.ok()) {
+      std::cerr << "chatd: cannot record the configured rooms: " << s.ToString() << "\n";
+      return 1;
+    }
+    const ConfigureReport& report = result.replies.at(0).body.as<ConfigureReport>();
+    if (report.created + report.updated + report.deleted > 0)
+      std::cout << "chatd: configured rooms: " << report.created << " created, " << report.updated << " updated, "
+                << report.deleted << " removed" << std::endl;
+    for (const std::string& conflict : report.conflicts) std::cout << "chatd: --room " << conflict << std::endl;
   }
   EngineRunner runner(engine, EngineRunner::Options{config.engine_queue, config.batch_max,
                                                      std::chrono::microseconds(config.commit_interval_us)});

@@ -18,4 +18,7 @@ int run_chatd(const Config& config);
 // they name (the listen address, the data folder, the operator tokens). Every problem, or none.
 std::vector<std::string> check_setup(const Config& config);
 
+// `chatd --hash-password`: reads one line from stdin and prints its argon2id hash.
+int hash_password_from_stdin();
+
 }  // namespace chatd

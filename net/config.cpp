@@ -108,6 +108,7 @@ const std::vector<Option>& options() {
       {"help", nullptr, "print this help and exit", nullptr},
       {"config", "FILE", "read options from FILE (lines 'option = value'; flags win)", nullptr},
       {"check-config", nullptr, "check the options (and the files they name), print every problem, exit 0 if none", nullptr},
+      {"hash-password", nullptr, "read a password on stdin, print its argon2id hash (for --room's password-hash=) and exit", nullptr},
       {"listen", "ADDR:PORT", "address and port to listen on; port 0 picks a free one (127.0.0.1:8082)", set_listen},
       {"data", "DIR", "data folder holding the LMDB event log (chatd-data)",
        [](Config& c, const std::string& v) { c.data_dir = v; return !v.empty(); }},
@@ -164,6 +165,20 @@ const std::vector<Option>& options() {
        bool_value(&Config::captcha_lowf)},
       {"operator-token-file", "FILE", "bearer tokens (one per line, 16+ characters) that make a request an operator's, e.g. info (none)",
        [](Config& c, const std::string& v) { c.operator_token_file = v; return !v.empty(); }},
+      {"room", "NAME|FIELD|...",
+       "a room of the configuration, repeatable: NAME then hidden, limit=N, history=N, topic=text|image|video, title=TEXT, "
+       "password-hash=HASH, description=TEXT (last); reconciled with the log as chatd starts (none)",
+       [](Config& c, const std::string& v) { c.rooms.push_back(v); return !v.empty(); }},
+      {"max-rooms", "N", "rooms that may exist at once (10000)", unsigned_value(&Config::max_rooms, 0, 1 << 24)},
+      {"max-rooms-per-client", "N", "rooms one client may own (5)", unsigned_value(&Config::max_rooms_per_client, 0, 1 << 16)},
+      {"room-history", "N", "messages a room keeps for joiners and resumes, unless its creator asks for fewer (100)",
+       unsigned_value(&Config::room_history, 0, 100'000)},
+      {"max-room-history", "N", "the most messages a room's creator may ask it to keep (1000)",
+       unsigned_value(&Config::max_room_history, 0, 100'000)},
+      {"room-expiry", "SECONDS", "a client's room with nobody in it and no post this long ends (604800: a week)",
+       seconds_value(&Config::room_expire_idle_ms)},
+      {"max-media-bytes", "BYTES", "the largest image or video a room post may refer to (104857600)",
+       unsigned_value(&Config::max_media_bytes, 1, 1ull << 40)},
       {"password-workers", "N", "threads that hash and check passwords with argon2id, off the network and engine threads (2)",
        unsigned_value(&Config::password_workers, 1, 64)},
       {"password-queue", "N", "passwords waiting for those threads; past it a request is answered busy (64)",
@@ -268,7 +283,7 @@ void parse_config(const std::vector<std::string>& args, Config& config, std::vec
       continue;
     }
     if (!o->value) {  // a switch
-      (name == "check-config" ? config.check_config : config.help) = true;
+      (name == "check-config" ? config.check_config : name == "hash-password" ? config.hash_password : config.help) = true;
       continue;
     }
     if (!has_value) {

@@ -58,12 +58,21 @@ struct Config {
 
   std::string operator_token_file;         // one token per line; empty: no operators
 
+  std::vector<std::string> rooms;          // --room values (net/config_rooms.hpp parses them)
+  std::size_t max_rooms = 10'000;
+  std::size_t max_rooms_per_client = 5;
+  std::uint64_t room_history = 100;
+  std::uint64_t max_room_history = 1'000;
+  TimeMs room_expire_idle_ms = 7 * 24 * 3600 * 1000LL;
+  std::uint64_t max_media_bytes = 100ull << 20;
+
   std::size_t password_workers = 2;        // threads that hash and check passwords (argon2id)
   std::size_t password_queue = 64;         // passwords waiting for them; past it: busy
   std::uint32_t password_failures_per_address = 10;  // wrong passwords a minute from one address
 
   bool help = false;
   bool check_config = false;  // --check-config: check, report, exit
+  bool hash_password = false;  // --hash-password: hash stdin's password, print it, exit
 };
 
 // Parses the command line (argv[0] excluded). On error returns false and sets `error` to a message

@@ -19,6 +19,7 @@ int main(int argc, char** argv) {
     std::cerr << "chatd: " << problems.front() << "\n";
     return 2;
   }
+  if (config.hash_password) return chatd::hash_password_from_stdin();
   if (config.help) {
     std::cout << chatd::config_help();
     return 0;

@@ -187,6 +187,37 @@ struct NamesReply {
   bool operator==(const NamesReply&) const = default;
 };
 
+// A room the operator's configuration names (chatd --room): it has no owner and never expires.
+struct ConfiguredRoom {
+  std::string name;
+  std::string title;
+  std::string description;
+  events::MediaKind topic = events::MediaKind::kText;
+  events::Visibility visibility = events::Visibility::kPublic;
+  std::uint64_t limit = 0;
+  std::optional<std::uint64_t> history;
+  std::string password_hash;  // argon2id (chatd --hash-password writes one); empty: none
+  bool operator==(const ConfiguredRoom&) const = default;
+};
+
+// Brings the rooms of the configuration into the World as chatd starts: creates the missing ones,
+// updates those whose settings changed, deletes the configured rooms the configuration no longer
+// has. A client's room of the same name is left alone and reported. The server's own: no client.
+struct ConfigureRooms {
+  static constexpr std::string_view kName = "configure_rooms";
+  static constexpr CommandTraits kTraits{.needs_client = false, .counts_in_flight = false, .essential = true};
+  std::vector<ConfiguredRoom> rooms;
+  static Reply decide(const projections::World& w, ClientId actor, const ConfigureRooms& c, const Context& ctx, Decided& out);
+  bool operator==(const ConfigureRooms&) const = default;
+};
+
+// ConfigureRooms' reply: what it changed, and the names it could not take.
+struct ConfigureReport {
+  std::uint64_t created = 0, updated = 0, deleted = 0;
+  std::vector<std::string> conflicts;  // "NAME: why"
+  bool operator==(const ConfigureReport&) const = default;
+};
+
 class Lifecycle;
 // The rooms' tick rule: rooms past their expiry end (core/domains.cpp registers it).
 void add_rooms_rules(Lifecycle& lifecycle);

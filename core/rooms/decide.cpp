@@ -1,5 +1,6 @@
 // The rooms domain's rules.
 #include <algorithm>
+#include <set>
 
 #include "core/base/text_rules.hpp"
 #include "core/lifecycle.hpp"
@@ -175,6 +176,46 @@ Reply JoinRoom::decide(const projections::World& w, ClientId actor, const JoinRo
   }
   out.push_back(RoomJoined{id, actor});
   return join_reply(*r, id, actor, &c, true);
+}
+
+Reply ConfigureRooms::decide(const projections::World& w, ClientId, const ConfigureRooms& c, const Context& ctx, Decided& out) {
+  const RoomsState& s = w.get<RoomsState>();
+  ConfigureReport report;
+  std::set<std::string> configured;
+  RoomId next_id = s.last_room;
+  for (const ConfiguredRoom& cr : c.rooms) {
+    std::string key = room_name_key(cr.name);
+    if (check_room_name(cr.name) != RoomNameProblem::kNone || !configured.insert(key).second) {
+      report.conflicts.push_back(cr.name + ": not a room name, or named twice");
+      continue;
+    }
+    const RoomSettings settings{cr.title, cr.description, cr.visibility, cr.limit};
+    if (Reply bad = check_settings(settings); !bad.ok()) {
+      report.conflicts.push_back(cr.name + ": " + bad.message);
+      continue;
+    }
+    RoomId id = kNoRoom;
+    const Room* r = s.find_by_key(key, &id);
+    if (!r) {
+      const std::uint64_t history = std::min(cr.history.value_or(ctx.limits.room_history), ctx.limits.max_room_history);
+      out.push_back(RoomCreated{++next_id, cr.name, kNoClient, cr.topic, cr.title, cr.description, cr.visibility, cr.limit, history,
+                                0, cr.password_hash});
+      ++report.created;
+    } else if (r->owner != kNoClient) {
+      report.conflicts.push_back(cr.name + ": a client's room has that name");
+    } else if (r->settings != settings || r->password_hash != cr.password_hash) {
+      out.push_back(RoomUpdated{id, kNoClient, cr.title, cr.description, cr.visibility, cr.limit, cr.password_hash});
+      ++report.updated;
+    }
+  }
+  for (const auto& [id, room] : s.rooms)
+    if (room.owner == kNoClient && !configured.count(room_name_key(room.name))) {
+      out.push_back(RoomDeleted{id, kNoClient, RoomEnd::kConfig});
+      ++report.deleted;
+    }
+  Reply reply;
+  reply.body = std::move(report);
+  return reply;
 }
 
 Reply RecordWrongPassword::decide(const projections::World& w, ClientId actor, const RecordWrongPassword& c, const Context&,

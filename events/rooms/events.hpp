@@ -24,7 +24,7 @@ enum class Visibility : std::uint8_t { kPublic = 0, kHidden = 1 };
 // What a room is about, and what a post carries: Rooms' topic kinds.
 enum class MediaKind : std::uint8_t { kText = 0, kImage = 1, kVideo = 2 };
 // Why a room ended.
-enum class RoomEnd : std::uint8_t { kOwner = 0, kExpired = 1 };
+enum class RoomEnd : std::uint8_t { kOwner = 0, kExpired = 1, kConfig = 2 };
 
 template <>
 struct EnumNames<Visibility> {
@@ -48,9 +48,10 @@ struct EnumNames<MediaKind> {
 template <>
 struct EnumNames<RoomEnd> {
   static constexpr std::string_view kWhat = "room end";
-  static constexpr std::array<std::pair<RoomEnd, const char*>, 2> kNames{{
+  static constexpr std::array<std::pair<RoomEnd, const char*>, 3> kNames{{
       {RoomEnd::kOwner, "owner"},
       {RoomEnd::kExpired, "expired"},
+      {RoomEnd::kConfig, "config"},  // a configured room no longer in the configuration
   }};
 };
 
@@ -117,7 +118,8 @@ struct RoomUpdated {
   bool operator==(const RoomUpdated&) const = default;
 };
 
-// The room ended (its owner deleted it, or it expired): its members are out, its name is free.
+// The room ended (its owner deleted it, it expired, or the configuration no longer has it): its
+// members are out, its name is free. Rooms from the configuration have no owner (kNoClient).
 struct RoomDeleted {
   static constexpr std::string_view kType = "room_deleted";
   RoomId room = kNoRoom;

@@ -97,6 +97,7 @@ Status apply_deleted(World& w, const Event& e, const RoomDeleted& p) {
   if (!r) return impossible(e, "unknown room");
   if (p.why == RoomEnd::kOwner && (r->owner == kNoClient || r->owner != p.by)) return impossible(e, "only the owner deletes a room");
   if (p.why == RoomEnd::kExpired && e.time < r->expires_at()) return impossible(e, "the room has not expired");
+  if (p.why == RoomEnd::kConfig && (r->owner != kNoClient || p.by != kNoClient)) return impossible(e, "not a configured room");
   for (const auto& [member, since] : r->members) remove_joined(s, member, p.room);
   s.by_key.erase(room_name_key(r->name));
   s.rooms.erase(p.room);

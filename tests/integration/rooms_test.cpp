@@ -348,3 +348,65 @@ TEST_CASE("rooms: a password room over WebSocket, argon2id off the engine, the p
   CHECK(events.out.find("password=(set)") != std::string::npos);
   CHECK(events.out.find("argon2id") == std::string::npos);
 }
+
+TEST_CASE("rooms from the configuration: created, changed, removed between runs, and their history kept", "[integration][rooms][config]") {
+  TempDir data;
+  // chatd --hash-password writes the hash a configuration holds instead of the password.
+  const std::string hash_file = data.path() + "/../chatd-test-password-" + std::to_string(getpid());
+  std::ofstream(hash_file) << "staff-only-pass\n";
+  const CommandResult hashed = run_command({"/bin/sh", "-c", std::string(CHATD_BINARY) + " --hash-password < " + hash_file});
+  std::remove(hash_file.c_str());
+  REQUIRE(hashed.code == 0);
+  const std::string hash = hashed.out.substr(0, hashed.out.find('\n'));
+  REQUIRE(hash.rfind("$argon2id$", 0) == 0);
+
+  auto with_rooms = [&](std::vector<std::string> rooms) {
+    std::vector<std::string> args = kNoCaptcha;
+    for (auto& r : rooms) args.insert(args.end(), {"--room", r});
+    return args;
+  };
+  {
+    ChatdProcess chatd(data.path(), with_rooms({"general|description=For general conversations.", "games|limit=2|description=For game related discussions.",
+                                                "snowpStaff|hidden|password-hash=" + hash}));
+    Client a = native_client(chatd.port(), "A");
+    CHECK(ask(*a, "l", R"({"op":"rooms","id":"l"})").find(R"("rooms":[{"room":"games","topic":"text","title":"","description":"For game related discussions.","visibility":"public","limit":2,"members":0},{"room":"general")") != std::string::npos);
+    const std::string joined = ask(*a, "j", R"({"op":"join","id":"j","room":"general"})");
+    CHECK(joined.find(R"("owner":false)") != std::string::npos);
+    CHECK(error_of(ask(*a, "d", R"({"op":"delete_room","id":"d","room":"general"})")) == "not_owner");  // the operator's
+    REQUIRE(ok(ask(*a, "p", R"({"op":"post","id":"p","room":"general","text":"kept"})")));
+    CHECK(error_of(ask(*a, "s", R"({"op":"join","id":"s","room":"snowpStaff","password":"wrong"})")) == "wrong_password");
+    CHECK(ok(ask(*a, "s2", R"({"op":"join","id":"s2","room":"snowpStaff","password":"staff-only-pass"})")));
+    REQUIRE(ok(ask(*a, "c", R"({"op":"create_room","id":"c","room":"lounge"})")));  // a client's room
+    REQUIRE(chatd.stop() == 0);
+  }
+  {
+    // general's description changed, games is gone, a configured lounge meets the client's room.
+    ChatdProcess chatd(data.path(), with_rooms({"general|description=Talk about anything.", "lounge|description=ours"}));
+    CHECK(chatd.output().find("configured rooms: 0 created, 1 updated, 2 removed") != std::string::npos);
+    CHECK(chatd.output().find("--room lounge: a client's room has that name") != std::string::npos);
+    Client b = native_client(chatd.port(), "B");
+    const std::string listed = ask(*b, "l", R"({"op":"rooms","id":"l"})");
+    CHECK(listed.find(R"("description":"Talk about anything.")") != std::string::npos);
+    CHECK(listed.find("games") == std::string::npos);
+    const std::string joined = ask(*b, "j", R"({"op":"join","id":"j","room":"general"})");
+    CHECK(joined.find(R"("text":"kept"})") != std::string::npos);  // its history survived both
+    REQUIRE(chatd.stop() == 0);
+  }
+  {
+    ChatdProcess again(data.path(), with_rooms({"general|description=Talk about anything.", "lounge|description=ours"}));
+    CHECK(again.output().find("configured rooms:") == std::string::npos);  // nothing to change
+  }
+  const auto log = read_log(data.path());
+  CHECK(events_of<events::RoomUpdated>(log).size() == 1);
+  bool config_end = false;
+  for (const auto& d : events_of<events::RoomDeleted>(log)) config_end = config_end || d.why == events::RoomEnd::kConfig;
+  CHECK(config_end);
+
+  const CommandResult bad = run_command({CHATD_BINARY, "--check-config", "--room", "bad name", "--room", "x|limit=ten", "--room",
+                                          "y|password-hash=plain", "--room", "z", "--room", "Z"});
+  CHECK(bad.code == 1);
+  CHECK(bad.out.find("problem: --room: 'bad name': ") != std::string::npos);
+  CHECK(bad.out.find("problem: --room: x: limit=ten needs a number") != std::string::npos);
+  CHECK(bad.out.find("problem: --room: y: password-hash= takes an argon2id hash") != std::string::npos);
+  CHECK(bad.out.find("problem: --room: 'Z' is configured twice") != std::string::npos);
+}
