@@ -208,16 +208,33 @@ int run_chatd(const Config& requested) {
     return 1;
   }
   std::cout << "listening on " << where << std::endl;
+  if (!config.palette_listen.empty()) {
+    try {
+      std::cout << "palette listening on " << server.listen_palette() << std::endl;
+    } catch (const std::exception& e) {
+      std::cerr << "chatd: cannot listen on " << config.palette_listen << " (--palette-listen): " << e.what() << "\n";
+      server.stop();
+      runner.stop();
+      return 1;
+    }
+  }
 
   asio::signal_set signals(io, SIGINT, SIGTERM);
   asio::steady_timer grace(io);
   signals.async_wait([&](const boost::system::error_code& ec, int) {
     if (ec) return;
     std::cout << "chatd: shutting down" << std::endl;
-    server.stop();
-    // Give the sessions up to 2 s to send their close frames and to hear their last replies (a
-    // session that closed with its Connect in flight still owes its client a Disconnect), then stop.
     asio::co_spawn(io, [&]() -> asio::awaitable<void> {
+      // chatsock's countdown: everyone is told, then the server closes.
+      if (config.shutdown_notice_ms > 0) {
+        const TimeMs seconds = (config.shutdown_notice_ms + 999) / 1000;
+        server.notice("The server will be shutting down in " + std::to_string(seconds) + " seconds!!");
+        grace.expires_after(std::chrono::milliseconds(config.shutdown_notice_ms));
+        co_await grace.async_wait(kTuple);
+      }
+      server.stop();
+      // Give the sessions up to 2 s to send their close frames and to hear their last replies (a
+      // session that closed with its Connect in flight still owes its client a Disconnect), then stop.
       for (int i = 0; i < 40 && (!ctx.sessions.empty() || ctx.live_connections.load(std::memory_order_acquire) > 0); ++i) {
         grace.expires_after(std::chrono::milliseconds(50));
         co_await grace.async_wait(kTuple);

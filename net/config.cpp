@@ -169,6 +169,26 @@ const std::vector<Option>& options() {
        "a room of the configuration, repeatable: NAME then hidden, limit=N, history=N, topic=text|image|video, title=TEXT, "
        "password-hash=HASH, description=TEXT (last); reconciled with the log as chatd starts (none)",
        [](Config& c, const std::string& v) { c.rooms.push_back(v); return !v.empty(); }},
+      {"palette-listen", "ADDR:PORT", "serve chatsock's command palette (telnet) on this address (off; chatsock used 127.0.0.1:22222)",
+       [](Config& c, const std::string& v) {
+         const auto colon = v.rfind(':');
+         if (colon == std::string::npos || colon + 1 >= v.size() || v.size() - colon - 1 > 5 ||
+             v.find_first_not_of("0123456789", colon + 1) != std::string::npos ||
+             std::stoul(v.substr(colon + 1)) > 65535)
+           return false;
+         c.palette_listen = v;
+         return true;
+       }},
+      {"palette-welcome", "TEXT", "the palette's banner (chatsock's welcomeMessage); empty: its plain welcome (WELCOME!)",
+       [](Config& c, const std::string& v) { c.palette_welcome = v; return v.size() <= 60; }},
+      {"palette-name-limit", "BYTES", "longest palette username (chatsock's usernameLimit: 10)",
+       unsigned_value(&Config::palette_name_limit, 1, 50)},
+      {"palette-chatview", "LINES", "lines of the palette's chat view (chatsock's chatviewMax: 20)",
+       unsigned_value(&Config::palette_chatview, 1, 200)},
+      {"palette-message-limit", "CHARACTERS", "longest line a palette user may send in the chat view, 0 = --max-message (0; chatsock planned 150)",
+       unsigned_value(&Config::palette_message_limit, 0, 1 << 20)},
+      {"shutdown-notice", "SECONDS", "on SIGTERM or SIGINT, everyone is told this long before the server closes (5, as chatsock)",
+       seconds_value(&Config::shutdown_notice_ms)},
       {"max-rooms", "N", "rooms that may exist at once (10000)", unsigned_value(&Config::max_rooms, 0, 1 << 24)},
       {"max-rooms-per-client", "N", "rooms one client may own (5)", unsigned_value(&Config::max_rooms_per_client, 0, 1 << 16)},
       {"room-history", "N", "messages a room keeps for joiners and resumes, unless its creator asks for fewer (100)",

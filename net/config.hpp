@@ -59,6 +59,12 @@ struct Config {
   std::string operator_token_file;         // one token per line; empty: no operators
 
   std::vector<std::string> rooms;          // --room values (net/config_rooms.hpp parses them)
+  std::string palette_listen;              // ADDR:PORT of chatsock's palette (telnet); empty: none
+  std::string palette_welcome = "WELCOME!";
+  std::size_t palette_name_limit = 10;
+  std::size_t palette_chatview = 20;
+  std::size_t palette_message_limit = 0;   // characters of a chat-view line; 0: --max-message's bytes
+  TimeMs shutdown_notice_ms = 5'000;       // on SIGTERM, told to everyone this long before the close
   std::size_t max_rooms = 10'000;
   std::size_t max_rooms_per_client = 5;
   std::uint64_t room_history = 100;

@@ -22,7 +22,7 @@ rank_of() {  # the layer of a path; "" for files outside the layers (tests, syst
     core/*) echo 3 ;;
     net/engine/*) echo 4 ;;
     net/config.*|net/session/*) echo 5 ;;
-    net/native/*|net/lowf/*) echo 6 ;;
+    net/native/*|net/lowf/*|net/palette/*) echo 6 ;;
     net/transport/*) echo 7 ;;
     net/*) echo 8 ;;
     replay/*) echo R ;;

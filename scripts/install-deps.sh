@@ -3,7 +3,8 @@
 # packages instead (scripts/fuzz.sh asks for clang this way).
 # Never libboost-dev: that is Boost 1.74 and conflicts with 1.81.
 set -euo pipefail
-packages=(libboost1.81-dev liblmdb-dev libsimdjson-dev catch2 libsodium-dev pkg-config cmake g++ make)
+packages=(libboost1.81-dev liblmdb-dev libsimdjson-dev catch2 libsodium-dev pkg-config cmake g++ make
+          telnet tmux)  # the last two: the palette's telnet screen test
 [ $# -gt 0 ] && packages=("$@")
 missing=()
 for p in "${packages[@]}"; do

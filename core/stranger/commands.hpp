@@ -16,6 +16,7 @@ struct SetName {
   static constexpr std::string_view kName = "name";
   static constexpr CommandTraits kTraits{};
   std::string name;
+  bool unique = false;  // refused if another client online has this name (the palette's usernames)
   static Reply decide(const projections::World& w, ClientId actor, const SetName& c, const Context& ctx, Decided& out);
   static Reply before_admission(const Command& command, Command& admission);
   bool operator==(const SetName&) const = default;

@@ -31,6 +31,9 @@ Reply SetName::decide(const projections::World& w, ClientId actor, const SetName
   if (client->state == ClientState::kLooking || client->state == ClientState::kBanned)
     return Reply::failure(errors::kInvalidState, "the name cannot change while looking for a partner");
   if (client->name == c.name) return Reply{};  // already so: nothing to record
+  if (c.unique)
+    for (const auto& [id, other] : w.get<StrangerState>().clients)
+      if (id != actor && other.name == c.name) return Reply::failure(errors::kNameTaken, "another client online has that name");
   return accept(out, NameChanged{actor, c.name});
 }
 

@@ -9,4 +9,5 @@ inline constexpr ErrorCode kInvalidMessage{"invalid_message"};     // message ru
 inline constexpr ErrorCode kNoPreviousPair{"no_previous_pair"};    // a report without a previous partner
 inline constexpr ErrorCode kAlreadyReported{"already_reported"};   // a report of a pair already reported
 inline constexpr ErrorCode kInvalidReason{"invalid_reason"};       // a report reason too long or not UTF-8
+inline constexpr ErrorCode kNameTaken{"name_taken"};               // a unique name another client online has
 }  // namespace chatd::errors

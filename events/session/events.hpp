@@ -13,7 +13,7 @@
 namespace chatd::events {
 
 // Which wire dialect a client speaks; recorded so audits can tell a lowf page from a native client.
-enum class Dialect : std::uint8_t { kNative = 0, kLowf = 1 };
+enum class Dialect : std::uint8_t { kNative = 0, kLowf = 1, kPalette = 2 };
 
 // Why a client's session ended. Stable strings: they appear in the log and in close reasons.
 enum class DisconnectReason : std::uint8_t {
@@ -29,9 +29,10 @@ enum class DisconnectReason : std::uint8_t {
 template <>
 struct EnumNames<Dialect> {
   static constexpr std::string_view kWhat = "dialect";
-  static constexpr std::array<std::pair<Dialect, const char*>, 2> kNames{{
+  static constexpr std::array<std::pair<Dialect, const char*>, 3> kNames{{
       {Dialect::kNative, "native"},
       {Dialect::kLowf, "lowf"},
+      {Dialect::kPalette, "palette"},
   }};
 };
 

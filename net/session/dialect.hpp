@@ -5,6 +5,8 @@
 // uses one reused simdjson parser per thread.
 #pragma once
 
+#include <memory>
+
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -36,11 +38,15 @@ struct Decoded {
     kReject,   // answer `error`/`message` to `request.id` and go on
     kIgnore,   // nothing to do
     kClose,    // a protocol violation: close the connection with `message` as the reason
+    kQuit,     // the client asks to end its session (the palette's :quit): close it with `message`
   };
   Outcome outcome = Outcome::kIgnore;
   Request request;
   ErrorCode error;
   std::string message;
+  // What the dialect answers by itself, before anything else happens (the palette's :help, its
+  // prompts): sent as one frame when not empty.
+  std::string local;
 };
 
 // What the server tells a client when it connects.
@@ -50,9 +56,31 @@ struct HelloInfo {
   const captcha::Challenge* challenge = nullptr;  // null when no captcha is required
 };
 
+class WireDialect;
+
+// A dialect whose translation depends on the session (the palette: its username prompt, its room,
+// its chat view) keeps that state here, one per session; SessionLogic then asks it instead of the
+// stateless WireDialect. Pushes are still rendered once for all the dialect's recipients (by
+// WireDialect::render_push); show_push turns those shared bytes into what this session shows.
+class DialectSession {
+ public:
+  virtual ~DialectSession() = default;
+  virtual bool hello(const HelloInfo& info, std::string& out) = 0;
+  virtual void decode(std::string_view frame, Decoded& out) = 0;
+  virtual bool render_reply(const Outbound& item, std::string& out) = 0;
+  virtual bool gate_reply(const std::string& id, ErrorCode error, std::string_view message, std::string& out) = 0;
+  virtual bool show_push(std::string_view shared, bool own, std::string& out) = 0;
+  // Whether the next frame must wait for the reply to the last one (the palette's next line means
+  // something else once :join is answered): the transport then reads nothing more, as at the
+  // in-flight bound.
+  virtual bool holds_input() const { return false; }
+};
+
 class WireDialect : public PushRenderer {
  public:
   virtual events::Dialect kind() const = 0;
+  // The session state of a stateful dialect; null for a stateless one (native, lowf).
+  virtual std::unique_ptr<DialectSession> open_session() const { return nullptr; }
 
   virtual void decode(std::string_view frame, Decoded& out) const = 0;
   // Each encoder appends one frame to `out` and returns true, or returns false if the dialect

@@ -5,6 +5,7 @@
 #include <sodium.h>
 
 #include "core/session/commands.hpp"
+#include "projections/session/state.hpp"
 
 namespace chatd {
 namespace {
@@ -35,6 +36,7 @@ SessionLogic::SessionLogic(const WireDialect& dialect, const SessionOptions& opt
     : dialect_(dialect),
       options_(options),
       captcha_(captcha && captcha->enabled() && options.captcha_required ? captcha : nullptr),
+      dialect_session_(dialect.open_session()),
       io_(io),
       addr_(std::move(addr)),
       idle_(options.idle, now),
@@ -46,7 +48,8 @@ void SessionLogic::open() {
   if (closing_) return;  // shut down before the handshake completed
   if (captcha_) challenge_ = std::make_unique<captcha::Challenge>(captcha_->issue());
   HelloInfo info{options_.max_frame_bytes, options_.max_message_bytes, challenge_.get()};
-  if (std::string& frame = empty_frame(); dialect_.hello(info, frame)) send_frame(frame);
+  std::string& frame = empty_frame();
+  if (dialect_session_ ? dialect_session_->hello(info, frame) : dialect_.hello(info, frame)) send_frame(frame);
   if (!captcha_) become_client("");
 }
 
@@ -61,7 +64,13 @@ void SessionLogic::become_client(std::string request_id) {
 }
 
 void SessionLogic::gate_reply(const std::string& id, ErrorCode error, std::string_view message) {
-  if (std::string& frame = empty_frame(); dialect_.gate_reply(id, error, message, frame)) send_frame(frame);
+  std::string& frame = empty_frame();
+  if (dialect_session_ ? dialect_session_->gate_reply(id, error, message, frame) : dialect_.gate_reply(id, error, message, frame))
+    send_frame(frame);
+}
+
+bool SessionLogic::render_reply(const Outbound& item, std::string& out) {
+  return dialect_session_ ? dialect_session_->render_reply(item, out) : dialect_.render_reply(item, out);
 }
 
 void SessionLogic::on_ping(TimeMs now) {
@@ -75,7 +84,8 @@ void SessionLogic::on_ping(TimeMs now) {
 }
 
 bool SessionLogic::reading_paused() const {
-  return !closing_ && inflight_ + waiting_for_client_.size() >= options_.max_inflight;
+  return !closing_ && (inflight_ + waiting_for_client_.size() >= options_.max_inflight ||
+                       (dialect_session_ && dialect_session_->holds_input()));
 }
 
 TimeMs SessionLogic::frame_ready_at(TimeMs now) {
@@ -97,9 +107,16 @@ void SessionLogic::on_frame(std::string_view frame, TimeMs now) {
   if (closing_) return;
   idle_.on_activity(now);
   Decoded& decoded = scratch.decoded;
-  dialect_.decode(frame, decoded);
+  if (dialect_session_) {
+    decoded = Decoded{};
+    dialect_session_->decode(frame, decoded);
+  } else {
+    dialect_.decode(frame, decoded);
+  }
+  if (!decoded.local.empty()) send_frame(decoded.local);
   if (decoded.outcome == Decoded::Outcome::kClose)
     return shutdown(events::DisconnectReason::kMalformed, kClosePolicy, decoded.message);
+  if (decoded.outcome == Decoded::Outcome::kQuit) return shutdown(events::DisconnectReason::kClosed, kCloseNormal, decoded.message);
   if (!limiter_.try_acquire(now)) {
     // Only a transport that did not wait for frame_ready_at() gets here.
     return gate_reply(decoded.request.id, errors::kRateLimited, "too many commands; slow down");
@@ -108,7 +125,8 @@ void SessionLogic::on_frame(std::string_view frame, TimeMs now) {
     case Decoded::Outcome::kReject: return gate_reply(decoded.request.id, decoded.error, decoded.message);
     case Decoded::Outcome::kIgnore: return;
     case Decoded::Outcome::kRequest: return handle_request(decoded.request, now);
-    case Decoded::Outcome::kClose: return;  // handled above
+    case Decoded::Outcome::kClose:
+    case Decoded::Outcome::kQuit: return;  // handled above
   }
 }
 
@@ -211,7 +229,7 @@ void SessionLogic::on_proven_reply(Outbound&& item, TimeMs now) {
   // the proof: the reply is the command's.
   sodium_memzero(wait->secret.data(), wait->secret.size());
   (void)now;
-  if (std::string& frame = empty_frame(); dialect_.render_reply(item, frame)) send_frame(frame);
+  if (std::string& frame = empty_frame(); render_reply(item, frame)) send_frame(frame);
 }
 
 void SessionLogic::on_credential(CredentialResult result, TimeMs now) {
@@ -300,7 +318,7 @@ void SessionLogic::on_outbound(Outbound&& item, TimeMs now) {
       // Asked for no password where one is needed (the engine's answer is never shown as it is).
       item.reply = Reply::failure(errors::kWrongPassword, "this needs a password");
     }
-    if (std::string& frame = empty_frame(); dialect_.render_reply(item, frame)) send_frame(frame);
+    if (std::string& frame = empty_frame(); render_reply(item, frame)) send_frame(frame);
     return;
   }
   switch (item.idle.kind) {
@@ -316,7 +334,18 @@ void SessionLogic::on_outbound(Outbound&& item, TimeMs now) {
     return;
   }
   if (closing_) return;
-  if (item.frame) io_.send(std::move(item.frame));
+  if (!item.frame) return;
+  if (!dialect_session_) return io_.send(std::move(item.frame));
+  if (std::string& frame = empty_frame(); dialect_session_->show_push(item.frame.view(), item.own, frame)) send_frame(frame);
+}
+
+void SessionLogic::notice(std::string_view text) {
+  if (closing_ || client_ == kNoClient) return;
+  const projections::Push push{.body = projections::SystemNoticePush{std::string(text)}};
+  std::string shared;
+  if (!dialect_.render_push(push, false, shared)) return;
+  if (!dialect_session_) return send_frame(shared);
+  if (std::string& frame = empty_frame(); dialect_session_->show_push(shared, false, frame)) send_frame(frame);
 }
 
 void SessionLogic::on_timer(TimeMs now) {

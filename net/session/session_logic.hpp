@@ -95,6 +95,8 @@ class SessionLogic {
   void on_ping(TimeMs now);
   // An item of a committed batch for this session; its frame is taken (moved to the transport).
   void on_outbound(Outbound&& item, TimeMs now);
+  // The server tells the client `text` (a system notice: the shutdown countdown).
+  void notice(std::string_view text);
   // The credential work started for this session is done.
   void on_credential(CredentialResult result, TimeMs now);
   // Checks the idle deadlines; closes the session if one has passed.
@@ -120,8 +122,10 @@ class SessionLogic {
   void become_client(std::string request_id);
   void gate_reply(const std::string& id, ErrorCode error, std::string_view message);
   void send_frame(const std::string& frame);
+  bool render_reply(const Outbound& item, std::string& out);
 
   const WireDialect& dialect_;
+  std::unique_ptr<DialectSession> dialect_session_;  // a stateful dialect's (the palette); else null
   const SessionOptions& options_;
   CaptchaService* captcha_;  // null: no captcha for this session
   SessionIo& io_;

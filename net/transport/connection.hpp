@@ -171,6 +171,12 @@ class Connection final : public SessionPort,
     });
   }
 
+  void notice(std::string text) override {
+    boost::asio::post(stream_.get_executor(), [self = this->shared_from_this(), text = std::move(text)]() mutable {
+      self->logic_.notice(text);
+    });
+  }
+
   // ManagedSession, on the network thread: the watchdog wake-up asked for has come.
   void on_deadline(TimeMs when, TimeMs now) override {
     if (when != armed_for_ || closed_) return;  // stale: replaced by an earlier wake-up, or over

@@ -18,6 +18,7 @@
 
 #include "core/base/json_text.hpp"
 #include "core/session/commands.hpp"
+#include "net/transport/palette_session.hpp"
 #include "net/transport/ws_session.hpp"
 
 namespace chatd {
@@ -70,15 +71,22 @@ http::response<http::string_body> json_response(http::status status, unsigned ve
 // A refusal at accept, before anything is read: one small write straight into the new socket's
 // empty send buffer, then the close. Nothing waits, so a refused connection holds its file for
 // microseconds, however many come.
-void refuse_at_once(ConnectionSocket& socket, http::status status, std::string_view error) {
-  std::string body = "{\"error\":";
-  append_json_string(body, error);
-  body += "}\n";
-  std::ostringstream response;
-  response << json_response(status, 11, std::move(body));
+// A palette connection (`line`) is told in a line of text, a WebSocket one in an HTTP answer.
+void refuse_at_once(ConnectionSocket& socket, http::status status, std::string_view error, bool line = false) {
+  std::string answer;
+  if (line) {
+    answer = "Connection refused: " + std::string(error) + "\r\n";
+  } else {
+    std::string body = "{\"error\":";
+    append_json_string(body, error);
+    body += "}\n";
+    std::ostringstream response;
+    response << json_response(status, 11, std::move(body));
+    answer = response.str();
+  }
   beast::error_code ignored;
   socket.non_blocking(true, ignored);
-  socket.write_some(asio::buffer(response.str()), ignored);
+  socket.write_some(asio::buffer(answer), ignored);
   socket.shutdown(tcp::socket::shutdown_send, ignored);
   // What the client sent already is read and dropped: closing with unread bytes would send a
   // reset, and the client's kernel would throw the answer away before the client read it.
@@ -118,6 +126,7 @@ ServerContext::ServerContext(const Config& c, EngineRunner& r, CaptchaService& c
     : config(c),
       runner(r),
       captcha(cs),
+      palette(PaletteOptions{c.palette_welcome, c.palette_name_limit, c.palette_chatview, c.palette_message_limit}),
       credentials(hasher, c.password_workers, c.password_queue),
       admission(admission_limits(c)),
       password_failures(c.password_failures_per_address, 60'000) {
@@ -135,10 +144,16 @@ ServerContext::ServerContext(const Config& c, EngineRunner& r, CaptchaService& c
   native_options.captcha_required = c.captcha_native;
   lowf_options = base;
   lowf_options.captcha_required = c.captcha_lowf;
+  // A telnet user can solve no captcha and answers no ping: the palette is gated by the limits and
+  // the idle deadlines (a member of a room is never idle), and the kernel's keepalive.
+  palette_options = base;
+  palette_options.captcha_required = false;
+  palette_options.idle.silence_ms = 0;
 }
 
 struct Server::Impl {
-  Impl(asio::io_context& io, ServerContext& ctx) : io(io), ctx(ctx), acceptor(io.get_executor()), deadline_timer(io), accept_pause(io) {
+  Impl(asio::io_context& io, ServerContext& ctx)
+      : io(io), ctx(ctx), acceptor(io.get_executor()), palette_acceptor(io.get_executor()), deadline_timer(io), accept_pause(io) {
     ctx.wake_deadline_timer = [this] { deadline_timer.cancel(); };
   }
   ~Impl() { ctx.wake_deadline_timer = [] {}; }
@@ -172,10 +187,11 @@ struct Server::Impl {
     }
   }
 
-  asio::awaitable<void> accept_loop() {
+  // Accepts on `from`: WebSocket connections (the main port) or palette ones (its own port).
+  asio::awaitable<void> accept_loop(asio::basic_socket_acceptor<tcp, ConnectionExecutor>& from, bool palette) {
     TimeMs pause = kFirstAcceptPauseMs;
     while (!ctx.stopping) {
-      auto [ec, socket] = co_await acceptor.async_accept(kTuple);
+      auto [ec, socket] = co_await from.async_accept(kTuple);
       if (ec) {
         if (ec == asio::error::operation_aborted || ctx.stopping) co_return;
         if (ec == asio::error::no_descriptors || ec.value() == ENFILE || ec == asio::error::no_buffer_space ||
@@ -189,17 +205,18 @@ struct Server::Impl {
         continue;  // (a connection reset before it was accepted, and the like: the next one)
       }
       pause = kFirstAcceptPauseMs;
-      admit(std::move(socket));
+      admit(std::move(socket), palette);
     }
   }
 
   // Counts the connection in, or refuses it at once (the counts, the throttle, the disk floor).
-  void admit(ConnectionSocket socket) {
+  void admit(ConnectionSocket socket, bool palette) {
     beast::error_code ec;
     auto remote = socket.remote_endpoint(ec);
     if (ec) return;
     const TimeMs now = ctx.clock.now_ms();
-    if (disk_below_floor(now)) return refuse_at_once(socket, http::status::service_unavailable, "the server's disk is full; try later");
+    if (disk_below_floor(now))
+      return refuse_at_once(socket, http::status::service_unavailable, "the server's disk is full; try later", palette);
     std::string key = address_key(remote.address());
     const Admission::Verdict verdict = ctx.admission.admit(key, now);
     if (verdict != Admission::Verdict::kAdmitted) {
@@ -207,9 +224,14 @@ struct Server::Impl {
       // either: one audit event per address per throttle window.
       if (verdict == Admission::Verdict::kThrottled && ctx.admission.first_refusal_in_window(key))
         ctx.runner.submit(RecordRejection{remote.address().to_string(), Admission::to_string(verdict)}, nullptr, "");
-      return refuse_at_once(socket, status_of(verdict), Admission::to_string(verdict));
+      return refuse_at_once(socket, status_of(verdict), Admission::to_string(verdict), palette);
     }
     AdmissionSlot slot(ctx.admission, std::move(key));
+    if (palette) {
+      if (ctx.stopping) return;
+      slot.upgraded();  // no handshake on a line stream: a session at once
+      return start_palette_session(ctx, std::move(socket), remote.address().to_string(), std::move(slot));
+    }
     asio::co_spawn(io, handshake(ConnectionStream(std::move(socket)), remote.address().to_string(), std::move(slot)),
                    report_coroutine_failure);
   }
@@ -280,6 +302,7 @@ struct Server::Impl {
   asio::io_context& io;
   ServerContext& ctx;
   asio::basic_socket_acceptor<tcp, ConnectionExecutor> acceptor;  // its sockets take its executor type
+  asio::basic_socket_acceptor<tcp, ConnectionExecutor> palette_acceptor;  // open only with --palette-listen
   asio::steady_timer deadline_timer;
   asio::steady_timer accept_pause;  // the back-off when accept() fails for want of files
   TimeMs next_disk_check = 0;
@@ -297,7 +320,7 @@ std::string Server::listen() {
   impl_->acceptor.set_option(tcp::acceptor::reuse_address(true));
   impl_->acceptor.bind(endpoint);
   impl_->acceptor.listen(asio::socket_base::max_listen_connections);
-  asio::co_spawn(impl_->io, impl_->accept_loop(), report_coroutine_failure);
+  asio::co_spawn(impl_->io, impl_->accept_loop(impl_->acceptor, false), report_coroutine_failure);
   asio::co_spawn(impl_->io, impl_->serve_deadlines(), report_coroutine_failure);
   auto bound = impl_->acceptor.local_endpoint();
   std::string host = bound.address().to_string();
@@ -305,10 +328,33 @@ std::string Server::listen() {
   return host + ":" + std::to_string(bound.port());
 }
 
+std::string Server::listen_palette() {
+  const std::string& where = impl_->ctx.config.palette_listen;
+  const auto colon = where.rfind(':');
+  std::string host = where.substr(0, colon);
+  if (host.size() > 1 && host.front() == '[') host = host.substr(1, host.size() - 2);
+  tcp::endpoint endpoint(asio::ip::make_address(host), static_cast<std::uint16_t>(std::stoul(where.substr(colon + 1))));
+  auto& acceptor = impl_->palette_acceptor;
+  acceptor.open(endpoint.protocol());
+  acceptor.set_option(tcp::acceptor::reuse_address(true));
+  acceptor.bind(endpoint);
+  acceptor.listen(asio::socket_base::max_listen_connections);
+  asio::co_spawn(impl_->io, impl_->accept_loop(acceptor, true), report_coroutine_failure);
+  auto bound = acceptor.local_endpoint();
+  std::string shown = bound.address().to_string();
+  if (bound.address().is_v6()) shown = "[" + shown + "]";
+  return shown + ":" + std::to_string(bound.port());
+}
+
+void Server::notice(const std::string& text) {
+  for (auto& [id, session] : impl_->ctx.sessions) session->notice(text);
+}
+
 void Server::stop() {
   impl_->ctx.stopping = true;
   beast::error_code ignored;
   impl_->acceptor.close(ignored);
+  impl_->palette_acceptor.close(ignored);
   for (auto& [id, session] : impl_->ctx.sessions)
     session->end(events::DisconnectReason::kServerShutdown, kCloseGoingAway, "server shutting down");
 }

@@ -24,6 +24,11 @@ class Server {
   // Binds and starts accepting; returns "ADDR:PORT" with the real port, or throws with a clear
   // message if the address cannot be bound.
   std::string listen();
+  // The same for the palette's own port (--palette-listen), when it is set.
+  std::string listen_palette();
+
+  // Tells every session `text` as the server's own notice (the shutdown countdown).
+  void notice(const std::string& text);
 
   // Stops accepting and ends every session with "server shutting down".
   void stop();

@@ -15,6 +15,7 @@
 #include "net/engine/engine_runner.hpp"
 #include "net/lowf/dialect.hpp"
 #include "net/native/dialect.hpp"
+#include "net/palette/dialect.hpp"
 #include "net/session/captcha_service.hpp"
 #include "net/session/credential_pool.hpp"
 #include "net/session/session_logic.hpp"
@@ -45,6 +46,8 @@ class ManagedSession {
   virtual void end(events::DisconnectReason reason, std::uint16_t code, std::string text) = 0;
   // A wake-up the session put in ServerContext::deadlines for `when` has come due at `now`.
   virtual void on_deadline(TimeMs when, TimeMs now) = 0;
+  // The server's own notice to this session's client (posted, as end()).
+  virtual void notice(std::string text) = 0;
 };
 
 // Completion of every coroutine chatd spawns: an exception escaping a session is reported on
@@ -60,11 +63,13 @@ struct ServerContext {
   MonotonicClock clock;  // for sessions
   NativeDialect native;
   LowfDialect lowf;
+  PaletteDialect palette;
   OperatorTokens operators;  // filled before the server starts; the options point at it
   Argon2idHasher hasher;
   CredentialPool credentials;  // thread-safe; its results are posted back to the sessions' thread
   SessionOptions native_options;
   SessionOptions lowf_options;
+  SessionOptions palette_options;
 
   // Connection objects alive, on any thread: a session's coroutines may have ended while the engine
   // still holds it (a Connect in flight, whose reply must still be answered with a Disconnect), so

@@ -34,7 +34,8 @@ inline void decode_and_handle(const WireDialect& dialect, std::string_view frame
     case Decoded::Outcome::kRequest:
       if (decoded.request.kind == Request::Kind::kCommand) FUZZ_CHECK(!decoded.request.command.body.empty());
       break;
-    case Decoded::Outcome::kIgnore: break;
+    case Decoded::Outcome::kIgnore:
+    case Decoded::Outcome::kQuit: break;
   }
   NullIo io;
   {  // a client already: every domain command's path

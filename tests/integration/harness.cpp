@@ -67,19 +67,27 @@ TempDir::~TempDir() {
 }
 
 ChatdProcess::ChatdProcess(const std::string& data_dir, std::vector<std::string> args, std::size_t open_files) {
-  args.insert(args.begin(), {CHATD_BINARY, "--listen", "127.0.0.1:0", "--data", data_dir});
+  const bool palette = std::find(args.begin(), args.end(), "--palette-listen") != args.end();
+  // The tests stop chatd often: no countdown before the close unless a test asks for one.
+  args.insert(args.begin(), {CHATD_BINARY, "--listen", "127.0.0.1:0", "--data", data_dir, "--shutdown-notice", "0"});
   int out[2];
   pid_ = spawn(std::move(args), out, open_files);
-  // Read until "listening on ADDR:PORT\n" (bounded: chatd prints it within a second or two).
+  // Read until "listening on ADDR:PORT\n" (and the palette's line, when it listens): bounded,
+  // chatd prints them within a second or two.
+  auto port_of = [&](const std::string& prefix) -> std::uint16_t {
+    auto pos = output_.rfind("\n" + prefix, std::string::npos);
+    if (pos == std::string::npos) pos = output_.rfind(prefix, 0) == 0 ? 0 : std::string::npos;
+    else ++pos;
+    if (pos == std::string::npos || output_.find('\n', pos) == std::string::npos) return 0;
+    std::string line = output_.substr(pos, output_.find('\n', pos) - pos);
+    return static_cast<std::uint16_t>(std::stoi(line.substr(line.rfind(':') + 1)));
+  };
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
   char buf[256];
   while (std::chrono::steady_clock::now() < deadline) {
-    auto pos = output_.find("listening on ");
-    if (pos != std::string::npos && output_.find('\n', pos) != std::string::npos) {
-      std::string line = output_.substr(pos, output_.find('\n', pos) - pos);
-      port_ = static_cast<std::uint16_t>(std::stoi(line.substr(line.rfind(':') + 1)));
-      break;
-    }
+    port_ = port_of("listening on ");
+    palette_port_ = palette ? port_of("palette listening on ") : 0;
+    if (port_ != 0 && (!palette || palette_port_ != 0)) break;
     ssize_t n = read(out[0], buf, sizeof buf);
     if (n <= 0) break;
     output_.append(buf, static_cast<std::size_t>(n));

@@ -35,6 +35,7 @@ class ChatdProcess {
   ~ChatdProcess();  // SIGTERM, then SIGKILL if it does not stop
 
   std::uint16_t port() const { return port_; }
+  std::uint16_t palette_port() const { return palette_port_; }  // with --palette-listen
   pid_t pid() const { return pid_; }
   void kill_hard();          // SIGKILL, and wait for it
   int stop();                // SIGTERM, wait, return the exit status
@@ -43,6 +44,7 @@ class ChatdProcess {
  private:
   pid_t pid_ = -1;
   std::uint16_t port_ = 0;
+  std::uint16_t palette_port_ = 0;
   std::string output_;
 };
 
