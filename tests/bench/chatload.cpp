@@ -3,6 +3,7 @@
 //   chatload relay   --pairs K [--seconds S] [--rate R] [--window W] [--dialect native|lowf]
 //   chatload idle    --connections N [--pair] [--procs P] [--concurrency C]
 //   chatload connect --connections M [--concurrency C]
+//   chatload room    --rooms K --members M [--seconds S] [--rate R]
 //   chatload smoke                                          (ctest: counts only, no timings)
 // Target: --spawn (default: starts the chatd built beside it on 127.0.0.1 port 0, temporary data
 // folder, rate limit off, the limits the benchmark needs) or --port P [--server-pid PID] for a
@@ -37,6 +38,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "bench_util.hpp"
@@ -66,6 +68,9 @@ struct Options {
   double seconds = 10;
   double rate = 0;  // messages per second in all; 0: as fast as the window allows
   int window = 8;   // sends in flight per client
+  // room
+  int rooms = 1;
+  int members = 1000;
   // idle / connect
   int connections = 1000;
   bool pair = false;
@@ -343,6 +348,163 @@ RelayResult relay(const Options& o) {
   return r;
 }
 
+// ---- room ------------------------------------------------------------------------------------
+
+struct RoomResult {
+  std::uint64_t ready = 0, sent = 0, acked = 0, delivered = 0, messages_complete = 0;
+  double deliveries_per_sec = 0, server_cpu_seconds = 0, p50_us = 0, p99_us = 0, p999_us = 0;
+};
+
+// K rooms of M members; member 0 of each room creates it and posts (at --rate in all, or as fast
+// as a window of 64 allows), everyone reads. Deliveries per second, the server's CPU seconds over
+// the posting (from /proc), and each message's publish-to-last-delivery latency: from its send to
+// the moment its last member had it.
+RoomResult room_load(const Options& o) {
+  const int clients = o.rooms * o.members;
+  std::atomic<int> ready{0}, failed{0}, created{0};
+  std::atomic<std::uint64_t> sent{0}, acked{0}, delivered{0};
+  std::atomic<std::int64_t> start_ns{0};
+  std::atomic<bool> posting_done{false};
+  std::atomic<std::int64_t> last_any_frame_ns{now_ns()};
+  std::mutex mu;
+  std::unordered_map<std::int64_t, std::pair<int, std::int64_t>> arrivals;  // stamp -> (deliveries, last arrival)
+  const double per_room_rate = o.rate > 0 ? o.rate / o.rooms : 0;
+  double cpu_at_start = 0;
+
+  auto client_main = [&](asio::io_context& io, int index) -> asio::awaitable<void> {
+    Client c(io, o);
+    const int room = index / o.members;
+    const bool poster = index % o.members == 0;
+    const std::string room_name = "load" + std::to_string(room);
+    asio::steady_timer timer(io);
+    bool ok = co_await c.open();
+    if (ok) {
+      std::string naming = R"({"op":"name","id":"n","name":"m)" + std::to_string(index) + "\"}";
+      ok = co_await c.write(std::move(naming));
+    }
+    if (ok && poster) {
+      std::string create = R"({"op":"create_room","id":"j","room":")" + room_name + R"(","history":10})";
+      ok = co_await c.write(std::move(create));
+      std::optional<std::string> reply;
+      if (ok) reply = co_await c.read_until(R"("id":"j")");
+      ok = ok && reply && reply->find(R"("ok":true)") != std::string::npos;
+      ++created;
+    } else if (ok) {
+      while (created.load() < o.rooms) {  // the posters create the rooms first
+        timer.expires_after(std::chrono::milliseconds(5));
+        co_await timer.async_wait(kTuple);
+      }
+      std::string join = R"({"op":"join","id":"j","room":")" + room_name + "\"}";
+      ok = co_await c.write(std::move(join));
+      std::optional<std::string> reply;
+      if (ok) reply = co_await c.read_until(R"("id":"j")");
+      ok = ok && reply && reply->find(R"("ok":true)") != std::string::npos;
+    }
+    int inflight = 0;
+    bool reader_done = false;
+    std::int64_t last_frame_ns = now_ns();
+    asio::steady_timer wake(io);
+    auto reader = [&]() -> asio::awaitable<void> {
+      for (;;) {
+        std::optional<std::string> f = co_await c.read();
+        if (!f) break;
+        last_frame_ns = now_ns();
+        last_any_frame_ns = last_frame_ns;
+        if (f->find(R"("type":"reply")") != std::string::npos) {
+          --inflight;
+          ++acked;
+          wake.cancel();
+        } else if (f->find(R"("type":"room_message")") != std::string::npos) {
+          const std::int64_t at = now_ns();
+          const std::int64_t stamp = std::atoll(std::string(field(*f, "text")).c_str());
+          ++delivered;
+          std::lock_guard lock(mu);
+          auto& slot = arrivals[stamp];
+          ++slot.first;
+          slot.second = std::max(slot.second, at);
+        }
+      }
+      reader_done = true;
+      wake.cancel();
+    };
+    if (ok) asio::co_spawn(io, reader(), asio::detached);
+    if (!ok) ++failed;
+    ++ready;
+    while (ready.load() < clients) {
+      timer.expires_after(std::chrono::milliseconds(5));
+      co_await timer.async_wait(kTuple);
+    }
+    if (!ok) co_return;
+    // Filling a room of M tells each member of every later join: M²/2 member_joined pushes. The
+    // clock starts once they are all read (a second without a frame anywhere): the posting is
+    // measured alone.
+    while (now_ns() - last_any_frame_ns.load() < 1'000'000'000LL) {
+      timer.expires_after(std::chrono::milliseconds(50));
+      co_await timer.async_wait(kTuple);
+    }
+    std::int64_t expected = 0;
+    if (start_ns.compare_exchange_strong(expected, now_ns())) cpu_at_start = chatd::testing::cpu_seconds(o.server_pid);
+    const std::int64_t t0 = start_ns.load();
+    const std::int64_t t_end = t0 + static_cast<std::int64_t>(o.seconds * 1e9);
+    if (poster) {
+      std::int64_t next_id = 1;
+      std::int64_t next_send = per_room_rate > 0 ? t0 + static_cast<std::int64_t>(1e9 / per_room_rate * room / o.rooms) : t0;
+      for (;;) {
+        const std::int64_t now = now_ns();
+        if (now >= t_end || reader_done) break;
+        if (inflight < 64 && (per_room_rate <= 0 || now >= next_send)) {
+          std::string frame = R"({"op":"post","id":)" + std::to_string(next_id++) + R"(,"room":")" + room_name + R"(","text":")" +
+                              std::to_string(now_ns()) + std::string(45, 'x') + "\"}";  // a 64-byte text
+          const bool written = co_await c.write(std::move(frame));
+          if (!written) break;
+          ++inflight;
+          ++sent;
+          if (per_room_rate > 0) next_send += static_cast<std::int64_t>(1e9 / per_room_rate);
+          continue;
+        }
+        const std::int64_t until = inflight < 64 && per_room_rate > 0 ? next_send : t_end;
+        wake.expires_after(std::chrono::nanoseconds(std::max<std::int64_t>(until - now, 0)));
+        co_await wake.async_wait(kTuple);
+      }
+      const std::int64_t drain_end = now_ns() + 3'000'000'000LL;
+      while (inflight > 0 && !reader_done && now_ns() < drain_end) {
+        wake.expires_after(std::chrono::milliseconds(10));
+        co_await wake.async_wait(kTuple);
+      }
+      posting_done = true;
+    }
+    while (!reader_done && (!posting_done.load() || now_ns() - last_frame_ns < 500'000'000LL)) {
+      wake.expires_after(std::chrono::milliseconds(10));
+      co_await wake.async_wait(kTuple);
+    }
+    c.close();
+    while (!reader_done) {
+      wake.expires_after(std::chrono::milliseconds(1));
+      co_await wake.async_wait(kTuple);
+    }
+  };
+  run_threads(o.threads, [&](asio::io_context& io, int t) {
+    for (int i = t; i < clients; i += o.threads) asio::co_spawn(io, client_main(io, i), asio::detached);
+  });
+  RoomResult r;
+  r.ready = static_cast<std::uint64_t>(clients - failed.load());
+  r.sent = sent;
+  r.acked = acked;
+  r.delivered = delivered;
+  r.server_cpu_seconds = chatd::testing::cpu_seconds(o.server_pid) - cpu_at_start;
+  r.deliveries_per_sec = static_cast<double>(delivered.load()) / o.seconds;
+  std::vector<std::uint32_t> latencies;
+  for (const auto& [stamp, slot] : arrivals) {
+    if (slot.first < o.members) continue;  // a message some member never had: counted below
+    ++r.messages_complete;
+    latencies.push_back(static_cast<std::uint32_t>(std::min<std::int64_t>((slot.second - stamp) / 1000, UINT32_MAX)));
+  }
+  r.p50_us = percentile(latencies, 0.50);
+  r.p99_us = percentile(latencies, 0.99);
+  r.p999_us = percentile(latencies, 0.999);
+  return r;
+}
+
 // ---- connect ----------------------------------------------------------------------------------
 
 struct ConnectResult {
@@ -498,9 +660,10 @@ std::map<std::string, std::uint64_t> count_events(const std::string& dir) {
 
 // The command line: a mode, then options.
 chatd::bench::Options command_line(Options& o) {
-  chatd::bench::Options c("chatload relay|idle|connect|smoke",
+  chatd::bench::Options c("chatload relay|room|idle|connect|smoke",
                           "load on chatd or any lowf-compatible server on 127.0.0.1 (docs/benchmarks.md):\n"
                           "  relay    pairs relay messages; delivered/s and send-to-delivery latency\n"
+                          "  room     K rooms of M members, one poster each; deliveries/s, per server CPU-second, publish-to-last-delivery latency\n"
                           "  idle     connections that stay open; the server's memory per connection\n"
                           "  connect  handshake, hello and captcha, then close; connects/s\n"
                           "  smoke    each of them small, checked against the server's log (ctest)");
@@ -517,6 +680,8 @@ chatd::bench::Options command_line(Options& o) {
   c.add("--rate", "R", "relay: messages per second in all (default: as fast as the window allows)",
         [&](const std::string& v) { o.rate = std::stod(v); });
   c.add("--window", "W", "relay: messages in flight per client", [&](const std::string& v) { o.window = std::stoi(v); });
+  c.add("--rooms", "K", "room: rooms", [&](const std::string& v) { o.rooms = std::stoi(v); });
+  c.add("--members", "M", "room: members of each room (one of them posts)", [&](const std::string& v) { o.members = std::stoi(v); });
   c.add("--connections", "N", "idle, connect: how many (at most 100000)", [&](const std::string& v) { o.connections = std::stoi(v); });
   c.flag("--pair", "idle: pair the connections", [&] { o.pair = true; });
   c.add("--procs", "P", "idle: generator processes (each on its own 127.0.0.x)", [&](const std::string& v) { o.procs = std::stoi(v); });
@@ -574,6 +739,21 @@ int smoke(Options o) {
               std::to_string(rr.delivered));
   }
   {
+    Options m = o;
+    m.rooms = 2;
+    m.members = 5;
+    m.seconds = 1;
+    m.rate = 50;
+    m.path = "/";
+    RoomResult rr;
+    auto n = against_spawned(m, [&](const Options& opts) { rr = room_load(opts); });
+    check(rr.ready == 10 && n["room_created"] == 2 && n["room_joined"] == 10, "room: 2 rooms of 5, " + std::to_string(rr.ready) +
+                                                                                  " ready, the log has " + std::to_string(n["room_joined"]) + " joins");
+    check(rr.sent > 0 && n["room_posted"] == rr.sent && rr.delivered == rr.sent * 5 && rr.messages_complete == rr.sent,
+          "room: posted " + std::to_string(rr.sent) + ", logged " + std::to_string(n["room_posted"]) + ", delivered " +
+              std::to_string(rr.delivered));
+  }
+  {
     Options c = o;
     c.captcha_difficulty = 1000;
     c.connections = 40;
@@ -618,7 +798,20 @@ int main(int argc, char** argv) {
 
   std::unique_ptr<Spawned> server;
   if (o.mode == "connect" && o.captcha_difficulty == 0 && o.spawn) o.captcha_difficulty = 1000;
-  if (o.spawn) server = spawn(o, std::max(1000, o.mode == "relay" ? o.pairs * 2 + 10 : o.connections + 100));
+  const int wanted = o.mode == "relay" ? o.pairs * 2 + 10 : o.mode == "room" ? o.rooms * o.members + 10 : o.connections + 100;
+  if (o.spawn) server = spawn(o, std::max(1000, wanted));
+  if (o.mode == "room") {
+    if (o.server_pid <= 0) usage("room needs the server's pid (--server-pid) to read its CPU time");
+    RoomResult r = room_load(o);
+    std::printf("room: %d rooms of %d members, %.0f s%s: %llu posted, %llu acknowledged, %llu deliveries (%llu messages reached every member)\n",
+                o.rooms, o.members, o.seconds, o.rate > 0 ? (", rate " + std::to_string(static_cast<long>(o.rate)) + "/s").c_str() : ", as fast as possible",
+                static_cast<unsigned long long>(r.sent), static_cast<unsigned long long>(r.acked),
+                static_cast<unsigned long long>(r.delivered), static_cast<unsigned long long>(r.messages_complete));
+    std::printf("room: %.0f deliveries/s; server CPU %.2f s: %.0f deliveries per server CPU-second; publish-to-last-delivery p50 %.2f ms, p99 %.2f ms, p999 %.2f ms\n",
+                r.deliveries_per_sec, r.server_cpu_seconds, r.server_cpu_seconds > 0 ? static_cast<double>(r.delivered) / r.server_cpu_seconds : 0,
+                r.p50_us / 1000, r.p99_us / 1000, r.p999_us / 1000);
+    return r.ready == static_cast<std::uint64_t>(o.rooms * o.members) && r.messages_complete == r.sent ? 0 : 1;
+  }
   if (o.mode == "relay") {
     RelayResult r = relay(o);
     std::printf("relay: %d pairs, %.0f s%s, window %d, %d client threads: %llu sent, %llu acknowledged, %llu delivered\n",
