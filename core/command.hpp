@@ -57,6 +57,7 @@ struct Command;
 // meanwhile makes the proof stale), and the audit to submit when the secret is wrong.
 struct CredentialChallenge {
   std::string hash;            // argon2id, as crypto_pwhash_str writes it
+  std::uint64_t subject = 0;   // what the credential belongs to (a room's id): a proof names it
   std::uint64_t version = 0;
   std::shared_ptr<const Command> on_failure;  // null: none
   bool operator==(const CredentialChallenge&) const = default;
@@ -79,9 +80,9 @@ struct CommandType : ValueOps {
   // Null: the command waits for the captcha.
   Reply (*before_admission)(const Command& command, Command& admission) = nullptr;
   // For a command whose traits.credential is not kNone: gives it the hash of its secret (kHashed)
-  // or the version of the credential its secret was verified against (kProven). Only the session
-  // calls it: no field of a frame can set either.
-  void (*with_credential)(Command& command, std::string hash, std::uint64_t proven_version) = nullptr;
+  // or the subject and version of the credential its secret was verified against (kProven). Only
+  // the session calls it: no field of a frame can set either.
+  void (*with_credential)(Command& command, std::string hash, std::uint64_t subject, std::uint64_t version) = nullptr;
 
   template <class T>
   static const CommandType& of();
@@ -134,8 +135,8 @@ const CommandType& CommandType::of() {
     };
     if constexpr (requires { &T::before_admission; }) t.before_admission = &T::before_admission;
     if constexpr (requires { &T::with_credential; })
-      t.with_credential = [](Command& c, std::string hash, std::uint64_t version) {
-        T::with_credential(c.as<T>(), std::move(hash), version);
+      t.with_credential = [](Command& c, std::string hash, std::uint64_t subject, std::uint64_t version) {
+        T::with_credential(c.as<T>(), std::move(hash), subject, version);
       };
     return t;
   }();

@@ -98,6 +98,9 @@ std::vector<std::string> check_setup(const Config& config) {
   if (std::string error; !load_operator_tokens(config.operator_token_file, tokens, error)) problems.push_back(error);
   std::vector<ConfiguredRoom> rooms;
   for (std::string& problem : parse_config_rooms(config.rooms, rooms)) problems.push_back(std::move(problem));
+  if (config.room_history > config.max_room_history)
+    problems.push_back("--room-history (" + std::to_string(config.room_history) + ") is more than --max-room-history (" +
+                       std::to_string(config.max_room_history) + ")");
   return problems;
 }
 
@@ -148,6 +151,10 @@ int run_chatd(const Config& requested) {
   engine_options.limits.room_expire_idle_ms = config.room_expire_idle_ms;
   engine_options.limits.max_media_bytes = config.max_media_bytes;
   std::vector<ConfiguredRoom> rooms;
+  if (config.room_history > config.max_room_history) {
+    std::cerr << "chatd: --room-history is more than --max-room-history\n";
+    return 2;
+  }
   if (auto problems = parse_config_rooms(config.rooms, rooms); !problems.empty()) {
     std::cerr << "chatd: " << problems.front() << "\n";
     return 2;
@@ -243,6 +250,9 @@ int run_chatd(const Config& requested) {
     }, asio::detached);
   });
   io.run();
+  // The pool's queued jobs hold their sessions: they go while the io_context they belong to is
+  // still there, and no job finishes into it afterwards.
+  ctx.credentials.stop();
   runner.stop();  // processes the disconnects the sessions submitted, then returns
   std::cout << "chatd: stopped at seq " << log->last_seq() << std::endl;
   return 0;

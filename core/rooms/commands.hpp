@@ -30,7 +30,7 @@ struct CreateRoom {
   std::uint64_t limit = 0;
   std::optional<std::uint64_t> history;  // messages to keep; none: the server's default
   std::string password_hash;             // set by the session only; empty: no password
-  static void with_credential(CreateRoom& c, std::string hash, std::uint64_t) { c.password_hash = std::move(hash); }
+  static void with_credential(CreateRoom& c, std::string hash, std::uint64_t, std::uint64_t) { c.password_hash = std::move(hash); }
   static Reply decide(const projections::World& w, ClientId actor, const CreateRoom& c, const Context& ctx, Decided& out);
   bool operator==(const CreateRoom&) const = default;
 };
@@ -46,7 +46,7 @@ struct UpdateRoom {
   std::optional<events::Visibility> visibility;
   std::optional<std::uint64_t> limit;
   std::optional<std::string> password_hash;  // "" removes the password; a hash is set by the session only
-  static void with_credential(UpdateRoom& c, std::string hash, std::uint64_t) { c.password_hash = std::move(hash); }
+  static void with_credential(UpdateRoom& c, std::string hash, std::uint64_t, std::uint64_t) { c.password_hash = std::move(hash); }
   static Reply decide(const projections::World& w, ClientId actor, const UpdateRoom& c, const Context& ctx, Decided& out);
   bool operator==(const UpdateRoom&) const = default;
 };
@@ -71,8 +71,13 @@ struct JoinRoom {
   std::string room;
   std::optional<std::uint64_t> since;
   std::optional<events::RoomId> room_id;
-  std::optional<std::uint64_t> proven_version;  // set by the session only, once the password is verified
-  static void with_credential(JoinRoom& c, std::string, std::uint64_t version) { c.proven_version = version; }
+  // Set by the session only, once the password is verified: which room's password, which version.
+  events::RoomId proven_room = events::kNoRoom;
+  std::optional<std::uint64_t> proven_version;
+  static void with_credential(JoinRoom& c, std::string, std::uint64_t room, std::uint64_t version) {
+    c.proven_room = room;
+    c.proven_version = version;
+  }
   static Reply decide(const projections::World& w, ClientId actor, const JoinRoom& c, const Context& ctx, Decided& out);
   bool operator==(const JoinRoom&) const = default;
 };

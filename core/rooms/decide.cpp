@@ -70,9 +70,7 @@ Reply join_reply(const Room& r, RoomId id, ClientId actor, const JoinRoom* resum
       after = std::min(*resume->since, r.last_number);
       body.gap = after + 1 < r.first_kept();
     }
-  } else {
-    // A plain join gets all that is kept; a gap is news only to a client that asked to resume.
-  }
+  }  // (a plain join gets all that is kept: no gap, unless the reply's bound cuts it below)
   // The newest messages after `after` that fit in one reply, oldest first.
   std::size_t bytes = 0, begin = r.history.size();
   while (begin > 0) {
@@ -80,7 +78,7 @@ Reply join_reply(const Room& r, RoomId id, ClientId actor, const JoinRoom* resum
     if (m.number <= after) break;
     const std::size_t size = m.text.size() + m.url.size() + m.from_name.size() + m.media_type.size();
     if (bytes + size > kMaxHistoryReplyBytes) {
-      if (resume && resume->since) body.gap = true;
+      body.gap = true;  // kept messages left out of this reply
       break;
     }
     bytes += size;
@@ -167,10 +165,10 @@ Reply JoinRoom::decide(const projections::World& w, ClientId actor, const JoinRo
   if (!r) return no_such_room();
   if (r->is_member(actor)) return join_reply(*r, id, actor, &c, false);  // harmless: the history again
   if (r->full()) return Reply::failure(errors::kRoomFull, "the room has as many members as its limit");
-  if (!r->password_hash.empty() && r->owner != actor && c.proven_version != r->password_version) {
+  if (!r->password_hash.empty() && r->owner != actor && (c.proven_room != id || c.proven_version != r->password_version)) {
     // The session checks the client's password against the hash, off the engine, and asks again.
     Reply challenge = Reply::failure(errors::kCredentialNeeded, "the room needs its password");
-    challenge.body = CredentialChallenge{r->password_hash, r->password_version,
+    challenge.body = CredentialChallenge{r->password_hash, id, r->password_version,
                                          std::make_shared<const Command>(RecordWrongPassword{id}, actor)};
     return challenge;
   }
@@ -203,7 +201,11 @@ Reply ConfigureRooms::decide(const projections::World& w, ClientId, const Config
       ++report.created;
     } else if (r->owner != kNoClient) {
       report.conflicts.push_back(cr.name + ": a client's room has that name");
-    } else if (r->settings != settings || r->password_hash != cr.password_hash) {
+    } else {
+      if (r->topic != cr.topic || (cr.history && *cr.history != r->history_limit))
+        report.conflicts.push_back(cr.name + ": its topic and history were fixed when it was created (remove the room from the "
+                                             "configuration for a run to end it, then add it again)");
+      if (r->settings == settings && r->password_hash == cr.password_hash) continue;
       out.push_back(RoomUpdated{id, kNoClient, cr.title, cr.description, cr.visibility, cr.limit, cr.password_hash});
       ++report.updated;
     }

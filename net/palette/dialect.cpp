@@ -151,8 +151,9 @@ class PaletteSession final : public DialectSession {
       case Asked::kRooms:
         if (r.ok()) {
           out += "Availiable chatrooms:\r\n";
-          for (const RoomListing& l : r.body.as<RoomsReply>().rooms)
-            out += "  - " + l.name + " (" + terminal_safe(l.settings.description) + ")\r\n";
+          const RoomsReply& rooms = r.body.as<RoomsReply>();
+          for (const RoomListing& l : rooms.rooms) out += "  - " + l.name + " (" + terminal_safe(l.settings.description) + ")\r\n";
+          if (!rooms.next.empty()) out += "  (and more after " + rooms.next + ")\r\n";
         } else {
           out += terminal_safe(r.message) + "\r\n";
         }
@@ -195,9 +196,8 @@ class PaletteSession final : public DialectSession {
         view_.clear();
         break;
       case Asked::kPost:
-        if (r.ok()) {
-          out += "\033[1A\033[1G\033[K> ";
-        } else {
+        if (r.ok()) return false;  // the own message's repaint follows, then the cursor (as chatsock)
+        {
           remember("[" + server_name() + "]: " + terminal_safe(r.message));
           paint(out);
           out += "\033[1A\033[1G\033[K> ";
@@ -224,7 +224,7 @@ class PaletteSession final : public DialectSession {
 
   bool holds_input() const override { return waiting_; }
 
-  bool show_push(std::string_view shared, bool, std::string& out) override {
+  bool show_push(std::string_view shared, bool own, std::string& out) override {
     if (shared.empty()) return false;
     const char tag = shared[0];
     shared.remove_prefix(1);
@@ -253,6 +253,7 @@ class PaletteSession final : public DialectSession {
     remember(PaletteDialect::chat_line(shared.substr(a + 1, b - a - 1), shared.substr(b + 1), options_.name_limit));
     if (phase_ != Phase::kChatView) return false;  // chatsock shows a room only in its chat view
     paint(out);
+    if (own) out += "\033[1A\033[1G\033[K> ";  // the sender's typed line gives way to the prompt
     return true;
   }
 

@@ -23,14 +23,20 @@ CredentialPool::CredentialPool(const PasswordHasher& hasher, std::size_t threads
   for (std::size_t i = 0; i < threads; ++i) threads_.emplace_back([this] { work(); });
 }
 
-CredentialPool::~CredentialPool() {
+CredentialPool::~CredentialPool() { stop(); }
+
+void CredentialPool::stop() {
+  std::deque<std::pair<CredentialJob, Done>> dropped;
   {
     std::lock_guard lock(mutex_);
     stopping_ = true;
-    jobs_.clear();
+    dropped.swap(jobs_);
   }
+  for (auto& [job, done] : dropped) sodium_memzero(job.secret.data(), job.secret.size());
+  dropped.clear();  // their callbacks (and what they hold) go here, on the caller's thread
   wake_.notify_all();
-  for (std::thread& t : threads_) t.join();
+  for (std::thread& t : threads_)
+    if (t.joinable()) t.join();
 }
 
 bool CredentialPool::post(CredentialJob job, Done done) {

@@ -49,8 +49,10 @@ class CredentialPool {
   CredentialPool(const CredentialPool&) = delete;
   CredentialPool& operator=(const CredentialPool&) = delete;
 
-  // Queues `job`; false (and `done` is never called) if the queue is full.
+  // Queues `job`; false (and `done` is never called) if the queue is full or the pool stopped.
   bool post(CredentialJob job, Done done);
+  // Drops the queued jobs (wiping their secrets), waits for those running, and takes no more.
+  void stop();
   std::size_t queued() const;
 
  private:

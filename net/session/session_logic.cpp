@@ -158,7 +158,10 @@ void SessionLogic::handle_request(Request& request, TimeMs now) {
 }
 
 void SessionLogic::dispatch(Command command, std::string request_id, std::string secret, TimeMs now) {
-  if (secret.empty()) return submit_command(std::move(command), std::move(request_id));
+  if (secret.empty()) {
+    submit_command(std::move(command), std::move(request_id));
+    return;
+  }
   const CredentialUse use = command.type().traits.credential;
   // Its replies are told apart by their id (the engine may ask for the password first).
   if (request_id.empty()) return gate_reply(request_id, errors::kBadRequest, "a request with a password needs an id");
@@ -170,18 +173,42 @@ void SessionLogic::dispatch(Command command, std::string request_id, std::string
   wait->request_id = std::move(request_id);
   wait->ticket = next_ticket_++;
   if (use == CredentialUse::kHashed) {
-    if (!io_.start_credential(CredentialJob{CredentialJob::Kind::kHash, wait->ticket, std::move(secret), ""}))
-      return gate_reply(wait->request_id, errors::kBusy, "the server is busy checking passwords; try again");
+    if (!start_credential_job(CredentialJob{CredentialJob::Kind::kHash, wait->ticket, std::move(secret), ""}, wait->request_id, now))
+      return;
     ++inflight_;  // it holds a slot while it is hashed
     credential_ = std::move(wait);
     return;
   }
   // kProven: the engine says whether a password is needed, and against which hash.
   wait->secret = std::move(secret);
-  const std::string id = wait->request_id;
   Command copy = wait->command;
+  const std::string internal_id = credential_request_id(wait->ticket);
   credential_ = std::move(wait);
-  submit_command(std::move(copy), id);
+  if (!submit_command(std::move(copy), internal_id)) {
+    gate_reply(credential_->request_id, errors::kBusy, "the server is busy; try again");
+    drop_secrets();
+    credential_.reset();
+  }
+}
+
+bool SessionLogic::start_credential_job(CredentialJob job, const std::string& request_id, TimeMs now) {
+  if (options_.address_password_work) {
+    const auto key = Admission::key_of_text(addr_);
+    if (options_.address_password_work->blocked(key ? *key : addr_, now)) {
+      sodium_memzero(job.secret.data(), job.secret.size());
+      gate_reply(request_id, errors::kRateLimited, "too many passwords from your address; wait a minute");
+      return false;
+    }
+    options_.address_password_work->failed(key ? *key : addr_, now);  // counts the work, right or wrong
+  }
+  if (io_.start_credential(std::move(job))) return true;
+  gate_reply(request_id, errors::kBusy, "the server is busy checking passwords; try again");
+  return false;
+}
+
+void SessionLogic::drop_secrets() {
+  if (credential_) sodium_memzero(credential_->secret.data(), credential_->secret.size());
+  for (Waiting& w : waiting_for_client_) sodium_memzero(w.secret.data(), w.secret.size());
 }
 
 bool SessionLogic::password_throttled(TimeMs now) const {
@@ -207,19 +234,22 @@ void SessionLogic::wrong_password(const std::string& request_id, const char* mes
 
 void SessionLogic::on_proven_reply(Outbound&& item, TimeMs now) {
   std::unique_ptr<CredentialWait> wait = std::move(credential_);
+  item.request_id = wait->request_id;  // the client's own id again
   if (item.reply.error == errors::kCredentialNeeded) {
     const auto* challenge = item.reply.body.get_if<CredentialChallenge>();
     if (!challenge || wait->verified_once) {
-      // Verified, yet asked again: the password changed meanwhile. The client tries again.
+      // Verified, yet asked again: the password (or the room of that name) changed meanwhile.
       sodium_memzero(wait->secret.data(), wait->secret.size());
       return gate_reply(item.request_id, errors::kWrongPassword, "the password changed; try again");
     }
     wait->verifying = true;
+    wait->subject = challenge->subject;
     wait->version = challenge->version;
     wait->on_failure = challenge->on_failure;
-    if (!io_.start_credential(CredentialJob{CredentialJob::Kind::kVerify, wait->ticket, wait->secret, challenge->hash})) {
+    if (!start_credential_job(CredentialJob{CredentialJob::Kind::kVerify, wait->ticket, wait->secret, challenge->hash},
+                              item.request_id, now)) {
       sodium_memzero(wait->secret.data(), wait->secret.size());
-      return gate_reply(item.request_id, errors::kBusy, "the server is busy checking passwords; try again");
+      return;
     }
     ++inflight_;  // it holds a slot while it is checked
     credential_ = std::move(wait);
@@ -228,7 +258,6 @@ void SessionLogic::on_proven_reply(Outbound&& item, TimeMs now) {
   // The engine needed no password (already in the room, the owner, no password) or decided with
   // the proof: the reply is the command's.
   sodium_memzero(wait->secret.data(), wait->secret.size());
-  (void)now;
   if (std::string& frame = empty_frame(); render_reply(item, frame)) send_frame(frame);
 }
 
@@ -239,8 +268,9 @@ void SessionLogic::on_credential(CredentialResult result, TimeMs now) {
     assert(inflight_ > 0);
     --inflight_;
     if (!result.ok) return gate_reply(wait->request_id, errors::kBusy, "the password could not be hashed; try again");
-    wait->command.type().with_credential(wait->command, std::move(result.hash), 0);
-    return submit_command(std::move(wait->command), std::move(wait->request_id));
+    wait->command.type().with_credential(wait->command, std::move(result.hash), 0, 0);
+    submit_command(std::move(wait->command), std::move(wait->request_id));
+    return;
   }
   assert(inflight_ > 0);
   --inflight_;
@@ -256,10 +286,13 @@ void SessionLogic::on_credential(CredentialResult result, TimeMs now) {
   wait->verified_once = true;
   wait->secret.clear();  // wiped above: not needed again
   Command proven = wait->command;
-  proven.type().with_credential(proven, "", wait->version);
-  const std::string id = wait->request_id;
+  proven.type().with_credential(proven, "", wait->subject, wait->version);
+  const std::string internal_id = credential_request_id(wait->ticket);
   credential_ = std::move(wait);
-  submit_command(std::move(proven), id);
+  if (!submit_command(std::move(proven), internal_id)) {
+    gate_reply(credential_->request_id, errors::kBusy, "the server is busy; try again");
+    credential_.reset();
+  }
 }
 
 void SessionLogic::handle_captcha(Request& request) {
@@ -277,11 +310,16 @@ void SessionLogic::handle_captcha(Request& request) {
   become_client(std::move(request.id));  // the reply to the captcha is the reply to Connect
 }
 
-void SessionLogic::submit_command(Command command, std::string request_id) {
+bool SessionLogic::submit_command(Command command, std::string request_id) {
   const CommandTraits traits = command.type().traits;
   if (traits.needs_client) command.actor = client_;
-  if (!io_.submit(std::move(command), request_id)) return gate_reply(request_id, errors::kBusy, "the server is busy; try again");
+  if (!io_.submit(std::move(command), request_id)) {
+    // (A password command's caller answers with the client's own id.)
+    if (request_id.empty() || request_id[0] != '\x01') gate_reply(request_id, errors::kBusy, "the server is busy; try again");
+    return false;
+  }
   if (traits.counts_in_flight) ++inflight_;
+  return true;
 }
 
 void SessionLogic::on_outbound(Outbound&& item, TimeMs now) {
@@ -311,8 +349,7 @@ void SessionLogic::on_outbound(Outbound&& item, TimeMs now) {
       }
     }
     if (closing_) return;
-    if (credential_ && !credential_->verifying && item.request_id == credential_->request_id && item.command &&
-        item.command->traits.credential == CredentialUse::kProven)
+    if (credential_ && !credential_->verifying && item.request_id == credential_request_id(credential_->ticket))
       return on_proven_reply(std::move(item), now);
     if (item.reply.error == errors::kCredentialNeeded) {
       // Asked for no password where one is needed (the engine's answer is never shown as it is).
@@ -368,6 +405,7 @@ void SessionLogic::on_timer(TimeMs now) {
 void SessionLogic::shutdown(events::DisconnectReason reason, std::uint16_t code, std::string text) {
   if (closing_) return;
   closing_ = true;
+  drop_secrets();
   close_reason_ = reason;
   if (client_ != kNoClient && !disconnect_sent_) {
     disconnect_sent_ = true;
@@ -380,6 +418,7 @@ void SessionLogic::shutdown(events::DisconnectReason reason, std::uint16_t code,
 }
 
 void SessionLogic::on_transport_closed() {
+  drop_secrets();
   if (!closing_) {
     closing_ = true;
     close_reason_ = events::DisconnectReason::kClosed;

@@ -44,6 +44,9 @@ struct SessionOptions {
   std::uint32_t max_password_failures = 3;
   TimeMs password_failure_window_ms = 60'000;
   FailureThrottle* address_failures = nullptr;
+  // Password work (hashes and checks, ~22 ms each) per address and window; null: no bound. It
+  // keeps one address from holding the pool, whether its passwords are right or not.
+  FailureThrottle* address_password_work = nullptr;
 };
 
 // What the logic asks of its transport.
@@ -114,11 +117,17 @@ class SessionLogic {
   void handle_request(Request& request, TimeMs now);
   void on_proven_reply(Outbound&& item, TimeMs now);
   void handle_captcha(Request& request);
-  void submit_command(Command command, std::string request_id);
+  bool submit_command(Command command, std::string request_id);  // false: refused as busy (answered)
   // A command ready for the engine, with the secret it came with (possibly none).
   void dispatch(Command command, std::string request_id, std::string secret, TimeMs now);
   bool password_throttled(TimeMs now) const;
   void wrong_password(const std::string& request_id, const char* message, TimeMs now);
+  // The id a password command goes to the engine with, which no client's id can equal, so its
+  // reply is matched to it alone (a client's own ids may repeat).
+  static std::string credential_request_id(std::uint64_t ticket) { return "\x01" + std::to_string(ticket); }
+  // Hands `job` to the pool, within the address's budget; false: refused, and answered.
+  bool start_credential_job(CredentialJob job, const std::string& request_id, TimeMs now);
+  void drop_secrets();
   void become_client(std::string request_id);
   void gate_reply(const std::string& id, ErrorCode error, std::string_view message);
   void send_frame(const std::string& frame);
@@ -152,7 +161,8 @@ class SessionLogic {
     std::uint64_t ticket = 0;
     bool verifying = false;      // the pool checks the secret (else: it hashes it, or the engine has the command)
     bool verified_once = false;  // the command went back with a proof: a second challenge means the password changed
-    std::uint64_t version = 0;   // of the credential the secret is checked against
+    std::uint64_t subject = 0;   // the credential the secret is checked against: what it belongs to
+    std::uint64_t version = 0;   // and its version
     std::shared_ptr<const Command> on_failure;
   };
   std::unique_ptr<CredentialWait> credential_;

@@ -129,7 +129,8 @@ ServerContext::ServerContext(const Config& c, EngineRunner& r, CaptchaService& c
       palette(PaletteOptions{c.palette_welcome, c.palette_name_limit, c.palette_chatview, c.palette_message_limit}),
       credentials(hasher, c.password_workers, c.password_queue),
       admission(admission_limits(c)),
-      password_failures(c.password_failures_per_address, 60'000) {
+      password_failures(c.password_failures_per_address, 60'000),
+      password_work(c.password_work_per_address, 60'000) {
   SessionOptions base;
   base.idle = IdlePolicy{c.gate_ms, c.idle_state_ms, c.silence_ms, c.idle_connected_ms};
   base.rate_per_sec = c.rate_per_sec;
@@ -140,6 +141,7 @@ ServerContext::ServerContext(const Config& c, EngineRunner& r, CaptchaService& c
   base.max_message_bytes = c.max_message_bytes;
   base.operators = &operators;
   base.address_failures = &password_failures;
+  base.address_password_work = &password_work;
   native_options = base;
   native_options.captcha_required = c.captcha_native;
   lowf_options = base;

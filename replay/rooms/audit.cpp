@@ -81,8 +81,9 @@ Status build_room_audit(History& history, const EventLog& log, RoomId room, Seq 
       if (!p->text.empty() || p->kind == MediaKind::kText) what += json_quoted(p->text);
       line(e, what);
     } else if (const auto* d = e.payload.get_if<RoomDeleted>(); d && d->room == room) {
-      line(e, d->why == RoomEnd::kExpired ? std::string("expired: nobody in it and no post for its expiry")
-                                          : "deleted by its owner " + who(d->by, world));
+      line(e, d->why == RoomEnd::kExpired  ? std::string("expired: nobody in it and no post for its expiry")
+              : d->why == RoomEnd::kConfig ? std::string("ended: the configuration no longer has it")
+                                           : "deleted by its owner " + who(d->by, world));
     } else if (const auto* x = e.payload.get_if<ClientDisconnected>(); x && member(x->client)) {
       line(e, who(x->client, world) + " disconnected (" + to_string(x->reason) + ")");
     } else if (e.payload.is<ServerStarted>()) {

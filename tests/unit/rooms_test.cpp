@@ -413,8 +413,12 @@ TEST_CASE("rooms: a password room asks for a proof of the password, and a new pa
   CHECK(ch.on_failure->as<RecordWrongPassword>().room == 1);
   CHECK(ch.on_failure->actor == b);
 
+  CHECK(ch.subject == 1);
   JoinRoom proven = join("locked");
   proven.proven_version = 0;
+  proven.proven_room = 2;  // a proof of another room's password (at the same version) opens nothing
+  CHECK(m.run(b, proven).reply.error == errors::kCredentialNeeded);
+  proven.proven_room = 1;
   CHECK(m.run(b, proven).reply.ok());
   REQUIRE(m.run(b, LeaveRoom{"locked"}).reply.ok());
 

@@ -611,7 +611,7 @@ namespace {
 
 Reply challenge(std::string hash, std::uint64_t version, ClientId actor) {
   Reply r = Reply::failure(errors::kCredentialNeeded, "the room needs its password");
-  r.body = CredentialChallenge{std::move(hash), version, std::make_shared<const Command>(RecordWrongPassword{7}, actor)};
+  r.body = CredentialChallenge{std::move(hash), 7, version, std::make_shared<const Command>(RecordWrongPassword{7}, actor)};
   return r;
 }
 
@@ -639,7 +639,8 @@ TEST_CASE("passwords: a join is checked against the engine's hash and submitted 
   REQUIRE(f.io.submitted.size() == 1);
   const Command first = f.io.submitted[0].first;
   CHECK_FALSE(first.as<JoinRoom>().proven_version);
-  s->on_outbound(reply_to(first, "\"j\"", challenge("$stored", 4, 7)), f.clock.now_ms());
+  CHECK(f.io.submitted[0].second != "\"j\"");  // an id of the session's own: no client id can take its reply
+  s->on_outbound(reply_to(first, f.io.submitted[0].second, challenge("$stored", 4, 7)), f.clock.now_ms());
   CHECK(f.io.sent.empty());  // the challenge is never shown
   REQUIRE(f.io.jobs.size() == 1);
   CHECK(f.io.jobs[0].kind == CredentialJob::Kind::kVerify);
@@ -647,10 +648,11 @@ TEST_CASE("passwords: a join is checked against the engine's hash and submitted 
   s->on_credential(CredentialResult{f.io.jobs[0].ticket, true, ""}, f.clock.now_ms());
   REQUIRE(f.io.submitted.size() == 2);
   CHECK(f.io.submitted[1].first.as<JoinRoom>().proven_version == std::optional<std::uint64_t>(4));
+  CHECK(f.io.submitted[1].first.as<JoinRoom>().proven_room == 7);
   // The engine accepts: the reply is the join's.
   Reply joined;
   joined.body = JoinReply{};
-  s->on_outbound(reply_to(f.io.submitted[1].first, "\"j\"", std::move(joined)), f.clock.now_ms());
+  s->on_outbound(reply_to(f.io.submitted[1].first, f.io.submitted[1].second, std::move(joined)), f.clock.now_ms());
   CHECK(f.io.sent_contains(R"("id":"j","ok":true)"));
 }
 
@@ -663,7 +665,7 @@ TEST_CASE("passwords: a wrong one is refused, audited, and three a minute make t
     const std::string id = "\"w" + std::to_string(i) + "\"";
     s->on_frame(R"({"op":"join","id":)" + id + R"(,"room":"r","password":"guess"})", f.clock.now_ms());
     const Command sent = f.io.submitted.back().first;
-    s->on_outbound(reply_to(sent, id, challenge("$stored", 1, 7)), f.clock.now_ms());
+    s->on_outbound(reply_to(sent, f.io.submitted.back().second, challenge("$stored", 1, 7)), f.clock.now_ms());
     s->on_credential(CredentialResult{f.io.jobs.back().ticket, false, ""}, f.clock.now_ms());
     CHECK(f.io.sent_contains(R"("id":)" + id + R"(,"ok":false,"error":"wrong_password")"));
     CHECK(f.io.submitted.back().first.is<RecordWrongPassword>());  // the audit
@@ -747,4 +749,49 @@ TEST_CASE("passwords: the pool runs jobs off the caller's thread and refuses pas
   CHECK_FALSE(t.blocked("a", 1000));  // the window ended
   for (const char* k : {"b", "c", "d", "e"}) t.failed(k, 2000);
   CHECK(t.size() <= 3);  // bounded
+}
+
+TEST_CASE("passwords: a challenge is matched to its own request, never to another with the same client id", "[session][password]") {
+  Fixture f;
+  auto s = f.connected(false);
+  // Two joins with one id: the first needs no password from the client, the second carries one.
+  s->on_frame(R"({"op":"join","id":"x","room":"bee"})", f.clock.now_ms());
+  s->on_frame(R"({"op":"join","id":"x","room":"aye","password":"pw"})", f.clock.now_ms());
+  REQUIRE(f.io.submitted.size() == 2);
+  // The engine asks bee's password of the first: it is not the second's challenge.
+  s->on_outbound(reply_to(f.io.submitted[0].first, f.io.submitted[0].second, challenge("$bee", 0, 7)), f.clock.now_ms());
+  CHECK(f.io.jobs.empty());  // "pw" is never checked against bee's hash
+  CHECK(f.io.sent_contains(R"("id":"x","ok":false,"error":"wrong_password")"));
+  // The second's own challenge is.
+  s->on_outbound(reply_to(f.io.submitted[1].first, f.io.submitted[1].second, challenge("$aye", 0, 7)), f.clock.now_ms());
+  REQUIRE(f.io.jobs.size() == 1);
+  CHECK(f.io.jobs[0].hash == "$aye");
+}
+
+TEST_CASE("passwords: an engine too busy for the proven command frees the session's password slot", "[session][password]") {
+  Fixture f;
+  auto s = f.connected(false);
+  f.io.engine_full = true;
+  s->on_frame(R"({"op":"join","id":"a","room":"r","password":"pw"})", f.clock.now_ms());
+  CHECK(f.io.sent_contains(R"("id":"a","ok":false,"error":"busy")"));
+  f.io.engine_full = false;
+  s->on_frame(R"({"op":"join","id":"b","room":"r","password":"pw"})", f.clock.now_ms());
+  CHECK_FALSE(f.io.sent_contains(R"("id":"b","ok":false,"error":"busy")"));  // not "one password at a time" forever
+  REQUIRE_FALSE(f.io.submitted.empty());
+  CHECK(f.io.submitted.back().first.is<JoinRoom>());
+}
+
+TEST_CASE("passwords: an address's password work is bounded, right or wrong", "[session][password]") {
+  Fixture f;
+  FailureThrottle work(2, 60'000);
+  f.options.address_password_work = &work;
+  auto s = f.connected(false);
+  for (int i = 0; i < 2; ++i) {
+    const std::string id = "c" + std::to_string(i);
+    s->on_frame(R"({"op":"create_room","id":")" + id + R"(","room":"r)" + std::to_string(i) + R"(","password":"pw"})", f.clock.now_ms());
+    s->on_credential(CredentialResult{f.io.jobs.back().ticket, true, "$h"}, f.clock.now_ms());
+  }
+  s->on_frame(R"({"op":"create_room","id":"c2","room":"r2","password":"pw"})", f.clock.now_ms());
+  CHECK(f.io.sent_contains(R"("id":"c2","ok":false,"error":"rate_limited")"));
+  CHECK(f.io.jobs.size() == 2);
 }
