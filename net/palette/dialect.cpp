@@ -138,7 +138,8 @@ class PaletteSession final : public DialectSession {
       case Asked::kUsername:
         if (r.ok()) {
           phase_ = Phase::kMenu;
-          out += "\r\nYou are now connected as '" + pending_name_ + "'.\r\n";
+          // (The engine accepts no control character in a name; escaped all the same.)
+          out += "\r\nYou are now connected as '" + terminal_safe(pending_name_) + "'.\r\n";
           out += "To chat with other people, please join a chatroom or start a DM with a user.\r\n";
           out += "For info on how to do that, and more, execute :help\r\n";
           out += prompt();
@@ -161,7 +162,7 @@ class PaletteSession final : public DialectSession {
       case Asked::kJoin:
         if (r.ok()) {
           const JoinReply& j = r.body.as<JoinReply>();
-          room_ = j.name;
+          room_ = terminal_safe(j.name);  // a room name is plain ASCII: escaping changes nothing but a forgery
           view_.clear();
           for (const RoomMessage& m : j.history) remember(PaletteDialect::chat_line(m.from_name, m.text, options_.name_limit));
           out += "You joined the room '" + room_ + "'!\r\n";
