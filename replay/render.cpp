@@ -45,13 +45,6 @@ std::string hex64(std::uint64_t v) {
   return buf;
 }
 
-void append_u_escape(char32_t c, std::string& out) {
-  assert(c <= 0xffff);  // controls and bidi controls are all in the BMP
-  char buf[8];
-  std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(c));
-  out += buf;
-}
-
 std::string json_quoted(std::string_view text) {
   std::string json;
   append_json_string(json, text);  // C0 controls escaped already

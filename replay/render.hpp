@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "events/event.hpp"
+#include "core/base/text_rules.hpp"
 #include "projections/world.hpp"
 
 namespace chatd::replay {
@@ -29,7 +30,7 @@ std::string describe_client(ClientId id, const projections::World& world);
 std::string json_quoted(std::string_view text);
 
 // A control or bidi control character (core/base/text_rules.hpp) as a JSON escape: \u001b, \u202e.
-void append_u_escape(char32_t c, std::string& out);
+using chatd::append_u_escape;  // core/base/text_rules.hpp
 
 // The World's fixed-width hash, as chatd's `info` and `state --hash` print it.
 std::string hex64(std::uint64_t v);

@@ -75,6 +75,12 @@ bool is_invisible(char32_t c) {
 
 }  // namespace
 
+void append_u_escape(char32_t c, std::string& out) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out += "\\u";
+  for (int shift = 12; shift >= 0; shift -= 4) out += kHex[(c >> shift) & 0xf];
+}
+
 std::string describe_label(NameProblem problem, std::string_view what, std::size_t max_chars) {
   const std::string the = "the " + std::string(what);
   switch (problem) {

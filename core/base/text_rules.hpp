@@ -30,6 +30,10 @@ bool is_bidi_control(char32_t c);
 template <class Escape>
 void append_with_controls_escaped(std::string& out, std::string_view text, Escape escape);
 
+// Appends a control or bidirectional control character (all in the BMP) as \uXXXX: how every
+// output a terminal may show (chatreplay, the palette) writes them.
+void append_u_escape(char32_t c, std::string& out);
+
 enum class NameProblem { kNone, kEmpty, kTooLong, kNotUtf8, kControlCharacter, kBidiControl, kBlank };
 const char* describe(NameProblem problem);
 

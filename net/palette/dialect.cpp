@@ -56,11 +56,7 @@ std::string repeat(std::string_view part, std::size_t n) {
 // become \uXXXX, as chatreplay shows them.
 std::string terminal_safe(std::string_view text) {
   std::string out;
-  append_with_controls_escaped(out, text, [](char32_t c, std::string& o) {
-    static constexpr char kHex[] = "0123456789abcdef";
-    o += "\\u";
-    for (int shift = 12; shift >= 0; shift -= 4) o += kHex[(c >> shift) & 0xf];
-  });
+  append_with_controls_escaped(out, text, &append_u_escape);
   return out;
 }
 
@@ -232,7 +228,7 @@ class PaletteSession final : public DialectSession {
     if (tag == 'S') {  // the server's notice to everyone, as chatsock broadcast its shutdown
       const std::string text = "\033[1;41m" + terminal_safe(shared) + "\033[0;40m";
       if (phase_ == Phase::kChatView) {
-        remember("[\033[1;41mSERVER\033[0;40m" + repeat(" ", options_.name_limit > 6 ? options_.name_limit - 6 : 0) + "]: " + text);
+        remember("[\033[1;41mSERVER\033[0;40m" + server_name().substr(6) + "]: " + text);
         paint(out);
       } else {
         out += "\r\n\r\n" + text + "\r\n\r\n";
