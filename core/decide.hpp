@@ -26,6 +26,8 @@ struct Limits {
   std::uint64_t max_room_history = 1'000;
   TimeMs room_expire_idle_ms = 7 * 24 * 3600 * 1000LL;
   std::uint64_t max_media_bytes = 100ull << 20;
+  // DMs (core/dms/): how many one client may have open at once (each side counts it).
+  std::size_t max_dms_per_client = 20;
 };
 
 // What decide may use besides the World: the time, random draws, and the configured limits.

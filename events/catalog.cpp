@@ -4,8 +4,9 @@
 #include <cstdio>
 #include <cstdlib>
 
-#include "events/session/events.hpp"
+#include "events/dms/events.hpp"
 #include "events/rooms/events.hpp"
+#include "events/session/events.hpp"
 #include "events/stranger/events.hpp"
 
 namespace chatd::events {
@@ -16,6 +17,7 @@ EventCatalog& EventCatalog::instance() {
     c->add_domain("session", SessionEvents{});
     c->add_domain("stranger", StrangerEvents{});
     c->add_domain("rooms", RoomsEvents{});
+    c->add_domain("dms", DmsEvents{});
     for (const EventType* t : c->types_)
       if (std::find(c->production_.begin(), c->production_.end(), t->domain) == c->production_.end())
         c->production_.push_back(t->domain);

@@ -150,6 +150,7 @@ int run_chatd(const Config& requested) {
   engine_options.limits.max_room_history = config.max_room_history;
   engine_options.limits.room_expire_idle_ms = config.room_expire_idle_ms;
   engine_options.limits.max_media_bytes = config.max_media_bytes;
+  engine_options.limits.max_dms_per_client = config.max_dms_per_client;
   std::vector<ConfiguredRoom> rooms;
   if (config.room_history > config.max_room_history) {
     std::cerr << "chatd: --room-history is more than --max-room-history\n";

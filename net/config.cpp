@@ -199,6 +199,7 @@ const std::vector<Option>& options() {
        seconds_value(&Config::room_expire_idle_ms)},
       {"max-media-bytes", "BYTES", "the largest image or video a room post may refer to (104857600)",
        unsigned_value(&Config::max_media_bytes, 1, 1ull << 40)},
+      {"max-dms-per-client", "N", "DMs one client may have open at once (20)", unsigned_value(&Config::max_dms_per_client, 1, 1 << 16)},
       {"password-workers", "N", "threads that hash and check passwords with argon2id, off the network and engine threads (2)",
        unsigned_value(&Config::password_workers, 1, 64)},
       {"password-queue", "N", "passwords waiting for those threads; past it a request is answered busy (64)",

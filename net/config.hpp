@@ -71,6 +71,7 @@ struct Config {
   std::uint64_t max_room_history = 1'000;
   TimeMs room_expire_idle_ms = 7 * 24 * 3600 * 1000LL;
   std::uint64_t max_media_bytes = 100ull << 20;
+  std::size_t max_dms_per_client = 20;
 
   std::size_t password_workers = 2;        // threads that hash and check passwords (argon2id)
   std::size_t password_queue = 64;         // passwords waiting for them; past it: busy

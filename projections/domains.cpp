@@ -1,5 +1,6 @@
 // The production domains' projections, one line per domain, in the order of their dependencies (a
 // domain reacts only to events of the domains above it).
+#include "projections/dms/state.hpp"
 #include "projections/domain.hpp"
 #include "projections/rooms/state.hpp"
 #include "projections/session/state.hpp"
@@ -14,6 +15,7 @@ Projections& Projections::instance() {
     add_session_projection(*p);
     add_stranger_projection(*p);
     add_rooms_projection(*p);
+    add_dms_projection(*p);
     return p;
   }();
   return registry;

@@ -1,5 +1,7 @@
 // The production domains in chatreplay, one line per domain: their views of the World, in the order
 // `state` and `diff` show them, and their audits.
+#include "replay/dms/audit.hpp"
+#include "replay/dms/view.hpp"
 #include "replay/rooms/audit.hpp"
 #include "replay/rooms/view.hpp"
 #include "replay/session/view.hpp"
@@ -10,7 +12,7 @@
 namespace chatd::replay {
 
 const std::vector<DomainView>& views() {
-  static const std::vector<DomainView> all = {stranger_view(), rooms_view(), session_view()};
+  static const std::vector<DomainView> all = {stranger_view(), rooms_view(), dms_view(), session_view()};
   return all;
 }
 
@@ -18,6 +20,7 @@ const std::vector<Audit>& audits() {
   static const std::vector<Audit> all = [] {
     std::vector<Audit> a = stranger_audits();
     for (Audit& room : rooms_audits()) a.push_back(std::move(room));
+    for (Audit& dm : dms_audits()) a.push_back(std::move(dm));
     return a;
   }();
   return all;

@@ -29,6 +29,7 @@ inline constexpr ErrorCode kBadRequest{"bad_request"};         // the request is
 inline constexpr ErrorCode kUnknownOp{"unknown_op"};           // the op is not one the server knows
 inline constexpr ErrorCode kInvalidState{"invalid_state"};     // the command is not allowed in the client's state
 inline constexpr ErrorCode kInvalidName{"invalid_name"};       // name rules (core/base/text_rules.hpp)
+inline constexpr ErrorCode kNameRequired{"name_required"};     // rooms and DMs show who speaks: set a name first
 inline constexpr ErrorCode kNotConnected{"not_connected"};     // the session is not (yet, or any more) a client
 inline constexpr ErrorCode kCaptchaRequired{"captcha_required"};  // the captcha must be solved first
 inline constexpr ErrorCode kCaptchaInvalid{"captcha_invalid"};    // the solution was rejected (detail in the message)

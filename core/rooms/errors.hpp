@@ -14,6 +14,5 @@ inline constexpr ErrorCode kTooManyRooms{"too_many_rooms"};      // the server's
 inline constexpr ErrorCode kRoomFull{"room_full"};               // the room has as many members as its limit
 inline constexpr ErrorCode kNotAMember{"not_a_member"};          // the op needs the client to be in the room
 inline constexpr ErrorCode kNotOwner{"not_owner"};               // only the room's owner may do this
-inline constexpr ErrorCode kNameRequired{"name_required"};       // rooms show who speaks: set a name first
 inline constexpr ErrorCode kInvalidMedia{"invalid_media"};       // a media post's URL, type or size is not acceptable
 }  // namespace chatd::errors

@@ -4,6 +4,7 @@
 #include "core/stranger/commands.hpp"
 #include "core/stranger/errors.hpp"
 #include "net/session/json_frame.hpp"
+#include "projections/dms/state.hpp"
 #include "projections/rooms/state.hpp"
 #include "projections/session/state.hpp"
 #include "projections/stranger/state.hpp"
@@ -155,6 +156,8 @@ LowfDialect::LowfDialect() {
   // lowf is stranger chat only: its clients can join no room.
   pushes_.add_silent<projections::RoomMessagePush, projections::MemberJoinedPush, projections::MemberLeftPush,
                      projections::RoomUpdatedPush, projections::RoomDeletedPush>();
+  // Nor a DM: a DM is never opened with a lowf client (core/dms), and a lowf client opens none.
+  pushes_.add_silent<projections::DmOpenedPush, projections::DmMessagePush, projections::DmClosedPush>();
 }
 
 }  // namespace chatd

@@ -39,6 +39,7 @@ NativeDialect::NativeDialect() {
   add_native_session(*this);
   add_native_stranger(*this);
   add_native_rooms(*this);
+  add_native_dms(*this);
 }
 
 void NativeDialect::reject(Decoded& out, ErrorCode error, std::string message) {

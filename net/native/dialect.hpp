@@ -101,5 +101,6 @@ class NativeDialect final : public WireDialect {
 void add_native_session(NativeDialect& d);
 void add_native_stranger(NativeDialect& d);
 void add_native_rooms(NativeDialect& d);
+void add_native_dms(NativeDialect& d);
 
 }  // namespace chatd

@@ -5,10 +5,13 @@
 #include <vector>
 
 #include "core/base/text_rules.hpp"
+#include "core/dms/commands.hpp"
+#include "core/dms/errors.hpp"
 #include "core/rooms/commands.hpp"
 #include "core/rooms/errors.hpp"
 #include "core/stranger/commands.hpp"
 #include "core/stranger/errors.hpp"
+#include "projections/dms/state.hpp"
 #include "projections/rooms/state.hpp"
 #include "projections/session/state.hpp"
 #include "projections/stranger/state.hpp"
@@ -40,6 +43,19 @@ bool render_deleted(const RoomDeletedPush& p, bool, std::string& out) {
   out += p.room_name;
   return true;
 }
+// A DM's pushes carry its id first: a palette session knows its DMs by id.
+bool render_dm_opened(const DmOpenedPush& p, bool, std::string& out) {
+  out += 'O' + std::to_string(p.dm) + kSep + p.from_name;
+  return true;
+}
+bool render_dm_message(const DmMessagePush& p, bool, std::string& out) {
+  out += 'P' + std::to_string(p.dm) + kSep + p.from_name + kSep + p.text;
+  return true;
+}
+bool render_dm_closed(const DmClosedPush& p, bool, std::string& out) {
+  out += 'C' + std::to_string(p.dm) + kSep + (p.left ? "1" : "0") + p.by_name;
+  return true;
+}
 bool render_system(const SystemNoticePush& p, bool, std::string& out) {
   out += 'S';
   out += p.text;
@@ -61,7 +77,17 @@ std::string terminal_safe(std::string_view text) {
 }
 
 // What a request the palette sent is for, to word its reply.
-enum class Asked : std::uint8_t { kUsername, kRooms, kJoin, kList, kListAll, kClose, kPost };
+enum class Asked : std::uint8_t { kUsername, kRooms, kJoin, kList, kListAll, kClose, kPost, kOpenDm, kCloseDm };
+
+// The DM id a push's frame starts with (0 if none), and the rest after its separator.
+events::DmId take_dm_id(std::string_view& frame) {
+  events::DmId id = 0;
+  std::size_t i = 0;
+  for (; i < frame.size() && frame[i] >= '0' && frame[i] <= '9'; ++i) id = id * 10 + static_cast<events::DmId>(frame[i] - '0');
+  if (i == frame.size() || frame[i] != kSep) return 0;
+  frame.remove_prefix(i + 1);
+  return id;
+}
 
 class PaletteSession final : public DialectSession {
  public:
@@ -192,6 +218,27 @@ class PaletteSession final : public DialectSession {
         room_.clear();
         view_.clear();
         break;
+      case Asked::kOpenDm:
+        if (r.ok()) {
+          const DmReply& d = r.body.as<DmReply>();
+          focus_dm(d.dm.dm, terminal_safe(d.dm.with));
+          out += (d.opened ? "You opened a DM with '" : "You are back in your DM with '") + dm_with_ + "'!\r\n";
+          out += "Execute :chat to enter the chat view\r\n";
+        } else if (r.error == errors::kNoSuchUser) {
+          out += "That user is not online!\r\n";
+        } else if (r.error == errors::kSelfDm) {
+          out += "You cannot open a DM with yourself!\r\n";
+        } else if (r.error == errors::kAmbiguousName) {
+          out += "More than one user online has that name!\r\n";
+        } else {
+          out += terminal_safe(r.message) + "\r\n";
+        }
+        break;
+      case Asked::kCloseDm:
+        if (r.ok()) out += "You closed the DM with '" + dm_with_ + "'.\r\n";
+        else out += terminal_safe(r.message) + "\r\n";
+        unfocus_dm();
+        break;
       case Asked::kPost:
         if (r.ok()) return false;  // the own message's repaint follows, then the cursor (as chatsock)
         {
@@ -244,6 +291,7 @@ class PaletteSession final : public DialectSession {
       out += "\r\n" + line + "\r\n" + prompt();
       return true;
     }
+    if (tag == 'O' || tag == 'P' || tag == 'C') return show_dm_push(tag, shared, own, out);
     if (tag != 'M') return false;
     const std::size_t a = shared.find(kSep), b = a == std::string_view::npos ? a : shared.find(kSep, a + 1);
     if (b == std::string_view::npos || shared.substr(0, a) != room_) return false;
@@ -257,7 +305,86 @@ class PaletteSession final : public DialectSession {
  private:
   enum class Phase : std::uint8_t { kUsername, kMenu, kChatView, kConfirmQuit };
 
-  std::string prompt() const { return room_.empty() ? "> " : "[room/" + room_ + "]> "; }
+  std::string prompt() const {
+    if (!room_.empty()) return "[room/" + room_ + "]> ";
+    if (dm_ != events::kNoDm) return "[dm/" + dm_with_ + "]> ";
+    return "> ";
+  }
+  // In a room or a DM: what chatsock called being "connected to a chatroom / dm".
+  bool in_conversation() const { return !room_.empty() || dm_ != events::kNoDm; }
+  // "[room/general]" or "[dm/bob]": the chat view's title.
+  std::string conversation_title() const { return !room_.empty() ? "[room/" + room_ + "]" : "[dm/" + dm_with_ + "]"; }
+
+  // The DM in focus is `id` with `with` (shown escaped); what it said before comes into the view.
+  void focus_dm(events::DmId id, std::string with) {
+    dm_ = id;
+    dm_with_ = std::move(with);
+    view_.clear();
+    auto it = dms_.find(id);
+    if (it != dms_.end()) view_ = std::move(it->second.lines);
+    dms_[id] = DmBuffer{dm_with_, {}};
+  }
+  void unfocus_dm() {
+    dms_.erase(dm_);
+    dm_ = events::kNoDm;
+    dm_with_.clear();
+    view_.clear();
+  }
+
+  // Something the server tells the user outside any command's answer: a line of the chat view
+  // while the user is in it, else a line of its own and the prompt again.
+  void notice(const std::string& text, std::string& out) {
+    if (phase_ == Phase::kChatView) {
+      remember("[" + server_name() + "]: " + text);
+      paint(out);
+    } else {
+      out += "\r\n" + text + "\r\n" + prompt();
+    }
+  }
+
+  // A DM's push: opened with this user, a message, the other side gone.
+  bool show_dm_push(char tag, std::string_view shared, bool own, std::string& out) {
+    const events::DmId id = take_dm_id(shared);
+    if (id == events::kNoDm) return false;
+    if (tag == 'O') {
+      if (own) return false;  // the opener has its reply
+      const std::string with = terminal_safe(shared);
+      dms_[id] = DmBuffer{with, {}};
+      notice("'" + with + "' opened a DM with you. Execute :dm " + with + " to answer.", out);
+      return true;
+    }
+    if (tag == 'C') {
+      if (own || shared.empty()) return false;  // the closer has its reply
+      const bool left = shared[0] == '1';
+      const std::string with = terminal_safe(shared.substr(1));
+      const std::string line = "'" + with + (left ? "' left: your DM is closed." : "' closed your DM.");
+      if (id != dm_) {
+        if (!dms_.erase(id)) return false;
+        notice(line, out);
+        return true;
+      }
+      unfocus_dm();
+      if (phase_ == Phase::kChatView) phase_ = Phase::kMenu, out += "\033[2J\033[H";
+      out += "\r\n" + line + "\r\n" + prompt();
+      return true;
+    }
+    const std::size_t a = shared.find(kSep);
+    if (a == std::string_view::npos) return false;
+    std::string line = PaletteDialect::chat_line(shared.substr(0, a), shared.substr(a + 1), options_.name_limit);
+    if (id != dm_) {  // a DM not in focus keeps what it is told until the user turns to it
+      auto it = dms_.find(id);
+      if (it == dms_.end()) return false;
+      std::deque<std::string>& lines = it->second.lines;
+      if (lines.size() == options_.chatview_max && !lines.empty()) lines.pop_front();
+      if (options_.chatview_max > 0) lines.push_back(std::move(line));
+      return false;
+    }
+    remember(std::move(line));
+    if (phase_ != Phase::kChatView) return false;
+    paint(out);
+    if (own) out += "\033[1A\033[1G\033[K> ";
+    return true;
+  }
   std::string server_name() const { return "SERVER" + repeat(" ", options_.name_limit > 6 ? options_.name_limit - 6 : 0); }
 
   // Sends `command` as the palette's request `asked`.
@@ -306,10 +433,14 @@ class PaletteSession final : public DialectSession {
       out.local += "\033[1A\033[1G\033[K> ";
       return;
     }
-    PostRoom post;
-    post.room = room_;
-    post.text = std::string(line);
-    ask(out, std::move(post), Asked::kPost);
+    if (dm_ != events::kNoDm) {
+      ask(out, SendDm{dm_, std::string(line)}, Asked::kPost);
+    } else {
+      PostRoom post;
+      post.room = room_;
+      post.text = std::string(line);
+      ask(out, std::move(post), Asked::kPost);
+    }
     waiting_ = false;  // lines typed in the chat view are sent as they come
   }
 
@@ -326,7 +457,7 @@ class PaletteSession final : public DialectSession {
           "  :listall           - List all  users online\r\n"
           "  :rooms             - List all the availiable chatrooms\r\n"
           "  :join <chatroom>   - Join chatroom with the name <chatroom> (and its password, if it has one)\r\n"
-          "  :dm <user>         - Open a DM with user <user> (NOT IMPLEMENTED YET)\r\n"
+          "  :dm <user>         - Open a DM with user <user>\r\n"
           "  :close             - Close your connection with the chatroom / dm\r\n"
           "  :quit              - Close your connection with the chat server entirely\r\n");
     }
@@ -334,44 +465,57 @@ class PaletteSession final : public DialectSession {
     if (name == "listall") return bare ? ask(out, ListOnline{}, Asked::kListAll) : local(kNoArguments);
     if (name == "list") {
       if (!bare) return local(kNoArguments);
+      if (dm_ != events::kNoDm)
+        return local("Users connected to the DM with '" + dm_with_ + "':\r\n  - " + terminal_safe(pending_name_) + "\r\n  - " +
+                     dm_with_ + "\r\n");
       if (room_.empty()) return local("You are not connected to a chatroom or a DM! Did you mean to use :listall?\r\n");
       return ask(out, ListMembers{room_}, Asked::kList);
     }
     if (name == "join") {
       if (bare) return local("The :join command expects an <chatroom> argument! See :help for details.\r\n");
       if (words.size() > 3) return local("The :join command expects a <chatroom> and, for a private one, its password!\r\n");
-      if (!room_.empty())
-        return local("You are in the room '" + room_ + "' already. Execute :close to leave it first.\r\n");
+      if (in_conversation()) return local(already_in());
       JoinRoom join{std::string(words[1]), std::nullopt, std::nullopt};
       joined_with_password_ = words.size() == 3;
       return ask(out, std::move(join), Asked::kJoin, joined_with_password_ ? std::string(words[2]) : std::string());
     }
     if (name == "close") {
       if (!bare) return local(kNoArguments);
+      if (dm_ != events::kNoDm) return ask(out, CloseDm{dm_}, Asked::kCloseDm);
       if (room_.empty()) return local("You are not connected to a chatroom or a DM!\r\n");
       return ask(out, LeaveRoom{room_}, Asked::kClose);
     }
-    if (name == "dm") return local("Sorry! But this is not implemented yet..\r\n");
+    if (name == "dm") {
+      if (bare) return local("The :dm command expects a <user> argument! See :help for details.\r\n");
+      if (words.size() > 2) return local("The :dm command only expects one argument!\r\n");
+      if (in_conversation()) return local(already_in());
+      return ask(out, OpenDm{std::string(words[1])}, Asked::kOpenDm);
+    }
     if (name == "chat") {
       if (!bare) return local(kNoArguments);
-      if (room_.empty()) return local("You are not connected to a chatroom or a DM! Please connect to one first.\r\n");
+      if (!in_conversation()) return local("You are not connected to a chatroom or a DM! Please connect to one first.\r\n");
       phase_ = Phase::kChatView;
-      const std::string info = "[room/" + room_ + "]";
+      const std::string info = conversation_title();
       out.local = "Entering chat view. You can leave chat view by executing :q.\r\n"
                   "Please note that you can't execute any other commands than :q while in chat view!\r\n";
       out.local += "\033[2J\033[H" + repeat("\n", options_.chatview_max) + repeat("=", info.size() < 60 ? 60 - info.size() : 0) + info +
                    "\r\n> ";
-      if (!view_.empty()) paint(out.local);  // what the room said before: chatsock's view started empty
+      if (!view_.empty()) paint(out.local);  // what was said before: chatsock's view started empty
       return;
     }
     if (name == "quit") {
       if (!bare) return local(kNoArguments);
       phase_ = Phase::kConfirmQuit;
-      out.local = room_.empty() ? "Are you sure you want to quit? (y/n) "
+      out.local = !in_conversation() ? "Are you sure you want to quit? (y/n) "
                                 : "You are connected to a chatroom / dm. Are you sure you want to close this connection and quit? (y/n) ";
       return;
     }
     local("Unknown command. Maybe check ':help'?\r\n");
+  }
+
+  std::string already_in() const {
+    return !room_.empty() ? "You are in the room '" + room_ + "' already. Execute :close to leave it first.\r\n"
+                          : "You are in a DM with '" + dm_with_ + "' already. Execute :close to close it first.\r\n";
   }
 
   void remember(std::string line) {
@@ -396,7 +540,15 @@ class PaletteSession final : public DialectSession {
   bool joined_with_password_ = false;
   std::string pending_name_;
   std::string room_;  // the room the user is in; empty: none
-  std::deque<std::string> view_;  // the chat view's lines, oldest first
+  events::DmId dm_ = events::kNoDm;  // the DM in focus (in a room or a DM, never both); none: kNoDm
+  std::string dm_with_;              // its other side's name, escaped
+  std::deque<std::string> view_;  // the chat view's lines (of the room or the DM in focus), oldest first
+  // The user's other open DMs, by id: with whom, and what they said since (at most a view's worth).
+  struct DmBuffer {
+    std::string with;
+    std::deque<std::string> lines;
+  };
+  std::unordered_map<events::DmId, DmBuffer> dms_;
   std::unordered_map<std::string, Asked> asked_;
   std::uint64_t next_id_ = 1;
 };
@@ -407,6 +559,9 @@ PaletteDialect::PaletteDialect(PaletteOptions options) : options_(std::move(opti
   pushes_.add<&render_message>();
   pushes_.add<&render_deleted>();
   pushes_.add<&render_system>();
+  pushes_.add<&render_dm_opened>();
+  pushes_.add<&render_dm_message>();
+  pushes_.add<&render_dm_closed>();
   // What a chatsock user was never told, the palette does not say either.
   pushes_.add_silent<SessionEndedPush, StatePush, PairedPush, MessagePush, PartnerLeftPush, RenamedPush, MemberJoinedPush,
                      MemberLeftPush, RoomUpdatedPush>();

@@ -3,7 +3,7 @@
 // prompts `> ` and `[room/NAME]> `, the commands :help :rooms :join :list :listall :chat :close :dm
 // :quit, and the ANSI chat view, with chatsock's strings byte for byte. It translates, never
 // decides: each command becomes the native one (core/rooms, core/stranger) and each reply a text.
-// A palette user is in one room at a time (chatsock's :join kept the old room too: a bug).
+// A palette user is in one room or one DM at a time (chatsock's :join kept the old room too: a bug).
 // What a session shows depends on its state (which prompt, which room, the chat view), so each
 // session has a PaletteSession (open_session()); a room message is rendered once for all palette
 // recipients as its chat-view line, and each session paints it into its own view.

@@ -124,7 +124,10 @@ TEST_CASE("palette: chatsock's banner, prompts and every command, byte for byte"
   CHECK(says(":rooms now", "\r\n> ") == "This command does not expect any arguments!\r\n\r\n> ");
   CHECK(says(":join", "\r\n> ") == "The :join command expects an <chatroom> argument! See :help for details.\r\n\r\n> ");
   CHECK(says(":join nowhere", "\r\n> ") == "That chatroom does not exist!\r\n\r\n> ");
-  CHECK(says(":dm bob", "\r\n> ") == "Sorry! But this is not implemented yet..\r\n\r\n> ");
+  CHECK(says(":dm bob", "\r\n> ") == "That user is not online!\r\n\r\n> ");
+  CHECK(says(":dm alice", "\r\n> ") == "You cannot open a DM with yourself!\r\n\r\n> ");
+  CHECK(says(":dm", "\r\n> ") == "The :dm command expects a <user> argument! See :help for details.\r\n\r\n> ");
+  CHECK(says(":dm a b", "\r\n> ") == "The :dm command only expects one argument!\r\n\r\n> ");
   CHECK(says(":chat", "\r\n> ") == "You are not connected to a chatroom or a DM! Please connect to one first.\r\n\r\n> ");
   CHECK(says(":frobnicate", "\r\n> ") == "Unknown command. Maybe check ':help'?\r\n\r\n> ");
   CHECK(says("hello", "> ") == "That was not a command. Enter chat mode by executing :chat to chat.> ");
@@ -212,6 +215,69 @@ TEST_CASE("palette: a palette user and a native user in one room see each other,
   REQUIRE(alice->until("[room/general]> ") != "");
   alice->send(":list\r\n");
   CHECK(alice->until("[room/general]> ") == "Users connected to room 'general':\r\n  - alice\r\n  - bob\r\n\r\n[room/general]> ");
+}
+
+TEST_CASE("palette: :dm opens a DM with a user online, its chat view, :list and :close", "[integration][palette][dms]") {
+  TempDir data;
+  ChatdProcess chatd(data.path(), palette_args());
+  auto alice = palette_user(chatd.palette_port(), "alice");
+  auto bob = palette_user(chatd.palette_port(), "bob");
+  auto carol = native_client(chatd.port(), "carol");
+  auto says = [](LineClient& c, const std::string& line, const std::string& prompt) {
+    c.send(line + "\r\n");
+    return c.until(prompt);
+  };
+  CHECK(says(*alice, ":dm bob", "[dm/bob]> ") == "You opened a DM with 'bob'!\r\nExecute :chat to enter the chat view\r\n\r\n[dm/bob]> ");
+  CHECK(bob->until("answer.\r\n> ") == "\r\n'alice' opened a DM with you. Execute :dm alice to answer.\r\n> ");
+  CHECK(says(*alice, ":join general", "[dm/bob]> ") ==
+        "You are in a DM with 'bob' already. Execute :close to close it first.\r\n\r\n[dm/bob]> ");
+  CHECK(says(*alice, ":list", "[dm/bob]> ") == "Users connected to the DM with 'bob':\r\n  - alice\r\n  - bob\r\n\r\n[dm/bob]> ");
+
+  // Alice writes before Bob turns to the DM: he finds it in his chat view when he does.
+  CHECK(says(*alice, ":chat", "[dm/bob]\r\n> ").find(std::string(60 - 8, '=') + "[dm/bob]\r\n> ") != std::string::npos);
+  alice->send("hi bob\r\n");
+  const std::string fix = kEsc + "[1A" + kEsc + "[1G" + kEsc + "[K> ";
+  CHECK(alice->until(fix).find("[alice     ]: hi bob" + kEsc + "[u") != std::string::npos);
+  CHECK(bob->drain().empty());  // nothing is painted outside the DM's chat view
+  CHECK(says(*bob, ":dm alice", "[dm/alice]> ") ==
+        "You are back in your DM with 'alice'!\r\nExecute :chat to enter the chat view\r\n\r\n[dm/alice]> ");
+  const std::string view = says(*bob, ":chat", kEsc + "[u");
+  CHECK(view.find(std::string(60 - 10, '=') + "[dm/alice]\r\n> ") != std::string::npos);
+  CHECK(view.find("[alice     ]: hi bob" + kEsc + "[u") != std::string::npos);
+  bob->send("hi alice\r\n");
+  CHECK(bob->until(fix).find("[alice     ]: hi bob\r\n" + kEsc + "[2K[bob       ]: hi alice" + kEsc + "[u") != std::string::npos);
+  CHECK(alice->until(kEsc + "[u").find("[bob       ]: hi alice") != std::string::npos);
+  // A DM is its two sides': the third client online hears nothing of it.
+  carol->send(R"({"op":"my_dms","id":"q"})");  // her next frame is its answer: no push came before it
+  CHECK(carol->recv() == std::optional<std::string>(R"({"type":"reply","id":"q","ok":true,"dms":[]})"));
+
+  // Bob closes it: Alice's chat view ends with the news.
+  CHECK(says(*bob, ":q", "[dm/alice]> ").find("You left chat view.") != std::string::npos);
+  CHECK(says(*bob, ":close", "\r\n> ") == "You closed the DM with 'alice'.\r\n\r\n> ");
+  CHECK(alice->until("\r\n> ") == kEsc + "[2J" + kEsc + "[H\r\n'bob' closed your DM.\r\n> ");
+
+  // A native user opens a DM with a palette user, who answers in it; and goes away.
+  carol->send(R"({"op":"open_dm","id":"o","to":"alice"})");
+  auto open = carol->recv_until(R"("id":"o")");
+  REQUIRE(open);
+  CHECK(*open == R"({"type":"reply","id":"o","ok":true,"dm":2,"with":"alice","last_number":0,"opened":true})");
+  CHECK(alice->until("answer.\r\n> ") == "\r\n'carol' opened a DM with you. Execute :dm carol to answer.\r\n> ");
+  says(*alice, ":dm carol", "[dm/carol]> ");
+  says(*alice, ":chat", "[dm/carol]\r\n> ");
+  alice->send("hello \033[2J carol\r\n");
+  auto got = carol->recv_until("dm_message");
+  REQUIRE(got);
+  CHECK(got->find(R"("dm":2,"number":1,)") != std::string::npos);
+  CHECK(got->find(R"("from":"alice","text":"hello \u001b[2J carol"})") != std::string::npos);
+  CHECK(alice->until(fix).find("[alice     ]: hello \\u001b[2J carol" + kEsc + "[u") != std::string::npos);
+  carol.reset();
+  CHECK(alice->until("\r\n> ") ==
+        kEsc + "[2J" + kEsc + "[H\r\n'carol' left: your DM is closed.\r\n> ");
+  REQUIRE(chatd.stop() == 0);
+  const auto log = read_log(data.path());
+  CHECK(events_of<events::DmOpened>(log).size() == 2);
+  CHECK(events_of<events::DmSent>(log).size() == 3);
+  CHECK(events_of<events::DmClosed>(log).size() == 1);
 }
 
 TEST_CASE("palette: lines are framed whatever the segments, telnet's bytes are ignored, a line too long closes",

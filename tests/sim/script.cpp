@@ -10,7 +10,7 @@ namespace {
 
 constexpr std::array<const char*, static_cast<std::size_t>(ActionKind::kCount)> kNames = {
     "connect", "connect_lowf", "name", "search", "send", "leave", "report", "go_silent", "stop_reading",
-    "resume_reading", "drop", "flood", "malformed", "create_room", "join_room", "leave_room", "post_room", "ask_rooms", "crash", "clock_jump",
+    "resume_reading", "drop", "flood", "malformed", "create_room", "join_room", "leave_room", "post_room", "ask_rooms", "open_dm", "send_dm", "close_dm", "crash", "clock_jump",
     "storm"};
 
 // Exponentially distributed gap with the given mean, at least 1 ms.
@@ -104,6 +104,20 @@ Script generate(std::uint64_t seed, std::uint32_t users, TimeMs duration_ms) {
       else if (pick < 35) a.kind = ActionKind::kJoinRoom, a.arg = static_cast<std::uint32_t>(rooms_rng.uniform(2 * kSimRooms));
       else if (pick < 45) a.kind = ActionKind::kLeaveRoom;
       else if (pick < 55) a.kind = ActionKind::kAskRooms, a.arg = static_cast<std::uint32_t>(rooms_rng.uniform(4 * kSimRooms));
+      s.actions.push_back(a);
+    }
+  }
+  // DMs, from a stream of their own too: for about half the seeds, some users open, use and close
+  // DMs with each other (by the names of the pool, so some opens find nobody or several).
+  SeededRandom dms_rng(seed * 0x94d049bb133111ebULL + 11);
+  std::vector<std::uint32_t> dmers(dms_rng.uniform(2) == 0 ? 0 : 2 + dms_rng.uniform(users / 4 + 1));
+  for (std::uint32_t& u : dmers) u = static_cast<std::uint32_t>(dms_rng.uniform(users));
+  for (const std::uint32_t u : dmers) {
+    for (TimeMs t = 10'000 + exponential(dms_rng, think_ms); t < duration_ms; t += exponential(dms_rng, think_ms)) {
+      Action a{t, u, ActionKind::kSendDm, static_cast<std::uint32_t>(1 + dms_rng.uniform(8))};
+      const std::uint64_t pick = dms_rng.uniform(100);
+      if (pick < 20) a.kind = ActionKind::kOpenDm, a.arg = dmers[dms_rng.uniform(dmers.size())];
+      else if (pick < 28) a.kind = ActionKind::kCloseDm;
       s.actions.push_back(a);
     }
   }

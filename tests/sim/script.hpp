@@ -36,6 +36,10 @@ enum class ActionKind : std::uint8_t {
   kLeaveRoom,
   kPostRoom,         // posts a message (unique text) to room arg
   kAskRooms,         // asks a read-only question: the public rooms, room arg's members, its rooms, who is online
+  kOpenDm,           // opens a DM with user arg by its DM name (D<arg>), or for one in five by a name of the pool
+                     // (which none, one or several may have)
+  kSendDm,           // sends a message (unique text) in its latest DM; with none, in DM arg (not its own)
+  kCloseDm,          // closes its oldest DM; with none, DM arg (not its own)
   // Faults.
   kCrash,            // the server dies (arg: 0 between batches, 1 after prepare, 2 inside the
                      // log's append before its sync, 3 after the commit before delivery)

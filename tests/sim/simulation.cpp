@@ -138,6 +138,7 @@ class SimSession final : public SessionIo, public SessionPort, public std::enabl
   bool silent = false;
   bool solved = false;         // sent a correct captcha solution
   bool named = false;          // sent a valid name (native)
+  bool dm_named = false;       // sent its DM name (D<user>) last
   bool overflow_pending = false;
   std::size_t unread_bytes = 0;
   TimeMs last_activity;        // the client's last frame or pong, as the transport saw it
@@ -147,6 +148,8 @@ class SimSession final : public SessionIo, public SessionPort, public std::enabl
   std::string hello;
   std::unordered_map<std::string, std::string> pending_sends;  // request id -> text (native)
   std::unordered_map<std::string, std::string> pending_posts;  // request id -> text of a room post
+  std::unordered_map<std::string, std::string> pending_dm_sends;  // request id -> text of a DM message
+  std::vector<events::DmId> dms;  // the DMs the client was told are open, in the order it learnt of them
   struct Resume {
     std::optional<std::uint64_t> since;
     RoomId room_id = events::kNoRoom;
@@ -230,6 +233,7 @@ class Simulation {
   void sweep();
   void check_pairs(const projections::World& w, const char* whose);
   void check_room_message(SimSession& s, const Outbound& item, const projections::RoomMessagePush& m);
+  void check_dm_push(SimSession& s, const Outbound& item);
   void check_join_reply(SimSession& s, const JoinReply& r, const SimSession::Resume* asked);
   void check_durable();
   // Since when the durable World says client `c` is idle under the state limit (in stranger chat
@@ -296,13 +300,21 @@ class Simulation {
   std::map<RoomId, std::string> hidden_rooms_;
   std::map<std::string, std::set<ClientId>> hidden_knowers_;
   std::map<std::pair<ClientId, RoomId>, std::uint64_t> last_room_number_;
-  std::unordered_map<ClientId, TimeMs> room_left_mono_;  // when the client's last room presence ended
+  std::unordered_map<ClientId, TimeMs> presence_left_mono_;  // when the client's last room or DM presence ended
   struct UserRoom {
     RoomId id = events::kNoRoom;
     std::uint64_t last = 0;
   };
   std::vector<std::array<UserRoom, kSimRooms>> user_rooms_;
   std::uint64_t user_posts_ = 0;
+  // DMs: every DM message by its (unique) text, as committed; the last number each client saw per DM.
+  struct DmSendInfo {
+    events::DmId dm = events::kNoDm;
+    std::uint64_t number = 0;
+    ClientId from = kNoClient, to = kNoClient;
+  };
+  std::unordered_map<std::string, DmSendInfo> dm_sends_;
+  std::map<std::pair<ClientId, events::DmId>, std::uint64_t> last_dm_number_;
   std::set<std::uint64_t> right_password_;  // connections that sent small's password right
   std::uint64_t sweeps_ = 0;                            // sessions whose end a batch made durable
 };
@@ -608,6 +620,19 @@ std::string Simulation::frame_for(SimSession& s, ActionKind kind, std::uint32_t 
       default: return R"({"op":"online")" + head + "}";
     }
   }
+  if (kind == ActionKind::kOpenDm) {
+    std::string f = R"({"op":"open_dm","id":)" + id + R"(,"to":)";
+    append_json_string(f, arg % 5 == 0 ? std::string(kNamesPool[arg % 7]) : "D" + std::to_string(arg));
+    return f + "}";
+  }
+  if (kind == ActionKind::kSendDm || kind == ActionKind::kCloseDm) {
+    // Its own DM if it knows one, else one it may not be in (refused: no_such_dm).
+    const events::DmId dm = s.dms.empty() ? arg : kind == ActionKind::kSendDm ? s.dms.back() : s.dms.front();
+    if (kind == ActionKind::kCloseDm) return R"({"op":"close_dm","id":)" + id + R"(,"dm":)" + std::to_string(dm) + "}";
+    const std::string text = "u" + std::to_string(s.user) + "d" + std::to_string(++user_posts_);
+    s.pending_dm_sends[id] = text;
+    return R"({"op":"send_dm","id":)" + id + R"(,"dm":)" + std::to_string(dm) + R"(,"text":")" + text + "\"}";
+  }
   if (kind >= ActionKind::kCreateRoom && kind <= ActionKind::kPostRoom) {
     const SimRoom& room = kRooms[arg % kSimRooms];
     const std::string head = R"(,"id":)" + id + R"(,"room":")" + room.name + "\"";
@@ -638,6 +663,7 @@ std::string Simulation::frame_for(SimSession& s, ActionKind kind, std::uint32_t 
   switch (kind) {
     case ActionKind::kName: {
       s.named = arg % 8 != 7;  // the last of the pool is empty: refused
+      s.dm_named = false;
       std::string f = R"({"op":"name","id":)" + id + R"(,"name":)";
       append_json_string(f, kNamesPool[arg % 8]);
       return f + "}";
@@ -770,8 +796,16 @@ void Simulation::act(const Action& a, std::size_t index) {
     case ActionKind::kLeaveRoom:
     case ActionKind::kPostRoom:
     case ActionKind::kAskRooms:
+    case ActionKind::kOpenDm:
+    case ActionKind::kSendDm:
+    case ActionKind::kCloseDm:
       if (s->lowf) return;  // lowf is stranger chat only
-      // Rooms show who speaks: a user without a name takes one first (as a client would).
+      // A DM user goes by a name of its own (D<user>), so that others can find it.
+      if (a.kind >= ActionKind::kOpenDm && !s->dm_named) {
+        client_frame(*s, R"({"op":"name","id":)" + std::to_string(s->next_id++) + R"(,"name":"D)" + std::to_string(a.user) + "\"}");
+        s->named = s->dm_named = true;
+      }
+      // Rooms and DMs show who speaks: a user without a name takes one first (as a client would).
       if (!s->named) client_frame(*s, frame_for(*s, ActionKind::kName, a.user % 7));
       return client_frame(*s, frame_for(*s, a.kind, a.arg));
     default: return client_frame(*s, frame_for(*s, a.kind, a.arg));
@@ -888,16 +922,40 @@ void Simulation::apply_committed(const Engine::BatchResult& result) {
       }
     }
     if (const auto* d = e.payload.get_if<events::RoomDeleted>(); d && d->why == events::RoomEnd::kExpired) fault("room expired");
+    if (const auto* m = e.payload.get_if<events::DmSent>()) {
+      dm_sends_[m->text] = DmSendInfo{m->dm, m->number, m->from, m->to};
+      for (ClientId side : {m->from, m->to})
+        if (client_conn_.count(side)) expected_.emplace_back(m->text, side);
+    }
+    if (e.payload.is<events::DmOpened>() || e.payload.is<events::DmSent>()) {
+      count("a DM's two sides are online while it is open");
+      const auto& clients = durable_.get<StrangerState>();
+      for (ClientId c : involved)
+        if (!clients.find(c)) return fail("a DM's two sides are online while it is open", "client " + std::to_string(c) + " is gone");
+    }
     // Who may be leaving its last room with this event (the session's tracker restarts its idle time).
     std::vector<ClientId> leaving_rooms;
     if (const auto* l = e.payload.get_if<events::RoomLeft>()) leaving_rooms.push_back(l->client);
     if (const auto* d = e.payload.get_if<events::RoomDeleted>())
       if (const projections::Room* r = before.get<RoomsState>().find(d->room))
         for (const auto& [member, since] : r->members) leaving_rooms.push_back(member);
+    // (and its DMs: one it closes, or one whose other side goes away)
+    if (const auto* c = e.payload.get_if<events::DmClosed>())
+      if (const projections::Dm* dm = before.get<projections::DmsState>().find(c->dm)) leaving_rooms.insert(leaving_rooms.end(), {dm->opener, dm->peer});
+    if (const auto* x = e.payload.get_if<events::ClientDisconnected>())
+      if (const auto* dms = before.get<projections::DmsState>().dms_of(x->client))
+        for (events::DmId id : *dms)
+          if (const projections::Dm* dm = before.get<projections::DmsState>().find(id)) leaving_rooms.push_back(dm->other(x->client));
     st = projections::apply(durable_, e);
     if (!st.ok()) return fail("the log holds what the engine committed", st.ToString());
-    for (ClientId c : leaving_rooms)
-      if (durable_.get<RoomsState>().rooms_of(c) == nullptr) room_left_mono_[c] = now_;  // in no room: idle from now
+    for (ClientId c : leaving_rooms)  // in no room and no DM: idle from now
+      if (durable_.get<RoomsState>().rooms_of(c) == nullptr && durable_.get<projections::DmsState>().dms_of(c) == nullptr)
+        presence_left_mono_[c] = now_;
+    if (const auto* x = e.payload.get_if<events::ClientDisconnected>()) {
+      count("a client's DMs end with it");
+      if (durable_.get<projections::DmsState>().dms_of(x->client))
+        return fail("a client's DMs end with it", "client " + std::to_string(x->client) + " still has a DM open");
+    }
     if (const auto* j = e.payload.get_if<events::RoomJoined>()) {
       count("a room never holds more members than its limit");
       const projections::Room* r = durable_.get<RoomsState>().find(j->room);
@@ -916,7 +974,7 @@ void Simulation::apply_committed(const Engine::BatchResult& result) {
     if (const auto* connected = e.payload.get_if<events::ClientConnected>()) state_mono_[connected->client] = now_;
     if (const auto* d = e.payload.get_if<events::ClientDisconnected>()) {
       state_mono_.erase(d->client);
-      room_left_mono_.erase(d->client);
+      presence_left_mono_.erase(d->client);
       auto conn = client_conn_.find(d->client);
       if (conn != client_conn_.end()) {
         // The session's end is durable: the simulation lets go of it once its transport is gone.
@@ -955,6 +1013,26 @@ void Simulation::check_outbound(SimSession& s, const Outbound& item) {
       if (!room_posts_.count(text))
         return fail("acknowledged only after commit", "the post of \"" + text + "\" was acknowledged before its event was in the log");
     }
+    if (item.command == &CommandType::of<SendDm>()) {
+      auto pending = s.pending_dm_sends.find(item.request_id);
+      if (pending == s.pending_dm_sends.end()) return;
+      const std::string text = std::move(pending->second);
+      s.pending_dm_sends.erase(pending);
+      if (!item.reply.ok()) return fault("DM send refused: " + std::string(item.reply.error.code()));
+      count("acknowledged only after commit");
+      if (!dm_sends_.count(text))
+        return fail("acknowledged only after commit", "the DM message \"" + text + "\" was acknowledged before its event was in the log");
+    }
+    if (item.command == &CommandType::of<OpenDm>()) {
+      if (!item.reply.ok()) return fault("DM open refused: " + std::string(item.reply.error.code()));
+      const events::DmId dm = item.reply.body.as<DmReply>().dm.dm;
+      if (std::find(s.dms.begin(), s.dms.end(), dm) == s.dms.end()) s.dms.push_back(dm);
+    }
+    if (item.command == &CommandType::of<CloseDm>() && item.reply.ok()) {
+      fault("DM closed");
+      s.dms.clear();  // (re-learnt below from what is still open: the closed one is the oldest)
+      if (const auto* mine = durable_.get<projections::DmsState>().dms_of(s.client)) s.dms = *mine;
+    }
     if ((item.command == &CommandType::of<JoinRoom>() || item.command == &CommandType::of<CreateRoom>()) && item.reply.ok()) {
       auto asked = s.pending_joins.find(item.request_id);
       check_join_reply(s, item.reply.body.as<JoinReply>(), asked == s.pending_joins.end() ? nullptr : &asked->second);
@@ -963,6 +1041,7 @@ void Simulation::check_outbound(SimSession& s, const Outbound& item) {
     return;
   }
   if (const auto* m = item.push->body.get_if<projections::RoomMessagePush>()) return check_room_message(s, item, *m);
+  if (item.push->body.type()->domain == std::string_view("dms")) return check_dm_push(s, item);
   const auto* message = item.push->body.get_if<projections::MessagePush>();
   if (!message) return;
   ++result_.messages_delivered;
@@ -991,6 +1070,38 @@ void Simulation::check_outbound(SimSession& s, const Outbound& item) {
     return fail("messages arrive in order", "client " + std::to_string(s.client) + " got seq " +
                                                 std::to_string(info->second.seq) + " after seq " + std::to_string(last));
   last = info->second.seq;
+}
+
+void Simulation::check_dm_push(SimSession& s, const Outbound& item) {
+  if (const auto* o = item.push->body.get_if<projections::DmOpenedPush>()) {
+    if (!item.own) s.dms.push_back(o->dm);
+    return fault("DM opened");
+  }
+  if (const auto* c = item.push->body.get_if<projections::DmClosedPush>()) {
+    if (!item.own) std::erase(s.dms, c->dm);
+    return;
+  }
+  const auto* m = item.push->body.get_if<projections::DmMessagePush>();
+  if (!m) return;
+  const char* const kInvariant = "a DM message reaches exactly its two sides, once, in order, after its commit";
+  count(kInvariant);
+  auto info = dm_sends_.find(m->text);
+  if (info == dm_sends_.end())
+    return fail(kInvariant, "client " + std::to_string(s.client) + " got \"" + m->text + "\" before its event was in the log");
+  const DmSendInfo& sent = info->second;
+  if (s.client != sent.from && s.client != sent.to)
+    return fail(kInvariant, "client " + std::to_string(s.client) + " got \"" + m->text + "\" of DM " + std::to_string(sent.dm) +
+                                " it is not a side of");
+  if (item.own != (s.client == sent.from))
+    return fail(kInvariant, "the own flag of \"" + m->text + "\" is wrong for client " + std::to_string(s.client));
+  if (!item.frame) return fail(kInvariant, "client " + std::to_string(s.client) + " got \"" + m->text + "\" with no frame to send");
+  if (!delivered_.insert(m->text + '\n' + std::to_string(s.client)).second)
+    return fail(kInvariant, "\"" + m->text + "\" reached client " + std::to_string(s.client) + " twice");
+  std::uint64_t& last = last_dm_number_[{s.client, m->dm}];
+  if (m->number != last + 1 || m->dm != sent.dm || m->number != sent.number)
+    return fail(kInvariant, "client " + std::to_string(s.client) + " got number " + std::to_string(m->number) + " of DM " +
+                                std::to_string(m->dm) + " after number " + std::to_string(last));
+  last = m->number;
 }
 
 void Simulation::check_room_message(SimSession& s, const Outbound& item, const projections::RoomMessagePush& m) {
@@ -1094,16 +1205,17 @@ void Simulation::on_close(SimSession& s, const std::string& reason) {
 
 std::optional<TimeMs> Simulation::idle_since(ClientId c) const {
   if (durable_.get<RoomsState>().rooms_of(c)) return std::nullopt;  // in a room: active
+  if (durable_.get<projections::DmsState>().dms_of(c)) return std::nullopt;  // in a DM: active
   const projections::Stranger* client = durable_.get<StrangerState>().find(c);
   if (!client) return std::nullopt;
   auto state = state_mono_.find(c);
-  auto left = room_left_mono_.find(c);
+  auto left = presence_left_mono_.find(c);
   const bool idle_state = client->state == ClientState::kLooking || client->state == ClientState::kDisconnected;
-  if (!idle_state && left == room_left_mono_.end()) return std::nullopt;  // paired, or never marked (CONNECTED)
+  if (!idle_state && left == presence_left_mono_.end()) return std::nullopt;  // paired, or never marked (CONNECTED)
   if (client->state == ClientState::kPaired) return std::nullopt;
   TimeMs since = 0;
   if (idle_state && state != state_mono_.end()) since = state->second;
-  if (left != room_left_mono_.end()) since = std::max(since, left->second);
+  if (left != presence_left_mono_.end()) since = std::max(since, left->second);
   return since;
 }
 
@@ -1205,7 +1317,7 @@ void Simulation::crash() {
   sessions_.clear();
   client_conn_.clear();
   state_mono_.clear();
-  room_left_mono_.clear();
+  presence_left_mono_.clear();
   std::fill(user_conn_.begin(), user_conn_.end(), 0);
   check_durable();
   if (result_.failed) return;
