@@ -89,4 +89,22 @@ inline std::string field(const std::string& frame, const std::string& key) {
   return frame.substr(at, frame.find('"', at) - at);
 }
 
+// Sends `frame` (whose "id" is `id`) and returns the reply with that id; pushes before it are skipped.
+inline std::string ask(WsClient& c, const std::string& id, const std::string& frame) {
+  c.send(frame);
+  auto reply = c.recv_until("\"type\":\"reply\",\"id\":\"" + id + "\"");
+  REQUIRE(reply);
+  return *reply;
+}
+
+inline bool ok(const std::string& reply) { return reply.find("\"ok\":true") != std::string::npos; }
+
+// A failed reply's error code ("" for a success).
+inline std::string error_of(const std::string& reply) {
+  auto at = reply.find("\"error\":\"");
+  if (at == std::string::npos) return "";
+  at += 9;
+  return reply.substr(at, reply.find('"', at) - at);
+}
+
 }  // namespace chatd::testing

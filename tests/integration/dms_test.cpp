@@ -16,20 +16,6 @@ namespace {
 
 using Client = std::unique_ptr<WsClient>;
 
-std::string ask(WsClient& c, const std::string& id, const std::string& frame) {
-  c.send(frame);
-  auto reply = c.recv_until("\"type\":\"reply\",\"id\":\"" + id + "\"");
-  REQUIRE(reply);
-  return *reply;
-}
-
-std::string error_of(const std::string& reply) {
-  auto at = reply.find("\"error\":\"");
-  if (at == std::string::npos) return "";
-  at += 9;
-  return reply.substr(at, reply.find('"', at) - at);
-}
-
 }  // namespace
 
 TEST_CASE("dms: open, send, my_dms and close over WebSocket, heard by exactly the two sides", "[integration][dms]") {

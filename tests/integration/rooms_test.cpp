@@ -15,22 +15,6 @@ namespace {
 
 using Client = std::unique_ptr<WsClient>;
 
-// Sends `frame` (whose "id" is `id`) and returns the reply with that id; pushes before it are skipped.
-std::string ask(WsClient& c, const std::string& id, const std::string& frame) {
-  c.send(frame);
-  auto reply = c.recv_until("\"type\":\"reply\",\"id\":\"" + id + "\"");
-  REQUIRE(reply);
-  return *reply;
-}
-
-bool ok(const std::string& reply) { return reply.find("\"ok\":true") != std::string::npos; }
-std::string error_of(const std::string& reply) {
-  auto at = reply.find("\"error\":\"");
-  if (at == std::string::npos) return "";
-  at += 9;
-  return reply.substr(at, reply.find('"', at) - at);
-}
-
 // The text of every "room_message" push among the next frames, until none comes for `quiet`.
 std::vector<std::string> drain(WsClient& c, std::chrono::milliseconds quiet = 300ms) {
   std::vector<std::string> frames;
