@@ -7,6 +7,8 @@
 // input and of the answers' texts must come out escaped.
 #include <vector>
 
+#include "core/dms/commands.hpp"
+#include "core/dms/errors.hpp"
 #include "core/rooms/commands.hpp"
 #include "core/session/commands.hpp"
 #include "core/rooms/errors.hpp"
@@ -37,9 +39,12 @@ struct AnsweringIo final : SessionIo {
 
 // The engine's answer to `c`, the `n`th: a success with the body its renderer reads, or an error.
 Reply answer(const Command& c, std::size_t n) {
-  static const ErrorCode kErrors[] = {errors::kNoSuchRoom, errors::kWrongPassword, errors::kRoomFull, errors::kNameTaken,
-                                      errors::kInvalidMessage, errors::kBusy};
-  if (n % 3 == 2) return Reply::failure(kErrors[n % 6], "refused");
+  static const ErrorCode kErrors[] = {errors::kNoSuchRoom,  errors::kWrongPassword, errors::kRoomFull,
+                                      errors::kNameTaken,   errors::kInvalidMessage, errors::kBusy,
+                                      errors::kNoSuchUser,  errors::kSelfDm,         errors::kAmbiguousName,
+                                      errors::kNoSuchDm,    errors::kTooManyDms};
+  constexpr std::size_t kErrorCount = sizeof kErrors / sizeof kErrors[0];
+  if (n % 3 == 2) return Reply::failure(kErrors[n % kErrorCount], "refused\x1b]0;");
   Reply r;
   if (c.is<JoinRoom>()) {
     JoinReply j;
@@ -50,6 +55,9 @@ Reply answer(const Command& c, std::size_t n) {
     RoomsReply rooms;
     rooms.rooms.push_back(RoomListing{"r", events::MediaKind::kText, events::RoomSettings{"", "d\x1b[5m\x1b]0;t", {}, 0}, 1});
     r.body = std::move(rooms);
+  } else if (c.is<OpenDm>()) {
+    // The other side's name is as the engine has it: whatever its owner typed.
+    r.body = DmReply{DmListing{static_cast<events::DmId>(n + 1), "w\x1b]0;\x1b[5m", n}, n % 2 == 0};
   } else if (c.is<ListMembers>() || c.is<ListOnline>()) {
     r.body = NamesReply{{"a", "b\x1b[5m"}, 2};
   }
