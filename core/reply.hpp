@@ -27,4 +27,7 @@ struct Reply {
   }
 };
 
+// Every domain's answer to a command whose actor is not (or no longer) a connected client.
+inline Reply not_connected() { return Reply::failure(errors::kNotConnected, "the session is not a connected client"); }
+
 }  // namespace chatd

@@ -16,17 +16,11 @@ using projections::DmsState;
 using projections::Stranger;
 using projections::StrangerState;
 
-Reply not_connected() { return Reply::failure(errors::kNotConnected, "the session is not a connected client"); }
 Reply no_such_dm() { return Reply::failure(errors::kNoSuchDm, "the client has no open DM with that id"); }
 
 std::size_t open_count(const DmsState& s, ClientId c) {
   const std::vector<DmId>* dms = s.dms_of(c);
   return dms ? dms->size() : 0;
-}
-
-std::string name_of(const StrangerState& s, ClientId c) {
-  const Stranger* client = s.find(c);
-  return client ? client->name : std::string();
 }
 
 // The open DM `id` if `actor` is one of its sides, else null.
@@ -37,7 +31,7 @@ const Dm* dm_of(const projections::World& w, DmId id, ClientId actor) {
 
 Reply dm_reply(const StrangerState& clients, DmId id, const Dm& dm, ClientId actor, bool opened) {
   Reply reply;
-  reply.body = DmReply{DmListing{id, name_of(clients, dm.other(actor)), dm.last_number}, opened};
+  reply.body = DmReply{DmListing{id, std::string(clients.name_of(dm.other(actor))), dm.last_number}, opened};
   return reply;
 }
 
@@ -97,7 +91,7 @@ Reply MyDms::decide(const projections::World& w, ClientId actor, const MyDms&, c
   DmsReply body;
   if (const std::vector<DmId>* dms = s.dms_of(actor))
     for (DmId id : *dms)
-      if (const Dm* dm = s.find(id)) body.dms.push_back(DmListing{id, name_of(clients, dm->other(actor)), dm->last_number});
+      if (const Dm* dm = s.find(id)) body.dms.push_back(DmListing{id, std::string(clients.name_of(dm->other(actor))), dm->last_number});
   Reply reply;
   reply.body = std::move(body);
   return reply;

@@ -23,7 +23,6 @@ constexpr std::size_t kMaxTitleChars = 100;
 constexpr std::size_t kMaxDescriptionChars = 500;
 constexpr std::uint64_t kMaxRoomLimit = 100'000;
 
-Reply not_connected() { return Reply::failure(errors::kNotConnected, "the session is not a connected client"); }
 Reply no_such_room() { return Reply::failure(errors::kNoSuchRoom, "there is no room with that name"); }
 
 const projections::Stranger* client_of(const projections::World& w, ClientId actor) {

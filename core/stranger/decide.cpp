@@ -15,7 +15,6 @@ using projections::ClientState;
 using projections::Stranger;
 using projections::StrangerState;
 
-Reply not_connected() { return Reply::failure(errors::kNotConnected, "the session is not a connected client"); }
 
 Reply check_name_of(std::string_view name) {
   if (auto problem = check_name(name); problem != NameProblem::kNone) return Reply::failure(errors::kInvalidName, describe(problem));

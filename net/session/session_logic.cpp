@@ -34,9 +34,9 @@ std::string& empty_frame() {
 SessionLogic::SessionLogic(const WireDialect& dialect, const SessionOptions& options, CaptchaService* captcha,
                            SessionIo& io, std::string addr, TimeMs now)
     : dialect_(dialect),
+      dialect_session_(dialect.open_session()),
       options_(options),
       captcha_(captcha && captcha->enabled() && options.captcha_required ? captcha : nullptr),
-      dialect_session_(dialect.open_session()),
       io_(io),
       addr_(std::move(addr)),
       idle_(options.idle, now),

@@ -22,11 +22,6 @@ using namespace chatd::events;
 
 constexpr const char* kDomain = "dms";
 
-std::string_view name_of(const World& w, ClientId c) {
-  const Stranger* s = w.get<StrangerState>().find(c);
-  return s ? std::string_view(s->name) : std::string_view();
-}
-
 void forget(DmsState& s, ClientId c, DmId dm) {
   auto it = s.of_client.find(c);
   if (it == s.of_client.end()) return;
@@ -105,13 +100,13 @@ std::size_t dms_count(const DmsState& s, ClientId c) {
 
 void notify_opened(const World& w, const Event&, const DmOpened& p, PushSink& out) {
   const DmsState& s = w.get<DmsState>();
-  DmOpenedPush body{p.dm, std::string(name_of(w, p.from)), std::string(name_of(w, p.to))};
+  DmOpenedPush body{p.dm, std::string(w.get<StrangerState>().name_of(p.from)), std::string(w.get<StrangerState>().name_of(p.to))};
   out.push(Push{.body = body, .idle = dm_mark(dms_count(s, p.to) + 1)}, {Recipient{p.to}});
   out.push(Push{.body = std::move(body), .idle = dm_mark(dms_count(s, p.from) + 1)}, {Recipient{p.from, true}});
 }
 
 void notify_sent(const World& w, const Event& e, const DmSent& p, PushSink& out) {
-  out.push(Push{.body = DmMessagePush{p.dm, p.number, e.time, std::string(name_of(w, p.from)), p.text}},
+  out.push(Push{.body = DmMessagePush{p.dm, p.number, e.time, std::string(w.get<StrangerState>().name_of(p.from)), p.text}},
            {Recipient{p.to}, Recipient{p.from, true}});
 }
 
@@ -120,7 +115,7 @@ void notify_closed(const World& w, const Event&, const DmClosed& p, PushSink& ou
   const Dm* dm = s.find(p.dm);
   if (!dm) return;
   const ClientId other = dm->other(p.by);
-  DmClosedPush body{p.dm, std::string(name_of(w, p.by)), false};
+  DmClosedPush body{p.dm, std::string(w.get<StrangerState>().name_of(p.by)), false};
   out.push(Push{.body = body, .idle = dm_mark(dms_count(s, other) - 1)}, {Recipient{other}});
   out.push(Push{.body = std::move(body), .idle = dm_mark(dms_count(s, p.by) - 1)}, {Recipient{p.by, true}});
 }
@@ -129,7 +124,7 @@ void notify_disconnected(const World& w, const Event&, const ClientDisconnected&
   const DmsState& s = w.get<DmsState>();
   const std::vector<DmId>* dms = s.dms_of(p.client);
   if (!dms) return;
-  const std::string name(name_of(w, p.client));
+  const std::string name(w.get<StrangerState>().name_of(p.client));
   for (DmId id : *dms)
     if (const Dm* dm = s.find(id)) {
       const ClientId other = dm->other(p.client);

@@ -42,11 +42,6 @@ Room* find(RoomsState& s, RoomId id) {
   return it == s.rooms.end() ? nullptr : &it->second;
 }
 
-std::string_view name_of(const World& w, ClientId c) {
-  const Stranger* s = w.get<StrangerState>().find(c);
-  return s ? std::string_view(s->name) : std::string_view();
-}
-
 void remove_joined(RoomsState& s, ClientId c, RoomId room) {
   auto it = s.joined.find(c);
   if (it == s.joined.end()) return;
@@ -145,7 +140,7 @@ Status apply_posted(World& w, const Event& e, const RoomPosted& p) {
   ++s.posts;
   if (r->history_limit == 0) return Status::Ok();
   if (r->history.size() >= r->history_limit) r->history.pop_front();
-  r->history.push_back(RoomMessage{p.number, e.time, p.from, std::string(name_of(w, p.from)), p.kind, p.text, p.url,
+  r->history.push_back(RoomMessage{p.number, e.time, p.from, std::string(w.get<StrangerState>().name_of(p.from)), p.kind, p.text, p.url,
                                    p.media_type, p.bytes});
   return Status::Ok();
 }
@@ -204,7 +199,7 @@ void notify_joined(const World& w, const Event&, const RoomJoined& p, PushSink& 
   const RoomsState& s = w.get<RoomsState>();
   const Room* r = s.find(p.room);
   if (!r) return;
-  MemberJoinedPush body{p.room, r->name, std::string(name_of(w, p.client))};
+  MemberJoinedPush body{p.room, r->name, std::string(w.get<StrangerState>().name_of(p.client))};
   std::vector<Recipient> to = others_of(*r, p.client);
   if (!to.empty()) out.push(Push{.body = body}, to);
   // The joiner's own copy: no dialect says it (the reply does), but it carries the idle mark.
@@ -215,7 +210,7 @@ void notify_left(const World& w, const Event&, const RoomLeft& p, PushSink& out)
   const RoomsState& s = w.get<RoomsState>();
   const Room* r = s.find(p.room);
   if (!r) return;
-  MemberLeftPush body{p.room, r->name, std::string(name_of(w, p.client))};
+  MemberLeftPush body{p.room, r->name, std::string(w.get<StrangerState>().name_of(p.client))};
   std::vector<Recipient> to = others_of(*r, p.client);
   if (!to.empty()) out.push(Push{.body = body}, to);
   const std::size_t before = rooms_count(s, p.client);
@@ -225,9 +220,9 @@ void notify_left(const World& w, const Event&, const RoomLeft& p, PushSink& out)
 void notify_posted(const World& w, const Event& e, const RoomPosted& p, PushSink& out) {
   const Room* r = w.get<RoomsState>().find(p.room);
   if (!r) return;
+  const std::string from(w.get<StrangerState>().name_of(p.from));
   out.push(Push{.body = RoomMessagePush{p.room, r->name,
-                                        RoomMessage{p.number, e.time, p.from, std::string(name_of(w, p.from)), p.kind, p.text,
-                                                    p.url, p.media_type, p.bytes}}},
+                                        RoomMessage{p.number, e.time, p.from, from, p.kind, p.text, p.url, p.media_type, p.bytes}}},
            members_of(*r, p.from));
 }
 
@@ -253,7 +248,7 @@ void notify_disconnected(const World& w, const Event&, const ClientDisconnected&
   const RoomsState& s = w.get<RoomsState>();
   const std::vector<RoomId>* rooms = s.rooms_of(p.client);
   if (!rooms) return;
-  const std::string name(name_of(w, p.client));
+  const std::string name(w.get<StrangerState>().name_of(p.client));
   for (RoomId id : *rooms)
     if (const Room* r = s.find(id)) {
       std::vector<Recipient> to = others_of(*r, p.client);

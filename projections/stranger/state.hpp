@@ -88,6 +88,11 @@ struct StrangerState {
     auto it = clients.find(id);
     return it == clients.end() ? nullptr : &it->second;
   }
+  // The client's name, empty for one not connected (rooms and DMs name their members with it).
+  std::string_view name_of(ClientId id) const {
+    const Stranger* c = find(id);
+    return c ? std::string_view(c->name) : std::string_view();
+  }
   // The client's partner while it is PAIRED, else kNoClient.
   ClientId partner_of(ClientId id) const {
     const Stranger* c = find(id);
