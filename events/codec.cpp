@@ -206,6 +206,11 @@ Status EventDecoder::Impl::parse(std::string_view json, std::size_t slack) {
     }
     present[h] = true;
   }
+  // A closing '}' at the end is not enough: "{...}7}" ends with one too, after a whole object.
+  // (simdjson 3.0 has no document::at_end(); current_location() is OUT_OF_BOUNDS exactly there.)
+  const char* after = nullptr;
+  if (doc.current_location().get(after) != simdjson::OUT_OF_BOUNDS)
+    return Status::Corruption("event is not a single JSON object: bytes follow it");
 
   if (present[kV]) {
     if (v > static_cast<std::uint64_t>(kSchemaVersion))

@@ -190,6 +190,8 @@ TEST_CASE("codec: bad input is rejected with the right code and a useful message
       {"", C::kCorruption, "empty"},
       {R"({"v":1,"seq":1,"t":0,"type":"search_started","client":1)", C::kCorruption, "not a single JSON object"},
       {R"({"v":1,"seq":1,"t":0,"type":"search_started","client":1}garbage)", C::kCorruption, ""},
+      // Ends with '}' like an event, after a whole object (the in-place fuzz case found it).
+      {R"({"v":1,"seq":1,"t":0,"type":"search_started","client":4}7})", C::kCorruption, "bytes follow it"},
       {R"({"v":1,"seq":1,"t":0,"type":"search_started","client":1,})", C::kCorruption, "malformed JSON"},
       {R"({"v":1,"seq":1,"t":0,"type":"name_changed","client":1,"name":"unterminated})", C::kCorruption, ""},
       // A declared field that does not parse is malformed; a number too large for any type is a
