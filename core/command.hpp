@@ -25,6 +25,7 @@
 
 #include "core/base/erased.hpp"
 #include "core/base/ids.hpp"
+#include "core/base/sealing.hpp"
 #include "core/reply.hpp"
 #include "events/event.hpp"
 #include "projections/world.hpp"
@@ -65,7 +66,27 @@ struct CredentialChallenge {
 
 struct Context;
 struct Command;
-using Decided = std::vector<events::Payload>;  // the events a decision records, in order
+// What a decision records: its events in order, and the changes to the key store they need (a
+// new account's sealing key, a purged one's erasure), committed in the same transaction.
+struct Decided {
+  std::vector<events::Payload> events;
+  std::vector<KeyChange> keys;
+
+  void push_back(events::Payload event) { events.push_back(std::move(event)); }
+  void clear() {
+    events.clear();
+    keys.clear();
+  }
+  bool empty() const { return events.empty(); }
+  std::size_t size() const { return events.size(); }
+  events::Payload& operator[](std::size_t i) { return events[i]; }
+  const events::Payload& operator[](std::size_t i) const { return events[i]; }
+  const events::Payload& at(std::size_t i) const { return events.at(i); }
+  auto begin() { return events.begin(); }
+  auto end() { return events.end(); }
+  auto begin() const { return events.begin(); }
+  auto end() const { return events.end(); }
+};
 
 inline constexpr std::size_t kCommandCapacity = 72;
 
@@ -83,6 +104,9 @@ struct CommandType : ValueOps {
   // or the subject and version of the credential its secret was verified against (kProven). Only
   // the session calls it: no field of a frame can set either.
   void (*with_credential)(Command& command, std::string hash, std::uint64_t subject, std::uint64_t version) = nullptr;
+  // For a command whose secret has rules (a new password's length): an error reply refuses the
+  // command before any work is done on the secret. Null: any secret.
+  Reply (*check_secret)(const Command& command, std::string_view secret) = nullptr;
 
   template <class T>
   static const CommandType& of();
@@ -138,6 +162,8 @@ const CommandType& CommandType::of() {
       t.with_credential = [](Command& c, std::string hash, std::uint64_t subject, std::uint64_t version) {
         T::with_credential(c.as<T>(), std::move(hash), subject, version);
       };
+    if constexpr (requires { &T::check_secret; })
+      t.check_secret = [](const Command& c, std::string_view secret) { return T::check_secret(c.as<T>(), secret); };
     return t;
   }();
   return type;

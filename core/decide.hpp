@@ -28,13 +28,24 @@ struct Limits {
   std::uint64_t max_media_bytes = 100ull << 20;
   // DMs (core/dms/): how many one client may have open at once (each side counts it).
   std::size_t max_dms_per_client = 20;
+  // Accounts (core/accounts/): the longest username, and how many devices (logins with a token)
+  // one account may hold; the oldest is not dropped for a new one: the user revokes it.
+  std::size_t max_username_chars = 32;
+  std::size_t max_devices_per_account = 20;
 };
 
-// What decide may use besides the World: the time, random draws, and the configured limits.
+// What decide may use besides the World: the time, random draws, the configured limits, and
+// for personal data the sealing keys and a source of secrets.
 struct Context {
   TimeMs now = 0;
   Random* random = nullptr;
   Limits limits;
+  // The key store's keys (core/base/sealing.hpp); null: none (a rule that needs one refuses).
+  const KeyRing* keys = nullptr;
+  // Draws for what must not be guessed (keys, nonces, device tokens): a CSPRNG in chatd, `random`
+  // in the simulator and the tests, whose outcomes a seed reproduces. Null: `random`.
+  Random* secrets = nullptr;
+  Random& secret_random() const { return secrets ? *secrets : *random; }
 };
 
 struct Decision {

@@ -45,6 +45,21 @@ Status lmdb_error(const std::string& what, int rc) {
   return Status::IoError(what + ": " + mdb_strerror(rc));
 }
 
+// The key store's records: eight zero bytes, 'K', then the subject. They sort before seq 1's key
+// (00..01), so MDB_APPEND still appends events after every other key, MDB_LAST is the last seq,
+// and a scan from seq 1 never meets them.
+constexpr char kKeyPrefix[] = {0, 0, 0, 0, 0, 0, 0, 0, 'K'};
+constexpr std::size_t kKeyPrefixBytes = sizeof kKeyPrefix;
+
+std::string key_record(std::string_view subject) {
+  std::string k(kKeyPrefix, kKeyPrefixBytes);
+  k += subject;
+  return k;
+}
+bool is_key_record(const MDB_val& k) {
+  return k.mv_size > kKeyPrefixBytes && std::equal(kKeyPrefix, kKeyPrefix + kKeyPrefixBytes, static_cast<const char*>(k.mv_data));
+}
+
 }  // namespace
 
 LmdbLog::LmdbLog(std::string dir, Options options)
@@ -177,6 +192,10 @@ Status LmdbLog::read_last_seq(Seq* out) const {
     return Status::Ok();
   }
   if (rc != 0) return lmdb_error("mdb_cursor_get (last)", rc);
+  if (is_key_record(k)) {  // keys and no event yet (never written so, but not corrupt)
+    *out = 0;
+    return Status::Ok();
+  }
   if (k.mv_size != 8) return Status::Corruption("last key has " + std::to_string(k.mv_size) + " bytes, not 8");
   *out = get_be64(k.mv_data);
   return Status::Ok();
@@ -225,9 +244,10 @@ Status LmdbLog::append(std::span<const Event> batch) {
   return append_encoded(batch[0].seq, std::span<const std::string>(scratch_.data(), batch.size()));
 }
 
-Status LmdbLog::append_encoded(Seq first_seq, std::span<const std::string> encoded) {
+Status LmdbLog::append_encoded(Seq first_seq, std::span<const std::string> encoded, std::span<const KeyChange> keys) {
   if (options_.read_only) return Status::InvalidArgument("log " + dir_ + " is open read-only");
-  if (encoded.empty()) return Status::Ok();
+  if (encoded.empty() && keys.empty()) return Status::Ok();
+  if (encoded.empty()) return Status::InvalidArgument("a key change without the events that use it");
   const Seq last = last_seq_.load(std::memory_order_acquire);
   if (first_seq != last + 1)
     return Status::InvalidArgument("seq gap: expected " + std::to_string(last + 1) + ", got " +
@@ -257,6 +277,17 @@ Status LmdbLog::append_encoded(Seq first_seq, std::span<const std::string> encod
         MDB_val k{sizeof key_bytes, key_bytes};
         MDB_val v{encoded[i].size(), const_cast<char*>(encoded[i].data())};
         rc = mdb_put(txn, dbi_, &k, &v, MDB_APPEND);
+      }
+      for (std::size_t i = 0; i < keys.size() && rc == 0; ++i) {
+        std::string record = key_record(keys[i].subject);
+        MDB_val k{record.size(), record.data()};
+        if (keys[i].key) {
+          MDB_val v{keys[i].key->size(), const_cast<std::uint8_t*>(keys[i].key->data())};
+          rc = mdb_put(txn, dbi_, &k, &v, 0);
+        } else {
+          rc = mdb_del(txn, dbi_, &k, nullptr);
+          if (rc == MDB_NOTFOUND) rc = 0;  // erased already: erasure is idempotent
+        }
       }
       if (rc != 0) {
         mdb_txn_abort(txn);
@@ -346,6 +377,31 @@ Status LmdbLog::scan_chunks(Seq from, const EncodedVisitor& visit) const {
     if (end) return Status::Ok();
     next += chunk.events();
   }
+}
+
+Status LmdbLog::read_keys(const KeyVisitor& visit) const {
+  std::vector<std::pair<std::string, SealKey>> found;  // copied out: the visitor runs after the txn
+  {
+    ReadTxn read;
+    Status st = begin_read(read, true);
+    if (!st.ok()) return st;
+    MDB_val k{kKeyPrefixBytes, const_cast<char*>(kKeyPrefix)};
+    MDB_val v;
+    for (int rc = mdb_cursor_get(read.cursor, &k, &v, MDB_SET_RANGE); rc != MDB_NOTFOUND;
+         rc = mdb_cursor_get(read.cursor, &k, &v, MDB_NEXT)) {
+      if (rc != 0) return lmdb_error("mdb_cursor_get (keys)", rc);
+      if (!is_key_record(k)) break;  // past the key store: the events
+      std::string subject(static_cast<const char*>(k.mv_data) + kKeyPrefixBytes, k.mv_size - kKeyPrefixBytes);
+      if (v.mv_size != kSealKeyBytes)
+        return Status::Corruption("the key of '" + subject + "' has " + std::to_string(v.mv_size) + " bytes, not " +
+                                  std::to_string(kSealKeyBytes));
+      SealKey key;
+      std::copy_n(static_cast<const std::uint8_t*>(v.mv_data), key.size(), key.begin());
+      found.emplace_back(std::move(subject), key);
+    }
+  }
+  for (const auto& [subject, key] : found) visit(subject, key);
+  return Status::Ok();
 }
 
 Status LmdbLog::read_encoded(Seq seq, std::string& out) const {

@@ -1,6 +1,9 @@
 // LmdbLog: the durable EventLog, one LMDB environment in a folder. Keys are the seq as 8 bytes
 // big-endian (so LMDB's byte order is seq order and MDB_APPEND applies); values are the event's
-// JSON encoding (events/codec.hpp).
+// JSON encoding (events/codec.hpp). The key store lives in the same database, under keys that sort
+// before every seq (eight zero bytes, 'K', the subject), so that a key and the events that use it
+// commit in one txn. An erased key's record is deleted; its bytes stay in a free page of data.mdb
+// until LMDB reuses that page (a compacting `mdb_copy -c` writes no free page).
 //
 // Durability: one write txn per append() batch, committed with LMDB's default full sync, so an OK
 // return means the whole batch is on disk (group commit is the caller's batching).
@@ -67,7 +70,10 @@ class LmdbLog final : public EventLog {
 
   // Appends already-encoded events with seqs first_seq, first_seq + 1, ...; first_seq must be
   // last_seq() + 1. The txn and growth logic of append(); used by it and by benchmarks.
-  Status append_encoded(Seq first_seq, std::span<const std::string> encoded) override;
+  // `keys` are written in the same txn (key store records: see lmdb_log.cpp's kKeyPrefix).
+  using EventLog::append_encoded;
+  Status append_encoded(Seq first_seq, std::span<const std::string> encoded, std::span<const KeyChange> keys) override;
+  Status read_keys(const KeyVisitor& visit) const override;
 
   std::size_t map_size() const { return map_size_.load(std::memory_order_relaxed); }
   std::uint64_t map_growths() const { return map_growths_.load(std::memory_order_relaxed); }

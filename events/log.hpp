@@ -1,4 +1,5 @@
-// EventLog: the append-only, durable sequence of events that is the truth of the server.
+// EventLog: the append-only, durable sequence of events that is the truth of the server, and beside
+// it the key store that seals its personal data (DESIGN.md "Personal data is sealed").
 // Thread-safety: append() is called by one writer (the engine). scan() and last_seq() may be called
 // from other threads concurrently with append() unless an implementation says otherwise.
 #pragma once
@@ -10,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/base/sealing.hpp"
 #include "core/base/status.hpp"
 #include "events/event.hpp"
 
@@ -31,8 +33,18 @@ class EventLog {
   virtual Status append(std::span<const Event> batch) = 0;
 
   // The same for events already encoded (events/codec.hpp) with seqs first_seq, first_seq + 1, ...
-  // The engine encodes on its own thread so that the writer only writes.
-  virtual Status append_encoded(Seq first_seq, std::span<const std::string> encoded) = 0;
+  // The engine encodes on its own thread so that the writer only writes. `keys` changes the key
+  // store (core/base/sealing.hpp) in the same transaction: a key is never durable without the
+  // events that use it, nor an erasure without the event that records it.
+  virtual Status append_encoded(Seq first_seq, std::span<const std::string> encoded, std::span<const KeyChange> keys) = 0;
+  Status append_encoded(Seq first_seq, std::span<const std::string> encoded) {
+    return append_encoded(first_seq, encoded, {});
+  }
+
+  // Visits every key of the key store, in subject order. Keys are not events: no scan sees them,
+  // and an erased one is gone from the store (the log's events keep only what it sealed).
+  using KeyVisitor = std::function<void(std::string_view subject, const SealKey& key)>;
+  virtual Status read_keys(const KeyVisitor& visit) const = 0;
 
   // The seq of the last durable event, 0 for an empty log.
   virtual Seq last_seq() const = 0;

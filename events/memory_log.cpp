@@ -44,17 +44,35 @@ Status MemoryLog::append(std::span<const Event> batch) {
   return Status::Ok();
 }
 
-Status MemoryLog::append_encoded(Seq first_seq, std::span<const std::string> encoded) {
-  if (encoded.empty()) return Status::Ok();
+Status MemoryLog::append_encoded(Seq first_seq, std::span<const std::string> encoded, std::span<const KeyChange> keys) {
+  if (encoded.empty() && keys.empty()) return Status::Ok();
+  if (encoded.empty()) return Status::InvalidArgument("a key change without the events that use it");
   std::lock_guard lock(mutex_);
   Seq expected = static_cast<Seq>(encoded_.size()) + 1;
   if (first_seq != expected)
     return Status::InvalidArgument("seq gap: expected " + std::to_string(expected) + ", got " + std::to_string(first_seq));
   try {
+    // Copies first, so that a failure changes nothing.
+    std::map<std::string, SealKey, std::less<>> next_keys = keys_;
+    for (const KeyChange& change : keys) {
+      if (change.key) next_keys.insert_or_assign(change.subject, *change.key);
+      else next_keys.erase(change.subject);
+    }
     encoded_.insert(encoded_.end(), encoded.begin(), encoded.end());
+    keys_.swap(next_keys);
   } catch (const std::bad_alloc&) {
     return Status::IoError("out of memory while appending a batch");
   }
+  return Status::Ok();
+}
+
+Status MemoryLog::read_keys(const KeyVisitor& visit) const {
+  std::map<std::string, SealKey, std::less<>> copy;
+  {
+    std::lock_guard lock(mutex_);
+    copy = keys_;
+  }
+  for (const auto& [subject, key] : copy) visit(subject, key);
   return Status::Ok();
 }
 

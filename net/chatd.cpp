@@ -142,6 +142,16 @@ int run_chatd(const Config& requested) {
   std::uint64_t seed = 0;
   randombytes_buf(&seed, sizeof seed);
   SeededRandom random(seed);
+  // Keys, nonces and device tokens must not be guessed from one another: libsodium's CSPRNG, never
+  // the seeded generator (one draw of SplitMix64 gives away its state).
+  class SystemSecrets final : public Random {
+   public:
+    std::uint64_t next_u64() override {
+      std::uint64_t v = 0;
+      randombytes_buf(&v, sizeof v);
+      return v;
+    }
+  } secrets;
   EngineOptions engine_options;
   engine_options.limits.max_message_bytes = config.max_message_bytes;
   engine_options.limits.max_rooms = config.max_rooms;
@@ -160,7 +170,7 @@ int run_chatd(const Config& requested) {
     std::cerr << "chatd: " << problems.front() << "\n";
     return 2;
   }
-  Engine engine(*log, clock, random, engine_options);
+  Engine engine(*log, clock, random, engine_options, &secrets);
   if (Status s = engine.start(); !s.ok()) {
     std::cerr << "chatd: cannot rebuild the World from the log: " << s.ToString() << "\n";
     return 1;

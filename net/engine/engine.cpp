@@ -30,12 +30,15 @@ class BatchPushes final : public projections::PushSink {
 
 }  // namespace
 
-Engine::Engine(events::EventLog& log, Clock& clock, Random& random, EngineOptions options)
-    : log_(log), clock_(clock), random_(random), options_(options) {}
+Engine::Engine(events::EventLog& log, Clock& clock, Random& random, EngineOptions options, Random* secrets)
+    : log_(log), clock_(clock), random_(random), secrets_(secrets ? secrets : &seeded_secrets_), options_(options) {}
 
 Status Engine::start() {
   assert(!started_);
   Status s = projections::rebuild(log_, world_);
+  if (!s.ok()) return s;
+  seeded_secrets_ = SeededRandom(0x5ec2e7'5ec2e7ULL ^ (world_.last_seq * 0x9e3779b97f4a7c15ULL));
+  s = log_.read_keys([this](std::string_view subject, const SealKey& key) { keys_.put(std::string(subject), key); });
   if (!s.ok()) return s;
   started_ = true;
   BatchResult result;
@@ -58,12 +61,13 @@ Status Engine::prepare(std::span<const Command> commands, BatchResult& result, b
     result.push_end.clear();
     result.first_seq = result.last_seq = 0;
     result.encoded_count = 0;
+    result.keys.clear();
   }
 
   // One time for the commands of one call: they happen together, and time never goes backwards
   // in the log even if the system clock does.
   const TimeMs time = now();
-  Context ctx{time, &random_, options_.limits};
+  Context ctx{time, &random_, options_.limits, &keys_, secrets_};
   BatchPushes pushes(result);
   for (const Command& command : commands) {
     decided_.clear();
@@ -86,6 +90,12 @@ Status Engine::prepare(std::span<const Command> commands, BatchResult& result, b
       out.clear();
       events::encode_to(e, out);
     }
+    // Later commands of the batch see the keys this one made (they commit together).
+    for (KeyChange& change : decided_.keys) {
+      if (change.key) keys_.put(change.subject, *change.key);
+      else keys_.erase(change.subject);
+      result.keys.push_back(std::move(change));
+    }
     result.replies.push_back(std::move(reply));
     result.push_end.push_back(result.pushes.size());
   }
@@ -93,8 +103,10 @@ Status Engine::prepare(std::span<const Command> commands, BatchResult& result, b
 }
 
 Status Engine::commit(const BatchResult& result) {
+  assert(result.encoded_count > 0 || result.keys.empty());  // a key changes only with the events that use it
   if (result.encoded_count == 0) return Status::Ok();
-  Status s = log_.append_encoded(result.first_seq, std::span<const std::string>(result.encoded.data(), result.encoded_count));
+  Status s = log_.append_encoded(result.first_seq, std::span<const std::string>(result.encoded.data(), result.encoded_count),
+                                 result.keys);
   if (!s.ok()) broken_ = true;
   return s;
 }

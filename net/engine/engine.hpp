@@ -43,11 +43,15 @@ class Engine {
     Seq first_seq = 0, last_seq = 0;                 // the events appended (none if first_seq == 0)
     std::vector<std::string> encoded;                // the events, encoded (buffers reused)
     std::size_t encoded_count = 0;                   // how many of `encoded` belong to this batch
+    std::vector<KeyChange> keys;                     // the key store's changes, committed with the events
   };
 
-  Engine(events::EventLog& log, Clock& clock, Random& random, EngineOptions options);
+  // `secrets` draws keys, nonces and device tokens (Context::secrets): chatd's is a CSPRNG. Null
+  // (tests, the simulator): a generator seeded from the log's last seq at start(), so that a run
+  // reproduces them, `random`'s draws stay what they were, and a restart never repeats a nonce.
+  Engine(events::EventLog& log, Clock& clock, Random& random, EngineOptions options, Random* secrets = nullptr);
 
-  // Rebuilds the World from the log and decides Start (core/lifecycle.hpp), whose events end every
+  // Rebuilds the World from the log, loads the key store, and decides Start (core/lifecycle.hpp), whose events end every
   // session of the previous run, and commits them. Must succeed before prepare() is called.
   Status start();
 
@@ -77,8 +81,11 @@ class Engine {
   events::EventLog& log_;
   Clock& clock_;
   Random& random_;
+  Random* secrets_;
+  SeededRandom seeded_secrets_{0};  // secrets_ when none was given
   EngineOptions options_;
   projections::World world_;
+  KeyRing keys_;  // the key store as of the last prepared batch
   bool started_ = false;
   std::atomic<bool> broken_{false};
   Decided decided_;  // prepare()'s, reused

@@ -165,6 +165,11 @@ void SessionLogic::dispatch(Command command, std::string request_id, std::string
   const CredentialUse use = command.type().traits.credential;
   // Its replies are told apart by their id (the engine may ask for the password first).
   if (request_id.empty()) return gate_reply(request_id, errors::kBadRequest, "a request with a password needs an id");
+  if (command.type().check_secret)
+    if (Reply bad = command.type().check_secret(command, secret); !bad.ok()) {
+      sodium_memzero(secret.data(), secret.size());
+      return gate_reply(request_id, bad.error, bad.message);
+    }
   if (credential_) return gate_reply(request_id, errors::kBusy, "one password at a time: wait for the reply");
   if (password_throttled(now))
     return gate_reply(request_id, errors::kRateLimited, "too many wrong passwords; wait a minute");

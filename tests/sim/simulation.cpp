@@ -75,15 +75,17 @@ class FaultyLog final : public events::EventLog {
     for (const auto& e : batch) encoded.push_back(events::encode(e));
     return batch.empty() ? Status::Ok() : append_encoded(batch[0].seq, encoded);
   }
-  Status append_encoded(Seq first_seq, std::span<const std::string> encoded) override {
+  using EventLog::append_encoded;
+  Status append_encoded(Seq first_seq, std::span<const std::string> encoded, std::span<const KeyChange> keys) override {
     if (crash_in_append) {
       crash_in_append = false;
       crashed_in_append = true;
       return Status::IoError("simulated crash before the sync");
     }
     if (lose_every > 0 && ++appends_ % lose_every == 0) return Status::Ok();  // planted: "acknowledged", not stored
-    return inner_->append_encoded(first_seq, encoded);
+    return inner_->append_encoded(first_seq, encoded, keys);
   }
+  Status read_keys(const KeyVisitor& visit) const override { return inner_->read_keys(visit); }
   Seq last_seq() const override { return inner_->last_seq(); }
   Status scan_encoded(Seq from, const EncodedVisitor& visit) const override { return inner_->scan_encoded(from, visit); }
   Status read_encoded(Seq seq, std::string& out) const override { return inner_->read_encoded(seq, out); }

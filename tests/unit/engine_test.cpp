@@ -23,9 +23,11 @@ namespace {
 class FailingLog final : public EventLog {
  public:
   Status append(std::span<const Event> batch) override { return fail_ ? Status::IoError("disk gone") : inner_.append(batch); }
-  Status append_encoded(Seq first, std::span<const std::string> encoded) override {
-    return fail_ ? Status::IoError("disk gone") : inner_.append_encoded(first, encoded);
+  using EventLog::append_encoded;
+  Status append_encoded(Seq first, std::span<const std::string> encoded, std::span<const KeyChange> keys) override {
+    return fail_ ? Status::IoError("disk gone") : inner_.append_encoded(first, encoded, keys);
   }
+  Status read_keys(const KeyVisitor& visit) const override { return inner_.read_keys(visit); }
   Seq last_seq() const override { return inner_.last_seq(); }
   Status scan_encoded(Seq from, const EncodedVisitor& visit) const override { return inner_.scan_encoded(from, visit); }
   Status read_encoded(Seq seq, std::string& out) const override { return inner_.read_encoded(seq, out); }
@@ -39,14 +41,16 @@ class FailingLog final : public EventLog {
 class GatedLog final : public EventLog {
  public:
   Status append(std::span<const Event> batch) override { return inner_.append(batch); }
-  Status append_encoded(Seq first, std::span<const std::string> encoded) override {
+  using EventLog::append_encoded;
+  Status append_encoded(Seq first, std::span<const std::string> encoded, std::span<const KeyChange> keys) override {
     std::unique_lock lock(mu_);
-    if (!armed_) return inner_.append_encoded(first, encoded);
+    if (!armed_) return inner_.append_encoded(first, encoded, keys);
     ++waiting_;
     changed_.notify_all();
     changed_.wait(lock, [&] { return open_; });
-    return inner_.append_encoded(first, encoded);
+    return inner_.append_encoded(first, encoded, keys);
   }
+  Status read_keys(const KeyVisitor& visit) const override { return inner_.read_keys(visit); }
   Seq last_seq() const override { return inner_.last_seq(); }
   Status scan_encoded(Seq from, const EncodedVisitor& visit) const override { return inner_.scan_encoded(from, visit); }
   Status read_encoded(Seq seq, std::string& out) const override { return inner_.read_encoded(seq, out); }
