@@ -1,5 +1,6 @@
 // The production domains' server rules (what they do at a start and at a deadline), one line per
 // domain.
+#include "core/accounts/commands.hpp"
 #include "core/lifecycle.hpp"
 #include "core/rooms/commands.hpp"
 #include "core/session/commands.hpp"
@@ -10,6 +11,7 @@ Lifecycle& Lifecycle::instance() {
   static Lifecycle& lifecycle = *[] {
     auto* l = new Lifecycle();  // never destroyed: the engine may run during static destruction
     add_session_rules(*l);
+    add_accounts_rules(*l);
     add_rooms_rules(*l);
     return l;
   }();

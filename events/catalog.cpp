@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "events/accounts/events.hpp"
 #include "events/dms/events.hpp"
 #include "events/rooms/events.hpp"
 #include "events/session/events.hpp"
@@ -15,6 +16,7 @@ EventCatalog& EventCatalog::instance() {
   static EventCatalog& catalog = *[] {
     auto* c = new EventCatalog();  // never destroyed: a log may be decoded during static destruction
     c->add_domain("session", SessionEvents{});
+    c->add_domain("accounts", AccountsEvents{});
     c->add_domain("stranger", StrangerEvents{});
     c->add_domain("rooms", RoomsEvents{});
     c->add_domain("dms", DmsEvents{});

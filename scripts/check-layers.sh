@@ -3,7 +3,7 @@
 #   base -> events -> projections -> core rules -> net/engine -> net/session -> dialects
 #   (net/native, net/lowf) -> net/transport -> the binaries (net/chatd.cpp, net/main.cpp);
 #   replay depends on base, events and projections only.
-# and against the domains' order (session, stranger, rooms, dms: a domain may use the ones before it):
+# and against the domains' order (session, accounts, stranger, rooms, dms: a domain may use the ones before it):
 #   - a generic file of events/, projections/, core/ or replay/ uses no domain, but for the
 #     catalogs that list them (catalog.cpp, domains.cpp);
 #   - net/engine knows no domain; net/session and net/transport know the session domain only.
@@ -12,7 +12,7 @@
 set -euo pipefail
 cd "${1:-$(dirname "$0")/..}"
 
-domains=(session stranger rooms dms)  # in dependency order
+domains=(session accounts stranger rooms dms)  # in dependency order
 
 rank_of() {  # the layer of a path; "" for files outside the layers (tests, system headers)
   case "$1" in

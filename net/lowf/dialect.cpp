@@ -4,6 +4,7 @@
 #include "core/stranger/commands.hpp"
 #include "core/stranger/errors.hpp"
 #include "net/session/json_frame.hpp"
+#include "projections/accounts/state.hpp"
 #include "projections/dms/state.hpp"
 #include "projections/rooms/state.hpp"
 #include "projections/session/state.hpp"
@@ -158,6 +159,8 @@ LowfDialect::LowfDialect() {
                      projections::RoomUpdatedPush, projections::RoomDeletedPush>();
   // Nor a DM: a DM is never opened with a lowf client (core/dms), and a lowf client opens none.
   pushes_.add_silent<projections::DmOpenedPush, projections::DmMessagePush, projections::DmClosedPush>();
+  // Nor log in: lowf's page has no way to.
+  pushes_.add_silent<projections::LoggedOutPush>();
 }
 
 }  // namespace chatd

@@ -40,6 +40,7 @@ NativeDialect::NativeDialect() {
   add_native_stranger(*this);
   add_native_rooms(*this);
   add_native_dms(*this);
+  add_native_accounts(*this);
 }
 
 void NativeDialect::reject(Decoded& out, ErrorCode error, std::string message) {

@@ -102,5 +102,6 @@ void add_native_session(NativeDialect& d);
 void add_native_stranger(NativeDialect& d);
 void add_native_rooms(NativeDialect& d);
 void add_native_dms(NativeDialect& d);
+void add_native_accounts(NativeDialect& d);
 
 }  // namespace chatd

@@ -11,6 +11,7 @@
 #include "core/rooms/errors.hpp"
 #include "core/stranger/commands.hpp"
 #include "core/stranger/errors.hpp"
+#include "projections/accounts/state.hpp"
 #include "projections/dms/state.hpp"
 #include "projections/rooms/state.hpp"
 #include "projections/session/state.hpp"
@@ -565,6 +566,8 @@ PaletteDialect::PaletteDialect(PaletteOptions options) : options_(std::move(opti
   // What a chatsock user was never told, the palette does not say either.
   pushes_.add_silent<SessionEndedPush, StatePush, PairedPush, MessagePush, PartnerLeftPush, RenamedPush, MemberJoinedPush,
                      MemberLeftPush, RoomUpdatedPush>();
+  // Its users cannot log in yet (no :login), so no login of theirs ends.
+  pushes_.add_silent<LoggedOutPush>();
 }
 
 std::unique_ptr<DialectSession> PaletteDialect::open_session() const { return std::make_unique<PaletteSession>(options_); }

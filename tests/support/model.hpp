@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/decide.hpp"
+#include "events/accounts/events.hpp"
 #include "tests/support/domains.hpp"
 
 namespace chatd::testing {
@@ -20,6 +21,13 @@ struct Model {
   SeededRandom random{42};
   TimeMs now = 1'000'000;
   Limits limits;
+  // The key store as the engine keeps it: the server's index key, and the keys decisions made.
+  KeyRing keys = [] {
+    KeyRing k;
+    k.put(std::string(events::kIndexKeySubject), SealKey{7, 7, 7});
+    return k;
+  }();
+  SeededRandom secrets{4242};
 
   // A push and whom it went to.
   struct Sent {
@@ -38,8 +46,12 @@ struct Model {
     return run(Command{std::move(command), actor});
   }
   Decision run(const Command& command) {
-    Context ctx{now, &random, limits};
+    Context ctx{now, &random, limits, &keys, &secrets};
     Decision d = decide(world, command, ctx);
+    for (const KeyChange& change : d.events.keys) {
+      if (change.key) keys.put(change.subject, *change.key);
+      else keys.erase(change.subject);
+    }
     Collect out{pushes};
     pushes.clear();
     for (const events::Payload& p : d.events) {

@@ -1,0 +1,127 @@
+// The accounts domain's commands: sign up, log in with a password or a device's token, log out,
+// list and revoke one's devices. Each acts for its actor, the session's client. A password never
+// reaches the engine: signup's is hashed on the session's credential pool (kHashed) and checked
+// against its rules there first (check_secret); login's is verified there against the hash the
+// engine answers with (kProven). An unknown username is answered with a dummy hash, so that the
+// work, and the time it takes, do not tell which usernames exist.
+// Thread-safety: plain values.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/command.hpp"
+#include "core/decide.hpp"
+#include "events/accounts/events.hpp"
+
+namespace chatd {
+
+// Creates an account and logs the client in as it, through a first device (the reply's token).
+struct Signup {
+  static constexpr std::string_view kName = "signup";
+  static constexpr CommandTraits kTraits{.credential = CredentialUse::kHashed};
+  std::string username;
+  std::string email;
+  std::string display_name;
+  std::string device;         // a name for the device the client is on ("" : "unnamed")
+  std::string password_hash;  // set by the session only: the argon2id hash of the password
+  static Reply check_secret(const Signup& c, std::string_view password);
+  static void with_credential(Signup& c, std::string hash, std::uint64_t, std::uint64_t) { c.password_hash = std::move(hash); }
+  static Reply decide(const projections::World& w, ClientId actor, const Signup& c, const Context& ctx, Decided& out);
+  bool operator==(const Signup&) const = default;
+};
+
+// Logs in by username and password, issuing a new device (the reply's token).
+struct Login {
+  static constexpr std::string_view kName = "login";
+  static constexpr CommandTraits kTraits{.credential = CredentialUse::kProven};
+  std::string username;
+  std::string device;
+  // Set by the session only, once the password is verified: whose, which credential version.
+  events::AccountId proven_account = events::kNoAccount;
+  std::optional<std::uint64_t> proven_version;
+  static void with_credential(Login& c, std::string, std::uint64_t account, std::uint64_t version) {
+    c.proven_account = account;
+    c.proven_version = version;
+  }
+  static Reply decide(const projections::World& w, ClientId actor, const Login& c, const Context& ctx, Decided& out);
+  bool operator==(const Login&) const = default;
+};
+
+// Logs in with the token an earlier login issued (no password: the token is 256 random bits).
+struct LoginToken {
+  static constexpr std::string_view kName = "login_token";
+  static constexpr CommandTraits kTraits{};
+  std::string token;
+  static Reply decide(const projections::World& w, ClientId actor, const LoginToken& c, const Context& ctx, Decided& out);
+  bool operator==(const LoginToken&) const = default;
+};
+
+// Logs out; the device's token is revoked with it.
+struct Logout {
+  static constexpr std::string_view kName = "logout";
+  static constexpr CommandTraits kTraits{};
+  static Reply decide(const projections::World& w, ClientId actor, const Logout& c, const Context& ctx, Decided& out);
+  bool operator==(const Logout&) const = default;
+};
+
+struct MyDevices {
+  static constexpr std::string_view kName = "devices";
+  static constexpr CommandTraits kTraits{};
+  static Reply decide(const projections::World& w, ClientId actor, const MyDevices& c, const Context& ctx, Decided& out);
+  bool operator==(const MyDevices&) const = default;
+};
+
+// Revokes another device of the account (one's own: logout).
+struct RevokeDevice {
+  static constexpr std::string_view kName = "revoke_device";
+  static constexpr CommandTraits kTraits{};
+  events::DeviceId device = events::kNoDevice;
+  static Reply decide(const projections::World& w, ClientId actor, const RevokeDevice& c, const Context& ctx, Decided& out);
+  bool operator==(const RevokeDevice&) const = default;
+};
+
+// ---- reply bodies ------------------------------------------------------------------------------
+
+// Signup's and the logins' reply: who the client is now. `token` (a password login's and signup's
+// only) is the new device's, shown this once: the server keeps its hash.
+struct LoginReply {
+  events::AccountId account = events::kNoAccount;
+  std::string username;
+  std::string display_name;
+  events::DeviceId device = events::kNoDevice;
+  std::string token;
+  bool operator==(const LoginReply&) const = default;
+};
+
+struct DeviceListing {
+  events::DeviceId device = events::kNoDevice;
+  std::string name;
+  TimeMs created = 0;
+  TimeMs last_login = 0;
+  bool current = false;  // the device this client logged in through
+  bool operator==(const DeviceListing&) const = default;
+};
+
+struct DevicesReply {
+  std::vector<DeviceListing> devices;  // in the order they were added
+  bool operator==(const DevicesReply&) const = default;
+};
+
+// The rules of the fields, for the dialects' and the tests' use. Usernames: 5 to `max_chars`
+// characters of a-z, 0-9 and '_' (so they fold to themselves: an uppercase letter is refused, not
+// lowered). Emails: see accounts/decide.cpp. Passwords: 8 characters or more, not the username.
+inline constexpr std::size_t kMinUsernameChars = 5;
+inline constexpr std::size_t kMinPasswordChars = 8;
+inline constexpr std::size_t kMaxPasswordBytes = 1024;
+inline constexpr std::size_t kMaxEmailBytes = 254;  // RFC 5321's path limit
+inline constexpr std::size_t kMaxDeviceNameChars = 64;
+std::optional<std::string> username_problem(std::string_view username, std::size_t max_chars);
+std::optional<std::string> email_problem(std::string_view email);
+
+class Lifecycle;
+void add_accounts_rules(Lifecycle& lifecycle);
+
+}  // namespace chatd

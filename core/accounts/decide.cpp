@@ -1,0 +1,256 @@
+// The accounts domain's rules. Sealing (core/base/sealing.hpp) happens here, with keys and nonces
+// from the context's secret source, so that the events hold no clear personal data and a seed
+// still reproduces them.
+#include <algorithm>
+
+#include "core/accounts/commands.hpp"
+#include "core/accounts/errors.hpp"
+#include "core/base/sealing.hpp"
+#include "core/base/text_rules.hpp"
+#include "core/lifecycle.hpp"
+#include "projections/accounts/state.hpp"
+#include "projections/session/state.hpp"
+
+namespace chatd {
+namespace {
+
+using namespace chatd::events;
+using projections::Account;
+using projections::AccountLogin;
+using projections::AccountsState;
+
+// What an unknown username's login is verified against: an argon2id hash of 32 random bytes
+// nobody kept, with the parameters of every real hash (Argon2idHasher), so that it costs the same.
+constexpr std::string_view kDummyHash =
+    "$argon2id$v=19$m=19456,t=2,p=1$tF9WjlkmXgYXfTdoU/eYeA$APxJd0bGtdlmb4vmzGjCKY56X8ARbZ/TPVNi5hp6SiE";
+constexpr std::size_t kTokenBytes = 32;
+
+bool connected(const projections::World& w, ClientId actor) { return w.get<projections::SessionState>().find(actor) != nullptr; }
+
+Reply not_logged_in() { return Reply::failure(errors::kNotLoggedIn, "log in first"); }
+
+std::string ascii_lower(std::string_view text) {
+  std::string out(text);
+  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return c >= 'A' && c <= 'Z' ? c + 32 : c; });
+  return out;
+}
+
+// Seals and opens the fields of one account under its key.
+class AccountSeal {
+ public:
+  AccountSeal(const SealKey& key, AccountId account) : key_(key), account_(account) {}
+  std::string seal(Random& secrets, std::string_view field, std::string_view plain) const {
+    return chatd::seal(key_, random_bytes<kSealNonceBytes>([&] { return secrets.next_u64(); }), seal_context(account_, field), plain);
+  }
+  // "" if it does not open (never, while the key exists: the World holds only what was sealed).
+  std::string open(std::string_view field, std::string_view sealed) const {
+    return unseal(key_, seal_context(account_, field), sealed).value_or(std::string());
+  }
+
+ private:
+  const SealKey& key_;
+  AccountId account_;
+};
+
+const SealKey* account_key(const Context& ctx, AccountId account) {
+  return ctx.keys ? ctx.keys->find(account_key_subject(account)) : nullptr;
+}
+
+const SealKey* index_key(const Context& ctx) { return ctx.keys ? ctx.keys->find(kIndexKeySubject) : nullptr; }
+
+Reply no_index_key() { return Reply::failure(errors::kAccountsUnavailable, "accounts are not available on this server"); }
+
+std::optional<std::string> device_problem(std::string_view device) {
+  if (device.empty()) return std::nullopt;
+  if (auto p = check_label(device, kMaxDeviceNameChars); p != NameProblem::kNone) return describe_label(p, "the device name", kMaxDeviceNameChars);
+  return std::nullopt;
+}
+
+// A new device for `account` with a fresh token, the client logged in through it, and the reply.
+Reply add_device_and_log_in(const AccountsState& s, AccountId account, const AccountSeal& sealed, std::string_view username,
+                            std::string_view display_name, std::string_view device_name, ClientId actor, const Context& ctx,
+                            Decided& out) {
+  Random& secrets = ctx.secret_random();
+  const auto token_bytes = random_bytes<kTokenBytes>([&] { return secrets.next_u64(); });
+  std::string token = base64url(token_bytes.data(), token_bytes.size());
+  const DeviceId device = s.last_device + 1;
+  out.push_back(DeviceAdded{account, device, actor, token_hash(token), sealed.seal(secrets, "device", device_name)});
+  out.push_back(LoggedIn{actor, account, device});
+  Reply reply;
+  reply.body = LoginReply{account, std::string(username), std::string(display_name), device, std::move(token)};
+  return reply;
+}
+
+// The checks every login shares: a connected client, not logged in yet.
+std::optional<Reply> refuse_login(const projections::World& w, ClientId actor) {
+  if (!connected(w, actor)) return not_connected();
+  if (w.get<AccountsState>().login_of(actor)) return Reply::failure(errors::kLoggedIn, "the client is logged in already: log out first");
+  return std::nullopt;
+}
+
+// The server's index key, made the first time a server starts on a log without one.
+void make_index_key(const projections::World&, const Context& ctx, Decided& out) {
+  if (index_key(ctx)) return;
+  Random& secrets = ctx.secret_random();
+  out.keys.push_back(KeyChange{std::string(kIndexKeySubject), random_bytes<kSealKeyBytes>([&] { return secrets.next_u64(); })});
+}
+
+}  // namespace
+
+void add_accounts_rules(Lifecycle& lifecycle) { lifecycle.on_start(&make_index_key); }
+
+std::optional<std::string> username_problem(std::string_view username, std::size_t max_chars) {
+  if (username.size() < kMinUsernameChars) return "a username has at least " + std::to_string(kMinUsernameChars) + " characters";
+  if (username.size() > max_chars) return "a username has at most " + std::to_string(max_chars) + " characters";
+  for (unsigned char c : username)
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'))
+      return std::string("a username is lowercase letters, digits and '_'");
+  return std::nullopt;
+}
+
+// An address as people type it, not all RFC 5322 allows (no quoted local parts, comments or IP
+// literals): a local part of 1-64 visible ASCII characters but ()<>[]:;@\," and spaces, with no
+// leading, trailing or double dot; '@'; a domain of two or more dot-separated labels of letters,
+// digits and '-' (1-63 each, no '-' at either end), the last one letters only; 254 bytes in all.
+std::optional<std::string> email_problem(std::string_view email) {
+  const std::string invalid = "not an email address (name@example.com)";
+  if (email.size() > kMaxEmailBytes) return "an email address has at most " + std::to_string(kMaxEmailBytes) + " bytes";
+  const std::size_t at = email.rfind('@');
+  if (at == std::string_view::npos || at == 0 || at > 64) return invalid;
+  const std::string_view local = email.substr(0, at), domain = email.substr(at + 1);
+  if (local.front() == '.' || local.back() == '.' || local.find("..") != std::string_view::npos) return invalid;
+  for (unsigned char c : local)
+    if (c <= ' ' || c >= 0x7f || std::string_view("()<>[]:;@\\,\"").find(static_cast<char>(c)) != std::string_view::npos) return invalid;
+  std::size_t labels = 0;
+  std::string_view last;
+  for (std::size_t start = 0;;) {
+    const std::size_t dot = domain.find('.', start);
+    const std::string_view label = domain.substr(start, dot == std::string_view::npos ? std::string_view::npos : dot - start);
+    if (label.empty() || label.size() > 63 || label.front() == '-' || label.back() == '-') return invalid;
+    for (unsigned char c : label)
+      if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-')) return invalid;
+    ++labels;
+    last = label;
+    if (dot == std::string_view::npos) break;
+    start = dot + 1;
+  }
+  if (labels < 2 || last.size() < 2 ||
+      !std::all_of(last.begin(), last.end(), [](unsigned char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }))
+    return invalid;
+  return std::nullopt;
+}
+
+Reply Signup::check_secret(const Signup& c, std::string_view password) {
+  const long chars = utf8_length(password);
+  if (chars < 0) return Reply::failure(errors::kWeakPassword, "a password is valid UTF-8");
+  if (static_cast<std::size_t>(chars) < kMinPasswordChars)
+    return Reply::failure(errors::kWeakPassword, "a password has at least " + std::to_string(kMinPasswordChars) + " characters");
+  if (password.size() > kMaxPasswordBytes)
+    return Reply::failure(errors::kWeakPassword, "a password has at most " + std::to_string(kMaxPasswordBytes) + " bytes");
+  if (password == c.username) return Reply::failure(errors::kWeakPassword, "a password is not the username");
+  return Reply{};
+}
+
+Reply Signup::decide(const projections::World& w, ClientId actor, const Signup& c, const Context& ctx, Decided& out) {
+  if (auto refused = refuse_login(w, actor)) return *refused;
+  if (auto p = username_problem(c.username, ctx.limits.max_username_chars)) return Reply::failure(errors::kInvalidUsername, *p);
+  if (auto p = email_problem(c.email)) return Reply::failure(errors::kInvalidEmail, *p);
+  if (auto p = check_name(c.display_name); p != NameProblem::kNone)
+    return Reply::failure(errors::kInvalidDisplayName, describe_label(p, "the display name", kMaxNameChars));
+  if (auto p = device_problem(c.device)) return Reply::failure(errors::kInvalidName, *p);
+  // The session hashes a password it was given (after check_secret); none reaches here empty-handed.
+  if (c.password_hash.empty()) return Reply::failure(errors::kWeakPassword, "a password is needed");
+  const SealKey* index = index_key(ctx);
+  if (!index) return no_index_key();
+  const AccountsState& s = w.get<AccountsState>();
+  const std::string username_index = blind_index(*index, "username", c.username);
+  if (s.by_username.count(username_index)) return Reply::failure(errors::kUsernameTaken, "that username is taken");
+
+  Random& secrets = ctx.secret_random();
+  const AccountId account = s.last_account + 1;
+  const SealKey key = random_bytes<kSealKeyBytes>([&] { return secrets.next_u64(); });
+  out.keys.push_back(KeyChange{account_key_subject(account), key});
+  const AccountSeal sealed(key, account);
+  out.push_back(AccountCreated{account, actor, username_index, blind_index(*index, "email", ascii_lower(c.email)),
+                               sealed.seal(secrets, "username", c.username), sealed.seal(secrets, "email", c.email),
+                               sealed.seal(secrets, "display_name", c.display_name),
+                               sealed.seal(secrets, "password", c.password_hash)});
+  return add_device_and_log_in(s, account, sealed, c.username, c.display_name, c.device, actor, ctx, out);
+}
+
+Reply Login::decide(const projections::World& w, ClientId actor, const Login& c, const Context& ctx, Decided& out) {
+  if (auto refused = refuse_login(w, actor)) return *refused;
+  if (auto p = device_problem(c.device)) return Reply::failure(errors::kInvalidName, *p);
+  const SealKey* index = index_key(ctx);
+  if (!index) return no_index_key();
+  const AccountsState& s = w.get<AccountsState>();
+  const AccountId account = s.by_username_index(blind_index(*index, "username", c.username));
+  const Account* a = s.find(account);
+  const SealKey* key = a ? account_key(ctx, account) : nullptr;
+  if (!key) {
+    // Verified against the dummy, which nothing matches: `wrong_password`, after the same work.
+    Reply challenge = Reply::failure(errors::kCredentialNeeded, "the account needs its password");
+    challenge.body = CredentialChallenge{std::string(kDummyHash), kNoAccount, 0, nullptr};
+    return challenge;
+  }
+  const AccountSeal sealed(*key, account);
+  if (c.proven_account != account || c.proven_version != a->credential) {
+    Reply challenge = Reply::failure(errors::kCredentialNeeded, "the account needs its password");
+    challenge.body = CredentialChallenge{sealed.open("password", a->password), account, a->credential, nullptr};
+    return challenge;
+  }
+  if (a->devices.size() >= ctx.limits.max_devices_per_account)
+    return Reply::failure(errors::kTooManyDevices, "the account has as many devices as it may: revoke one first");
+  return add_device_and_log_in(s, account, sealed, sealed.open("username", a->username), sealed.open("display_name", a->display_name),
+                               c.device, actor, ctx, out);
+}
+
+Reply LoginToken::decide(const projections::World& w, ClientId actor, const LoginToken& c, const Context& ctx, Decided& out) {
+  if (auto refused = refuse_login(w, actor)) return *refused;
+  const AccountsState& s = w.get<AccountsState>();
+  auto it = c.token.size() > 256 ? s.by_token.end() : s.by_token.find(token_hash(c.token));
+  const SealKey* key = it == s.by_token.end() ? nullptr : account_key(ctx, it->second.account);
+  if (!key) return Reply::failure(errors::kInvalidToken, "that token logs in no device (revoked, or never issued)");
+  const AccountId account = it->second.account;
+  const Account& a = *s.find(account);
+  const AccountSeal sealed(*key, account);
+  out.push_back(LoggedIn{actor, account, it->second.device});
+  Reply reply;
+  reply.body = LoginReply{account, sealed.open("username", a.username), sealed.open("display_name", a.display_name), it->second.device, ""};
+  return reply;
+}
+
+Reply Logout::decide(const projections::World& w, ClientId actor, const Logout&, const Context&, Decided& out) {
+  if (!connected(w, actor)) return not_connected();
+  const AccountLogin* login = w.get<AccountsState>().login_of(actor);
+  if (!login) return not_logged_in();
+  return accept(out, LoggedOut{actor, login->account, login->device});
+}
+
+Reply MyDevices::decide(const projections::World& w, ClientId actor, const MyDevices&, const Context& ctx, Decided&) {
+  if (!connected(w, actor)) return not_connected();
+  const AccountsState& s = w.get<AccountsState>();
+  const AccountLogin* login = s.login_of(actor);
+  if (!login) return not_logged_in();
+  const SealKey* key = account_key(ctx, login->account);
+  if (!key) return not_logged_in();
+  const AccountSeal sealed(*key, login->account);
+  DevicesReply body;
+  for (const auto& [id, device] : s.find(login->account)->devices)
+    body.devices.push_back(DeviceListing{id, sealed.open("device", device.name), device.created, device.last_login, id == login->device});
+  Reply reply;
+  reply.body = std::move(body);
+  return reply;
+}
+
+Reply RevokeDevice::decide(const projections::World& w, ClientId actor, const RevokeDevice& c, const Context&, Decided& out) {
+  if (!connected(w, actor)) return not_connected();
+  const AccountsState& s = w.get<AccountsState>();
+  const AccountLogin* login = s.login_of(actor);
+  if (!login) return not_logged_in();
+  if (!s.find(login->account)->devices.count(c.device)) return Reply::failure(errors::kNoSuchDevice, "the account has no device of that id");
+  if (c.device == login->device) return accept(out, LoggedOut{actor, login->account, login->device});  // one's own: a logout
+  return accept(out, DeviceRevoked{login->account, c.device, actor});
+}
+
+}  // namespace chatd

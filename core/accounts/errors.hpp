@@ -1,0 +1,19 @@
+// The accounts domain's error codes (see core/base/errors.hpp for the shared ones).
+// Thread-safety: constants.
+#pragma once
+
+#include "core/base/errors.hpp"
+
+namespace chatd::errors {
+inline constexpr ErrorCode kInvalidUsername{"invalid_username"};  // not 5+ of a-z, 0-9, _ (or too long)
+inline constexpr ErrorCode kInvalidEmail{"invalid_email"};        // not an address (core/accounts/decide.cpp's rule)
+inline constexpr ErrorCode kInvalidDisplayName{"invalid_display_name"};
+inline constexpr ErrorCode kWeakPassword{"weak_password"};        // under 8 characters, or the username
+inline constexpr ErrorCode kUsernameTaken{"username_taken"};
+inline constexpr ErrorCode kInvalidToken{"invalid_token"};        // no device has that token (revoked, or never issued)
+inline constexpr ErrorCode kLoggedIn{"logged_in"};                // the client is logged in already: log out first
+inline constexpr ErrorCode kNotLoggedIn{"not_logged_in"};
+inline constexpr ErrorCode kNoSuchDevice{"no_such_device"};       // the account has no device of that id
+inline constexpr ErrorCode kTooManyDevices{"too_many_devices"};   // revoke one first
+inline constexpr ErrorCode kAccountsUnavailable{"accounts_unavailable"};  // the server has no index key (never in chatd)
+}  // namespace chatd::errors

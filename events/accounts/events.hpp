@@ -1,0 +1,116 @@
+// The accounts domain's events: signing up, devices (a login's token: only its hash is recorded),
+// logging in and out. An account is optional: stranger chat and rooms need none.
+//
+// Personal data is sealed (core/base/sealing.hpp): the username, the email, the display name, the
+// password's argon2id hash and a device's name are stored sealed under the account's key
+// (subject "account:<id>", in the key store beside the log), each bound to its account and field
+// (seal_context below). The username and the email are also stored as blind indexes under the
+// server's index key (subject "index"), so that uniqueness and lookups need no clear text. Deleting
+// the account's key erases all of it; the events stay as they are.
+// Thread-safety: plain values.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <tuple>
+
+#include "events/event.hpp"
+
+namespace chatd::events {
+
+// An account's id: handed out by the World in order (1, 2, ...), never reused.
+using AccountId = std::uint64_t;
+inline constexpr AccountId kNoAccount = 0;
+// A device's id: one per login that issued a token, in order over all accounts, never reused.
+using DeviceId = std::uint64_t;
+inline constexpr DeviceId kNoDevice = 0;
+
+// The key store's subjects and the associated data each sealed field is bound to.
+inline std::string account_key_subject(AccountId account) { return "account:" + std::to_string(account); }
+inline std::string seal_context(AccountId account, std::string_view field) {
+  return account_key_subject(account) + "/" + std::string(field);
+}
+inline constexpr std::string_view kIndexKeySubject = "index";
+
+// Client `by` signed up: account `account`, its first credential (version 1).
+struct AccountCreated {
+  static constexpr std::string_view kType = "account_created";
+  AccountId account = kNoAccount;
+  ClientId by = kNoClient;
+  std::string username_index;  // blind indexes (64 hex digits)
+  std::string email_index;
+  std::string username;  // sealed
+  std::string email;
+  std::string display_name;
+  std::string password;  // sealed: the argon2id hash
+  static constexpr auto fields() {
+    return std::tuple{field<&AccountCreated::account>("account"), field<&AccountCreated::by>("by", Role::kClient),
+                      field<&AccountCreated::username_index>("username_index"),
+                      field<&AccountCreated::email_index>("email_index"), field<&AccountCreated::username>("username"),
+                      field<&AccountCreated::email>("email"), field<&AccountCreated::display_name>("display_name"),
+                      field<&AccountCreated::password>("password")};
+  }
+  bool operator==(const AccountCreated&) const = default;
+};
+
+// A login by `client` issued device `device` of `account`: a token whose BLAKE2b-256 is
+// `token_hash` (the token itself went to the client only). `name` is sealed.
+struct DeviceAdded {
+  static constexpr std::string_view kType = "device_added";
+  AccountId account = kNoAccount;
+  DeviceId device = kNoDevice;
+  ClientId client = kNoClient;
+  std::string token_hash;
+  std::string name;
+  static constexpr auto fields() {
+    return std::tuple{field<&DeviceAdded::account>("account"), field<&DeviceAdded::device>("device"),
+                      field<&DeviceAdded::client>("client", Role::kClient), field<&DeviceAdded::token_hash>("token_hash"),
+                      field<&DeviceAdded::name>("name")};
+  }
+  bool operator==(const DeviceAdded&) const = default;
+};
+
+// `client` is logged in as `account` through `device` (a password login's new device, or a token's).
+struct LoggedIn {
+  static constexpr std::string_view kType = "logged_in";
+  ClientId client = kNoClient;
+  AccountId account = kNoAccount;
+  DeviceId device = kNoDevice;
+  static constexpr auto fields() {
+    return std::tuple{field<&LoggedIn::client>("client", Role::kClient), field<&LoggedIn::account>("account"),
+                      field<&LoggedIn::device>("device")};
+  }
+  bool operator==(const LoggedIn&) const = default;
+};
+
+// `client` logged out: its device's token is revoked with it.
+struct LoggedOut {
+  static constexpr std::string_view kType = "logged_out";
+  ClientId client = kNoClient;
+  AccountId account = kNoAccount;
+  DeviceId device = kNoDevice;
+  static constexpr auto fields() {
+    return std::tuple{field<&LoggedOut::client>("client", Role::kClient), field<&LoggedOut::account>("account"),
+                      field<&LoggedOut::device>("device")};
+  }
+  bool operator==(const LoggedOut&) const = default;
+};
+
+// `by`, logged in as `account`, revoked another of its devices: its token never logs in again,
+// and a client logged in through it is logged out.
+struct DeviceRevoked {
+  static constexpr std::string_view kType = "device_revoked";
+  AccountId account = kNoAccount;
+  DeviceId device = kNoDevice;
+  ClientId by = kNoClient;
+  static constexpr auto fields() {
+    return std::tuple{field<&DeviceRevoked::account>("account"), field<&DeviceRevoked::device>("device"),
+                      field<&DeviceRevoked::by>("by", Role::kClient)};
+  }
+  bool operator==(const DeviceRevoked&) const = default;
+};
+
+using AccountsEvents = EventList<AccountCreated, DeviceAdded, LoggedIn, LoggedOut, DeviceRevoked>;
+
+}  // namespace chatd::events

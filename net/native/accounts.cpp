@@ -1,0 +1,102 @@
+// The accounts domain in the native dialect: its ops, their replies and its push (docs/protocol.md,
+// "Accounts"). A password travels as the request's secret: the session hashes or verifies it off
+// the engine and it is never echoed, logged or kept.
+#include "core/accounts/commands.hpp"
+#include "core/accounts/errors.hpp"
+#include "core/base/json_text.hpp"
+#include "net/native/dialect.hpp"
+#include "projections/accounts/state.hpp"
+
+namespace chatd {
+namespace {
+
+using namespace chatd::projections;
+
+std::string optional_text(NativeDialect::Fields& f, const char* name) {
+  std::string* v = f.text(name);
+  return v ? std::move(*v) : std::string();
+}
+
+void build_signup(NativeDialect::Fields& f, Decoded& out) {
+  Signup c{std::move(*f.text("username")), std::move(*f.text("email")), std::move(*f.text("display_name")),
+           optional_text(f, "device_name"), ""};
+  out.request.secret = std::move(*f.text("password"));
+  if (out.request.secret.empty()) return NativeDialect::reject(out, errors::kWeakPassword, "a password is needed");
+  out.request.command = std::move(c);
+}
+void build_login(NativeDialect::Fields& f, Decoded& out) {
+  out.request.secret = std::move(*f.text("password"));
+  if (out.request.secret.empty()) return NativeDialect::reject(out, errors::kWrongPassword, "a password is needed");
+  out.request.command = Login{std::move(*f.text("username")), optional_text(f, "device_name")};
+}
+void build_login_token(NativeDialect::Fields& f, Decoded& out) { out.request.command = LoginToken{std::move(*f.text("token"))}; }
+void build_logout(NativeDialect::Fields&, Decoded& out) { out.request.command = Logout{}; }
+void build_devices(NativeDialect::Fields&, Decoded& out) { out.request.command = MyDevices{}; }
+void build_revoke(NativeDialect::Fields& f, Decoded& out) { out.request.command = RevokeDevice{*f.number("device")}; }
+
+void reply_login(const Reply& reply, std::string& out) {
+  const LoginReply& r = reply.body.as<LoginReply>();
+  out += ",\"account\":";
+  append_json_uint(out, r.account);
+  out += ",\"username\":";
+  append_json_string(out, r.username);
+  out += ",\"display_name\":";
+  append_json_string(out, r.display_name);
+  out += ",\"device\":";
+  append_json_uint(out, r.device);
+  if (!r.token.empty()) {
+    out += ",\"token\":";
+    append_json_string(out, r.token);
+  }
+}
+
+void reply_devices(const Reply& reply, std::string& out) {
+  const DevicesReply& r = reply.body.as<DevicesReply>();
+  out += ",\"devices\":[";
+  for (std::size_t i = 0; i < r.devices.size(); ++i) {
+    const DeviceListing& d = r.devices[i];
+    out += i ? ",{\"device\":" : "{\"device\":";
+    append_json_uint(out, d.device);
+    out += ",\"name\":";
+    append_json_string(out, d.name);
+    out += ",\"created\":";
+    append_json_int(out, d.created);
+    out += ",\"last_login\":";
+    append_json_int(out, d.last_login);
+    if (d.current) out += ",\"current\":true";
+    out += '}';
+  }
+  out += ']';
+}
+
+bool render_logged_out(const LoggedOutPush& p, bool, std::string& out) {
+  out += "{\"type\":\"logged_out\",\"account\":";
+  append_json_uint(out, p.account);
+  out += ",\"device\":";
+  append_json_uint(out, p.device);
+  out += p.revoked ? ",\"why\":\"revoked\"}" : ",\"why\":\"logout\"}";
+  return true;
+}
+
+}  // namespace
+
+void add_native_accounts(NativeDialect& d) {
+  using Type = NativeDialect::FieldType;
+  d.add_op("signup",
+           {{"username", Type::kString, true}, {"email", Type::kString, true}, {"display_name", Type::kString, true},
+            {"password", Type::kString, true}, {"device_name", Type::kString}},
+           &build_signup);
+  d.add_op("login", {{"username", Type::kString, true}, {"password", Type::kString, true}, {"device_name", Type::kString}},
+           &build_login);
+  d.add_op("login_token", {{"token", Type::kString, true}}, &build_login_token);
+  d.add_op("logout", {}, &build_logout);
+  d.add_op("devices", {}, &build_devices);
+  d.add_op("revoke_device", {{"device", Type::kUint, true}}, &build_revoke);
+  d.add_reply<Signup>(&reply_login);
+  d.add_reply<Login>(&reply_login);
+  d.add_reply<LoginToken>(&reply_login);
+  d.add_reply<MyDevices>(&reply_devices);
+  d.pushes().add<&render_logged_out>();
+}
+
+}  // namespace chatd

@@ -1,0 +1,240 @@
+// The rules of accounts: decide() against a World, with the events applied, the key store's
+// changes kept and the pushes collected as the engine does. The session's part (hashing and
+// verifying on the pool) is played by hand here: a "hash" is whatever the test hands over.
+#include <catch2/catch.hpp>
+
+#include "core/accounts/commands.hpp"
+#include "core/accounts/errors.hpp"
+#include "events/codec.hpp"
+#include "projections/accounts/state.hpp"
+#include "tests/support/model.hpp"
+
+using namespace chatd;
+using namespace chatd::events;
+using namespace chatd::projections;
+using chatd::testing::Model;
+
+namespace {
+
+const AccountsState& accounts(const Model& m) { return m.world.get<AccountsState>(); }
+
+Signup signup(std::string username, std::string email = "alice@example.com", std::string display = "Alice A.") {
+  return Signup{std::move(username), std::move(email), std::move(display), "laptop", "$argon2id$hash-of-secret"};
+}
+
+LoginReply logged_in(const Decision& d) {
+  REQUIRE(d.reply.ok());
+  return d.reply.body.as<LoginReply>();
+}
+
+// The bytes every event of `d` is stored as.
+std::string stored(const Decision& d) {
+  std::string all;
+  for (const Payload& p : d.events) all += encode(Event{1, 1, p});
+  return all;
+}
+
+}  // namespace
+
+TEST_CASE("accounts: usernames, emails and passwords have their rules", "[accounts]") {
+  CHECK_FALSE(username_problem("alice", 32));
+  CHECK_FALSE(username_problem("a_1_b_2", 32));
+  CHECK(username_problem("al", 32));
+  CHECK(username_problem("alice", 4));
+  CHECK(username_problem("Alice", 32));  // refused, not lowered: what one typed is what one gets
+  CHECK(username_problem("al ice", 32));
+  CHECK(username_problem("alicé", 32));
+
+  for (const char* good : {"a@b.co", "alice.smith+chat@mail.example.org", "o'brien@x-y.example.com", "ALICE@EXAMPLE.COM"})
+    CHECK_FALSE(email_problem(good));
+  for (const char* bad : {"", "alice", "@example.com", "alice@", "alice@example", "alice@example.c", "alice@.example.com",
+                          "alice@example..com", "alice@-example.com", "alice@example-.com", ".alice@example.com",
+                          "alice.@example.com", "al..ice@example.com", "al ice@example.com", "al\"ice@example.com",
+                          "alice@exa_mple.com", "alice@example.c0m", "alice@@example.com"})
+    CHECK(email_problem(bad));
+  CHECK(email_problem(std::string(65, 'a') + "@example.com"));
+  CHECK(email_problem("a@" + std::string(250, 'b') + ".com"));
+
+  const Signup s = signup("alice");
+  CHECK(Signup::check_secret(s, "correct horse").ok());
+  CHECK(Signup::check_secret(s, "short").error == errors::kWeakPassword);
+  CHECK(Signup::check_secret(s, "ééééééé").error == errors::kWeakPassword);  // 7 characters, 14 bytes
+  CHECK(Signup::check_secret(s, "éééééééé").ok());
+  CHECK(Signup::check_secret(Signup{"alice_smith"}, "alice_smith").error == errors::kWeakPassword);
+  CHECK(Signup::check_secret(s, std::string(1025, 'x')).error == errors::kWeakPassword);
+  CHECK(Signup::check_secret(s, "bad\xff utf-8 text").error == errors::kWeakPassword);
+}
+
+TEST_CASE("accounts: a signup seals what it stores and logs the client in", "[accounts]") {
+  Model m;
+  const ClientId c = m.connect("guest");
+  Decision d = m.run(c, signup("alice"));
+  const LoginReply r = logged_in(d);
+  CHECK(r.account == 1);
+  CHECK(r.username == "alice");
+  CHECK(r.display_name == "Alice A.");
+  CHECK(r.device == 1);
+  CHECK(r.token.size() == 43);
+  REQUIRE(d.events.size() == 3);
+  CHECK(d.events[0].is<AccountCreated>());
+  CHECK(d.events[1].is<DeviceAdded>());
+  CHECK(d.events[2].as<LoggedIn>() == LoggedIn{c, 1, 1});
+  // One key made, for the account; nothing of what the user typed is in the events in clear.
+  REQUIRE(d.events.keys.size() == 1);
+  CHECK(d.events.keys[0].subject == "account:1");
+  const std::string bytes = stored(d);
+  for (const char* clear : {"alice", "example.com", "Alice A.", "laptop", "argon2id", "hash-of-secret"})
+    CHECK(bytes.find(clear) == std::string::npos);
+  CHECK(bytes.find(r.token) == std::string::npos);  // the token's hash only
+  CHECK(d.events[1].as<DeviceAdded>().token_hash == token_hash(r.token));
+
+  REQUIRE(accounts(m).login_of(c) != nullptr);
+  CHECK(accounts(m).login_of(c)->account == 1);
+  CHECK(accounts(m).find(1)->devices.size() == 1);
+}
+
+TEST_CASE("accounts: a bad signup is refused with its code and changes nothing", "[accounts]") {
+  Model m;
+  const ClientId c = m.connect("guest"), other = m.connect("other");
+  REQUIRE(m.run(c, signup("alice")).reply.ok());
+  const auto hash = m.world.hash();
+  auto refused = [&](ClientId actor, Signup s, ErrorCode code) {
+    Decision d = m.run(actor, std::move(s));
+    CHECK(d.reply.error == code);
+    CHECK(d.events.empty());
+    CHECK(d.events.keys.empty());
+  };
+  refused(other, signup("alice"), errors::kUsernameTaken);
+  refused(other, signup("bob"), errors::kInvalidUsername);
+  refused(other, signup("bobby", "bobby"), errors::kInvalidEmail);
+  refused(other, signup("bobby", "b@example.com", ""), errors::kInvalidDisplayName);
+  refused(other, signup("bobby", "b@example.com", "bad\x07name"), errors::kInvalidDisplayName);
+  Signup no_password = signup("bobby");
+  no_password.password_hash.clear();
+  refused(other, no_password, errors::kWeakPassword);
+  refused(c, signup("alice_two"), errors::kLoggedIn);
+  refused(kNoClient, signup("bobby"), errors::kNotConnected);
+  CHECK(m.world.hash() == hash);
+
+  // Without the server's index key (never so in chatd: its first start makes it) nothing works.
+  m.keys.erase(kIndexKeySubject);
+  refused(other, signup("bobby"), errors::kAccountsUnavailable);
+
+  // Another account may share the email.
+  m.keys.put(std::string(kIndexKeySubject), SealKey{7, 7, 7});
+  CHECK(m.run(other, signup("bobby", "alice@example.com")).reply.ok());
+  CHECK(accounts(m).by_email.size() == 1);
+  CHECK(accounts(m).by_email.begin()->second == std::vector<AccountId>{1, 2});
+}
+
+TEST_CASE("accounts: a password login is proven by the session, against the account's hash", "[accounts]") {
+  Model m;
+  const ClientId a = m.connect("a"), b = m.connect("b");
+  REQUIRE(m.run(a, signup("alice")).reply.ok());
+
+  // First the engine answers with the hash to verify: the account's own, unsealed.
+  Decision ask = m.run(b, Login{"alice", "phone"});
+  CHECK(ask.reply.error == errors::kCredentialNeeded);
+  CHECK(ask.events.empty());
+  const CredentialChallenge& challenge = ask.reply.body.as<CredentialChallenge>();
+  CHECK(challenge.hash == "$argon2id$hash-of-secret");
+  CHECK(challenge.subject == 1);
+  CHECK(challenge.version == 1);
+
+  // An unknown username gets a dummy argon2id hash (the same work), for no account.
+  Decision unknown = m.run(b, Login{"mallory", ""});
+  CHECK(unknown.reply.error == errors::kCredentialNeeded);
+  const CredentialChallenge& dummy = unknown.reply.body.as<CredentialChallenge>();
+  CHECK(dummy.hash.rfind("$argon2id$v=19$m=19456,t=2,p=1$", 0) == 0);
+  CHECK(dummy.subject == kNoAccount);
+  // Even "proven" against the dummy (never: nothing matches it), no account is logged in.
+  Login forged{"mallory", ""};
+  Login::with_credential(forged, "", kNoAccount, 0);
+  CHECK(m.run(b, forged).reply.error == errors::kCredentialNeeded);
+
+  // A proof for another account or an older credential is asked again.
+  Login stale{"alice", "phone"};
+  Login::with_credential(stale, "", 1, 0);
+  CHECK(m.run(b, stale).reply.error == errors::kCredentialNeeded);
+
+  Login proven{"alice", "phone"};
+  Login::with_credential(proven, "", 1, 1);
+  Decision in = m.run(b, proven);
+  const LoginReply r = logged_in(in);
+  CHECK(r == LoginReply{1, "alice", "Alice A.", 2, r.token});
+  CHECK(r.token.size() == 43);
+  REQUIRE(in.events.size() == 2);
+  CHECK(in.events[1].as<LoggedIn>() == LoggedIn{b, 1, 2});
+  CHECK(accounts(m).find(1)->devices.size() == 2);
+  CHECK(m.run(b, proven).reply.error == errors::kLoggedIn);
+}
+
+TEST_CASE("accounts: tokens log in until revoked, and a logout revokes its own", "[accounts]") {
+  Model m;
+  const ClientId a = m.connect("a");
+  const std::string first_token = logged_in(m.run(a, signup("alice"))).token;
+  // Disconnecting ends the login, not the device.
+  REQUIRE(m.run(a, Disconnect{DisconnectReason::kClosed}).reply.ok());
+  CHECK(accounts(m).logins.empty());
+  CHECK(accounts(m).find(1)->devices.size() == 1);
+
+  const ClientId b = m.connect("b"), c = m.connect("c");
+  const LoginReply again = logged_in(m.run(b, LoginToken{first_token}));
+  CHECK(again == LoginReply{1, "alice", "Alice A.", 1, ""});  // no new token
+  CHECK(m.run(c, LoginToken{"nonsense"}).reply.error == errors::kInvalidToken);
+  CHECK(m.run(c, LoginToken{std::string(300, 'x')}).reply.error == errors::kInvalidToken);
+
+  // A second device, from c; b sees both and which one it is on.
+  Login proven{"alice", "phone"};
+  Login::with_credential(proven, "", 1, 1);
+  const std::string second_token = logged_in(m.run(c, proven)).token;
+  const DevicesReply devices = m.run(b, MyDevices{}).reply.body.as<DevicesReply>();
+  REQUIRE(devices.devices.size() == 2);
+  CHECK(devices.devices[0].device == 1);
+  CHECK(devices.devices[0].name == "laptop");
+  CHECK(devices.devices[0].current);
+  CHECK(devices.devices[1].name == "phone");
+  CHECK_FALSE(devices.devices[1].current);
+
+  // b revokes c's device: c is logged out and told; its token logs in no more.
+  CHECK(m.run(b, RevokeDevice{9}).reply.error == errors::kNoSuchDevice);
+  Decision revoked = m.run(b, RevokeDevice{2});
+  REQUIRE(revoked.reply.ok());
+  CHECK(revoked.events.at(0).as<DeviceRevoked>() == DeviceRevoked{1, 2, b});
+  REQUIRE(m.pushes.size() == 1);
+  CHECK(m.pushes[0].push.body.as<LoggedOutPush>() == LoggedOutPush{1, 2, true});
+  CHECK(m.pushes[0].reaches(c));
+  CHECK(accounts(m).login_of(c) == nullptr);
+  CHECK(m.run(c, LoginToken{second_token}).reply.error == errors::kInvalidToken);
+
+  // b logs out: its device goes with it.
+  CHECK(m.run(b, Logout{}).reply.ok());
+  CHECK(m.run(b, Logout{}).reply.error == errors::kNotLoggedIn);
+  CHECK(m.run(b, MyDevices{}).reply.error == errors::kNotLoggedIn);
+  CHECK(m.run(c, LoginToken{first_token}).reply.error == errors::kInvalidToken);
+  CHECK(accounts(m).find(1)->devices.empty());
+  CHECK(accounts(m).by_token.empty());
+}
+
+TEST_CASE("accounts: the World holds only what is stored, so erasing a key changes no hash", "[accounts]") {
+  Model m;
+  const ClientId c = m.connect("guest");
+  REQUIRE(m.run(c, signup("alice")).reply.ok());
+  const auto hash = m.world.hash();
+  m.keys.erase("account:1");
+  CHECK(m.world.hash() == hash);
+  // Without its key the account cannot be logged into: it is as if unknown.
+  const ClientId d = m.connect("d");
+  Decision ask = m.run(d, Login{"alice", ""});
+  CHECK(ask.reply.body.as<CredentialChallenge>().subject == kNoAccount);
+}
+
+TEST_CASE("accounts: a device limit per account", "[accounts]") {
+  Model m;
+  m.limits.max_devices_per_account = 2;
+  REQUIRE(m.run(m.connect("a"), signup("alice")).reply.ok());
+  Login proven{"alice", ""};
+  Login::with_credential(proven, "", 1, 1);
+  REQUIRE(m.run(m.connect("b"), proven).reply.ok());
+  CHECK(m.run(m.connect("c"), proven).reply.error == errors::kTooManyDevices);
+}
