@@ -161,6 +161,8 @@ int run_chatd(const Config& requested) {
   engine_options.limits.room_expire_idle_ms = config.room_expire_idle_ms;
   engine_options.limits.max_media_bytes = config.max_media_bytes;
   engine_options.limits.max_dms_per_client = config.max_dms_per_client;
+  engine_options.limits.max_username_chars = config.max_username_chars;
+  engine_options.limits.max_devices_per_account = config.max_devices_per_account;
   std::vector<ConfiguredRoom> rooms;
   if (config.room_history > config.max_room_history) {
     std::cerr << "chatd: --room-history is more than --max-room-history\n";

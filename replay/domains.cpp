@@ -1,5 +1,6 @@
 // The production domains in chatreplay, one line per domain: their views of the World, in the order
 // `state` and `diff` show them, and their audits.
+#include "replay/accounts/view.hpp"
 #include "replay/dms/audit.hpp"
 #include "replay/dms/view.hpp"
 #include "replay/rooms/audit.hpp"
@@ -12,7 +13,7 @@
 namespace chatd::replay {
 
 const std::vector<DomainView>& views() {
-  static const std::vector<DomainView> all = {stranger_view(), rooms_view(), dms_view(), session_view()};
+  static const std::vector<DomainView> all = {stranger_view(), rooms_view(), dms_view(), accounts_view(), session_view()};
   return all;
 }
 

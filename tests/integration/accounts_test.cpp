@@ -115,7 +115,7 @@ TEST_CASE("accounts: bad signups and logins get their codes, and an unknown user
   CHECK(ok(ask(*bob, "s3", R"({"op":"signup","id":"s3","username":"bobby","email":"alice.w@example.org","display_name":"Bob","password":"a good password"})")));
 }
 
-TEST_CASE("accounts: nothing a user typed at signup is in the log's file in clear", "[integration][accounts]") {
+TEST_CASE("accounts: nothing a user typed at signup is in the log's file in clear, nor in chatreplay", "[integration][accounts][replay]") {
   TempDir data;
   {
     ChatdProcess chatd(data.path(), kNoCaptcha);
@@ -127,7 +127,23 @@ TEST_CASE("accounts: nothing a user typed at signup is in the log's file in clea
   const std::string file = read_whole(data.path() + "/data.mdb");
   REQUIRE(file.size() > 0);
   REQUIRE(file.find("account_created") != std::string::npos);  // the events are there, readable
-  for (const char* clear : {"alice_w", "Alice.W@Example.org", "alice.w@example.org", "Example.org", "Alice Wonder",
-                            "correct horse", "laptop", "argon2id"})
-    CHECK(file.find(clear) == std::string::npos);
+  const char* const typed[] = {"alice_w", "Alice.W@Example.org", "alice.w@example.org", "Example.org", "Alice Wonder",
+                               "correct horse", "laptop", "argon2id"};
+  for (const char* clear : typed) CHECK(file.find(clear) == std::string::npos);
+
+  // chatreplay rebuilds the same World, shows the account and its device, and nothing sealed.
+  auto verify = run_command({CHATREPLAY_BINARY, "verify", "--data", data.path()});
+  CHECK(verify.code == 0);
+  auto state = run_command({CHATREPLAY_BINARY, "state", "--data", data.path()});
+  REQUIRE(state.code == 0);
+  CHECK(state.out.find("accounts (1, 0 logged in):\n  1 created ") != std::string::npos);
+  CHECK(state.out.find("username and profile sealed, 1 devices\n    device 1 added ") != std::string::npos);
+  auto json = run_command({CHATREPLAY_BINARY, "state", "--data", data.path(), "--json"});
+  REQUIRE(json.code == 0);
+  CHECK(json.out.find(R"("accounts":[{"id":1,"created":)") != std::string::npos);
+  auto all = run_command({CHATREPLAY_BINARY, "events", "--data", data.path()});
+  REQUIRE(all.code == 0);
+  CHECK(all.out.find("account_created account=1") != std::string::npos);
+  for (const std::string& out : {state.out, json.out, all.out})
+    for (const char* clear : typed) CHECK(out.find(clear) == std::string::npos);
 }

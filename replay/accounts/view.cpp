@@ -1,0 +1,101 @@
+#include "replay/accounts/view.hpp"
+
+#include "core/base/json_text.hpp"
+#include "projections/accounts/state.hpp"
+#include "replay/render.hpp"
+#include "replay/time_text.hpp"
+
+namespace chatd::replay {
+namespace {
+
+using projections::Account;
+using projections::AccountsState;
+using projections::World;
+
+std::size_t devices_of(const AccountsState& s) {
+  std::size_t n = 0;
+  for (const auto& [id, account] : s.accounts) n += account.devices.size();
+  return n;
+}
+
+void totals(const World& w, std::vector<Total>& out) {
+  const AccountsState& s = w.get<AccountsState>();
+  out.push_back({"accounts", s.accounts.size()});
+  out.push_back({"devices", devices_of(s)});
+  out.push_back({"logged_in", s.logins.size()});
+}
+
+// The clients logged in as `account`, as "client 3 (alice), client 9 (bob)".
+std::string logged_in_as(const World& w, events::AccountId account) {
+  std::string out;
+  for (const auto& [client, login] : w.get<AccountsState>().logins)
+    if (login.account == account) out += (out.empty() ? "" : ", ") + describe_client(client, w) + " on device " + std::to_string(login.device);
+  return out;
+}
+
+void text(const World& w, std::string& out) {
+  const AccountsState& s = w.get<AccountsState>();
+  out += "accounts (" + std::to_string(s.accounts.size()) + ", " + std::to_string(s.logins.size()) + " logged in):\n";
+  for (const auto& [id, a] : s.accounts) {
+    out += "  " + std::to_string(id) + " created " + format_utc_time(a.created) + ", username and profile sealed, " +
+           std::to_string(a.devices.size()) + " devices\n";
+    for (const auto& [device, d] : a.devices)
+      out += "    device " + std::to_string(device) + " added " + format_utc_time(d.created) + ", last login " +
+             (d.last_login ? format_utc_time(d.last_login) : std::string("never")) + "\n";
+    if (const std::string in = logged_in_as(w, id); !in.empty()) out += "    logged in: " + in + "\n";
+  }
+}
+
+void json(const World& w, std::string& out) {
+  const AccountsState& s = w.get<AccountsState>();
+  out += ",\"accounts\":[";
+  bool first = true;
+  for (const auto& [id, a] : s.accounts) {
+    out += first ? "{\"id\":" : ",{\"id\":";
+    first = false;
+    append_json_uint(out, id);
+    out += ",\"created\":";
+    append_json_int(out, a.created);
+    out += ",\"devices\":[";
+    bool first_device = true;
+    for (const auto& [device, d] : a.devices) {
+      out += first_device ? "{\"id\":" : ",{\"id\":";
+      first_device = false;
+      append_json_uint(out, device);
+      out += ",\"created\":";
+      append_json_int(out, d.created);
+      out += ",\"last_login\":";
+      append_json_int(out, d.last_login);
+      out += '}';
+    }
+    out += "],\"logged_in\":[";
+    bool first_client = true;
+    for (const auto& [client, login] : s.logins)
+      if (login.account == id) {
+        if (!first_client) out += ',';
+        first_client = false;
+        append_json_uint(out, client);
+      }
+    out += "]}";
+  }
+  out += ']';
+}
+
+std::string summary(const Account& a) { return std::to_string(a.devices.size()) + " devices"; }
+
+void diff(const World& a, const World& b, std::vector<Change>& out) {
+  merge_walk(
+      a.get<AccountsState>().accounts, b.get<AccountsState>().accounts,
+      [&](events::AccountId id, const Account& x) { out.push_back({Change::Kind::kRemoved, "account " + std::to_string(id), "", summary(x), ""}); },
+      [&](events::AccountId id, const Account& y) { out.push_back({Change::Kind::kAdded, "account " + std::to_string(id), "", "", summary(y)}); },
+      [&](events::AccountId id, const Account& x, const Account& y) {
+        add_if_changed(out, "account " + std::to_string(id), "devices", std::to_string(x.devices.size()), std::to_string(y.devices.size()));
+        add_if_changed(out, "account " + std::to_string(id), "logged in", logged_in_as(a, id), logged_in_as(b, id));
+      });
+}
+
+}  // namespace
+
+DomainView accounts_view() { return DomainView{"accounts", &totals, &text, &json, &diff}; }
+
+}  // namespace chatd::replay
