@@ -40,6 +40,11 @@ enum class ActionKind : std::uint8_t {
                      // (which none, one or several may have)
   kSendDm,           // sends a message (unique text) in its latest DM; with none, in DM arg (not its own)
   kCloseDm,          // closes its oldest DM; with none, DM arg (not its own)
+  kSignup,           // signs up as account name arg % 3 (a few names: signups race for each)
+  kLogin,            // logs in as account name arg % 3, with its password (arg / 3 even) or a wrong one
+  kLoginToken,       // logs in with a token it was given: its latest (arg even) or its oldest (maybe revoked)
+  kLogout,
+  kRevokeDevice,     // revokes device arg of its account
   // Faults.
   kCrash,            // the server dies (arg: 0 between batches, 1 after prepare, 2 inside the
                      // log's append before its sync, 3 after the commit before delivery)

@@ -52,7 +52,9 @@ TEST_CASE("every fault class fires in the fixed seeds, and every invariant is ch
                             "slow reader cut", "disconnect storm", "clock jump", "client goes silent", "idle: silent",
                             "idle: looking or disconnected", "idle: captcha gate", "wrong captcha solution", "flood",
                             "flooding cut", "malformed frame", "client drops", "room expired",
-                            "room resume with a gap", "room resume without a gap"}) {
+                            "room resume with a gap", "room resume without a gap", "signup", "password login",
+                            "password login refused: wrong_password", "token login", "token login refused: invalid_token",
+                            "logout", "device revoked"}) {
     INFO(fault);
     CHECK(faults[fault] > 0);
   }
@@ -63,7 +65,8 @@ TEST_CASE("every fault class fires in the fixed seeds, and every invariant is ch
                             "rebuild equals the live World",
                             "a room message reaches exactly the members present at its commit, once, in order",
                             "a room never holds more members than its limit", "a hidden room's name never reaches a non-member",
-                            "resume returns exactly the missed messages or a gap"}) {
+                            "resume returns exactly the missed messages or a gap", "a username is signed up at most once",
+                            "a wrong password never logs in", "a revoked token never logs in after its revocation commits"}) {
     INFO(check);
     CHECK(checks[check] > 0);
   }

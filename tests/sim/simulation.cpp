@@ -14,6 +14,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "core/accounts/commands.hpp"
 #include "core/base/json_text.hpp"
 #include "events/codec.hpp"
 #include "events/lmdb_log.hpp"
@@ -24,6 +25,7 @@
 #include "net/native/dialect.hpp"
 #include "net/session/captcha_service.hpp"
 #include "net/session/session_logic.hpp"
+#include "projections/accounts/state.hpp"
 #include "projections/rebuild.hpp"
 #include "tests/support/domains.hpp"
 #include "tests/support/hello_captcha.hpp"
@@ -152,6 +154,16 @@ class SimSession final : public SessionIo, public SessionPort, public std::enabl
   std::unordered_map<std::string, std::string> pending_posts;  // request id -> text of a room post
   std::unordered_map<std::string, std::string> pending_dm_sends;  // request id -> text of a DM message
   std::vector<events::DmId> dms;  // the DMs the client was told are open, in the order it learnt of them
+  // Accounts: what each account request asked (request id -> username, and whether the password
+  // was right), and the device the client is logged in through (kNoDevice: none it knows of).
+  struct AccountAsk {
+    ActionKind kind = ActionKind::kSignup;
+    std::string username;  // "" for a token's
+    bool right_password = true;
+  };
+  std::unordered_map<std::string, AccountAsk> pending_accounts;
+  std::unordered_map<std::string, events::DeviceId> pending_revokes;  // request id -> the device named
+  events::DeviceId device = events::kNoDevice;
   struct Resume {
     std::optional<std::uint64_t> since;
     RoomId room_id = events::kNoRoom;
@@ -191,6 +203,8 @@ class Simulation {
   void check_outbound(SimSession& s, const Outbound& item);
   // Every frame a session is sent: a hidden room's name reaches only its owner and members.
   void check_hidden_names(const SimSession& s, std::string_view frame);
+  // Every reply frame of a session with account requests pending (see the definition).
+  void check_account_reply(SimSession& s, std::string_view frame);
   void schedule_timer(SimSession& s);
   void schedule_transport_closed(SimSession& s);
   void schedule_overflow(SimSession& s);
@@ -316,6 +330,11 @@ class Simulation {
     ClientId from = kNoClient, to = kNoClient;
   };
   std::unordered_map<std::string, DmSendInfo> dm_sends_;
+  // Accounts: the usernames a signup was acknowledged for, the tokens each user was given (in
+  // order), and the devices whose revocation (a logout, a revoke) was acknowledged.
+  std::set<std::string> signed_up_;
+  std::unordered_map<std::uint32_t, std::vector<std::string>> user_tokens_;
+  std::set<events::DeviceId> revoked_devices_;
   std::map<std::pair<ClientId, events::DmId>, std::uint64_t> last_dm_number_;
   std::set<std::uint64_t> right_password_;  // connections that sent small's password right
   std::uint64_t sweeps_ = 0;                            // sessions whose end a batch made durable
@@ -334,6 +353,7 @@ void SimSession::send(Frame frame) {
     if (hello.find("\"captcha\":{") != std::string::npos) sim.schedule_captcha_answer(*this);
     return;
   }
+  if (!lowf && !pending_accounts.empty() && frame.view().starts_with("{\"type\":\"reply\",")) sim.check_account_reply(*this, frame.view());
   if (reading) return;  // read and done with
   unread_bytes += frame.size();
   if (unread_bytes > sim.script().slow_reader_bytes && !overflow_pending) {
@@ -627,6 +647,32 @@ std::string Simulation::frame_for(SimSession& s, ActionKind kind, std::uint32_t 
     append_json_string(f, arg % 5 == 0 ? std::string(kNamesPool[arg % 7]) : "D" + std::to_string(arg));
     return f + "}";
   }
+  if (kind >= ActionKind::kSignup && kind <= ActionKind::kRevokeDevice) {
+    const std::string username = "acct" + std::to_string(arg % 3);
+    const std::string head = R"(,"id":)" + id;
+    switch (kind) {
+      case ActionKind::kSignup:
+        s.pending_accounts[id] = {kind, username, true};
+        return R"({"op":"signup")" + head + R"(,"username":")" + username + R"(","email":"u)" + std::to_string(s.user) +
+               R"(@sim.example","display_name":"U)" + std::to_string(s.user) + R"(","password":"password-)" + username + "\"}";
+      case ActionKind::kLogin: {
+        const bool right = arg / 3 % 2 == 0;
+        s.pending_accounts[id] = {kind, username, right};
+        return R"({"op":"login")" + head + R"(,"username":")" + username + R"(","password":")" +
+               (right ? "password-" + username : std::string("not-the-password")) + "\"}";
+      }
+      case ActionKind::kLoginToken: {
+        const auto& tokens = user_tokens_[s.user];
+        const std::string token = tokens.empty() ? "never-issued" : arg % 2 == 0 ? tokens.back() : tokens.front();
+        s.pending_accounts[id] = {kind, "", true};
+        return R"({"op":"login_token")" + head + R"(,"token":")" + token + "\"}";
+      }
+      case ActionKind::kLogout: return R"({"op":"logout")" + head + "}";
+      default:
+        s.pending_revokes[id] = arg;
+        return R"({"op":"revoke_device")" + head + R"(,"device":)" + std::to_string(arg) + "}";
+    }
+  }
   if (kind == ActionKind::kSendDm || kind == ActionKind::kCloseDm) {
     // Its own DM if it knows one, else one it may not be in (refused: no_such_dm).
     const events::DmId dm = s.dms.empty() ? arg : kind == ActionKind::kSendDm ? s.dms.back() : s.dms.front();
@@ -809,6 +855,13 @@ void Simulation::act(const Action& a, std::size_t index) {
       }
       // Rooms and DMs show who speaks: a user without a name takes one first (as a client would).
       if (!s->named) client_frame(*s, frame_for(*s, ActionKind::kName, a.user % 7));
+      return client_frame(*s, frame_for(*s, a.kind, a.arg));
+    case ActionKind::kSignup:
+    case ActionKind::kLogin:
+    case ActionKind::kLoginToken:
+    case ActionKind::kLogout:
+    case ActionKind::kRevokeDevice:
+      if (s->lowf) return;  // lowf's page cannot log in
       return client_frame(*s, frame_for(*s, a.kind, a.arg));
     default: return client_frame(*s, frame_for(*s, a.kind, a.arg));
   }
@@ -1035,6 +1088,21 @@ void Simulation::check_outbound(SimSession& s, const Outbound& item) {
       s.dms.clear();  // (re-learnt below from what is still open: the closed one is the oldest)
       if (const auto* mine = durable_.get<projections::DmsState>().dms_of(s.client)) s.dms = *mine;
     }
+    if (item.command == &CommandType::of<Logout>() && item.reply.ok()) {
+      fault("logout");
+      revoked_devices_.insert(s.device);
+      s.device = events::kNoDevice;
+    }
+    if (item.command == &CommandType::of<RevokeDevice>()) {
+      auto asked = s.pending_revokes.find(item.request_id);
+      if (asked == s.pending_revokes.end()) return;
+      const events::DeviceId device = asked->second;
+      s.pending_revokes.erase(asked);
+      if (!item.reply.ok()) return;
+      fault("device revoked");
+      revoked_devices_.insert(device);
+      if (device == s.device) s.device = events::kNoDevice;  // its own: a logout
+    }
     if ((item.command == &CommandType::of<JoinRoom>() || item.command == &CommandType::of<CreateRoom>()) && item.reply.ok()) {
       auto asked = s.pending_joins.find(item.request_id);
       check_join_reply(s, item.reply.body.as<JoinReply>(), asked == s.pending_joins.end() ? nullptr : &asked->second);
@@ -1044,6 +1112,11 @@ void Simulation::check_outbound(SimSession& s, const Outbound& item) {
   }
   if (const auto* m = item.push->body.get_if<projections::RoomMessagePush>()) return check_room_message(s, item, *m);
   if (item.push->body.type()->domain == std::string_view("dms")) return check_dm_push(s, item);
+  if (const auto* out = item.push->body.get_if<projections::LoggedOutPush>()) {
+    revoked_devices_.insert(out->device);
+    s.device = events::kNoDevice;
+    return;
+  }
   const auto* message = item.push->body.get_if<projections::MessagePush>();
   if (!message) return;
   ++result_.messages_delivered;
@@ -1072,6 +1145,52 @@ void Simulation::check_outbound(SimSession& s, const Outbound& item) {
     return fail("messages arrive in order", "client " + std::to_string(s.client) + " got seq " +
                                                 std::to_string(info->second.seq) + " after seq " + std::to_string(last));
   last = info->second.seq;
+}
+
+// The text of `"key":"..."` or the number of `"key":N` in a frame the server wrote (no escapes in
+// what the simulation's accounts send), or "".
+std::string frame_value(std::string_view frame, std::string_view key) {
+  const std::string head = "\"" + std::string(key) + "\":";
+  std::size_t at = frame.find(head);
+  if (at == std::string_view::npos) return "";
+  at += head.size();
+  if (at < frame.size() && frame[at] == '"') return std::string(frame.substr(at + 1, frame.find('"', at + 1) - at - 1));
+  return std::string(frame.substr(at, frame.find_first_of(",}", at) - at));
+}
+
+// A signup's or a login's answer, as the client reads it (a password's answer may come from the
+// session's gate, never from the engine, so the frame is what tells): a username is signed up at
+// most once, a wrong password never logs in, a token whose revocation was acknowledged never logs
+// in again, and a login is as the account asked for.
+void Simulation::check_account_reply(SimSession& s, std::string_view frame) {
+  const std::string id = frame_value(frame, "id");
+  auto it = s.pending_accounts.find(id);
+  if (it == s.pending_accounts.end()) return;
+  const SimSession::AccountAsk asked = std::move(it->second);
+  s.pending_accounts.erase(it);
+  const char* what = asked.kind == ActionKind::kSignup ? "signup" : asked.kind == ActionKind::kLogin ? "password login" : "token login";
+  if (frame.find("\"ok\":true") == std::string_view::npos) return fault(std::string(what) + " refused: " + frame_value(frame, "error"));
+  fault(what);
+  const std::string username = frame_value(frame, "username");
+  const events::DeviceId device = std::stoull("0" + frame_value(frame, "device"));
+  if (asked.kind == ActionKind::kSignup) {
+    count("a username is signed up at most once");
+    if (!signed_up_.insert(asked.username).second)
+      return fail("a username is signed up at most once", "\"" + asked.username + "\" was signed up twice");
+  } else if (asked.kind == ActionKind::kLogin) {
+    count("a wrong password never logs in");
+    if (!asked.right_password)
+      return fail("a wrong password never logs in", "client " + std::to_string(s.client) + " logged in as \"" + username + "\"");
+  } else {
+    count("a revoked token never logs in after its revocation commits");
+    if (revoked_devices_.count(device))
+      return fail("a revoked token never logs in after its revocation commits",
+                  "client " + std::to_string(s.client) + " logged in through revoked device " + std::to_string(device));
+  }
+  if (!asked.username.empty() && username != asked.username)
+    return fail("a login is as the account asked for", "asked for \"" + asked.username + "\", got \"" + username + "\"");
+  if (const std::string token = frame_value(frame, "token"); !token.empty()) user_tokens_[s.user].push_back(token);
+  s.device = device;
 }
 
 void Simulation::check_dm_push(SimSession& s, const Outbound& item) {
