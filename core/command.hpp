@@ -61,6 +61,9 @@ struct CredentialChallenge {
   std::uint64_t subject = 0;   // what the credential belongs to (a room's id): a proof names it
   std::uint64_t version = 0;
   std::shared_ptr<const Command> on_failure;  // null: none
+  // What wrong secrets are counted against across every session (an account, by its username's
+  // blind index, known or not, so that the throttle tells no username apart); "": none.
+  std::string throttle_key;
   bool operator==(const CredentialChallenge&) const = default;
 };
 

@@ -184,19 +184,22 @@ Reply Login::decide(const projections::World& w, ClientId actor, const Login& c,
   const SealKey* index = index_key(ctx);
   if (!index) return no_index_key();
   const AccountsState& s = w.get<AccountsState>();
-  const AccountId account = s.by_username_index(blind_index(*index, "username", c.username));
+  const std::string username_index = blind_index(*index, "username", c.username);
+  const AccountId account = s.by_username_index(username_index);
   const Account* a = s.find(account);
   const SealKey* key = a ? account_key(ctx, account) : nullptr;
+  // Wrong passwords count against the username, whether an account has it or not.
+  const std::string throttle = "login:" + username_index;
   if (!key) {
     // Verified against the dummy, which nothing matches: `wrong_password`, after the same work.
     Reply challenge = Reply::failure(errors::kCredentialNeeded, "the account needs its password");
-    challenge.body = CredentialChallenge{std::string(kDummyHash), kNoAccount, 0, nullptr};
+    challenge.body = CredentialChallenge{std::string(kDummyHash), kNoAccount, 0, nullptr, throttle};
     return challenge;
   }
   const AccountSeal sealed(*key, account);
   if (c.proven_account != account || c.proven_version != a->credential) {
     Reply challenge = Reply::failure(errors::kCredentialNeeded, "the account needs its password");
-    challenge.body = CredentialChallenge{sealed.open("password", a->password), account, a->credential, nullptr};
+    challenge.body = CredentialChallenge{sealed.open("password", a->password), account, a->credential, nullptr, throttle};
     return challenge;
   }
   if (a->devices.size() >= ctx.limits.max_devices_per_account)

@@ -247,7 +247,13 @@ void SessionLogic::on_proven_reply(Outbound&& item, TimeMs now) {
       sodium_memzero(wait->secret.data(), wait->secret.size());
       return gate_reply(item.request_id, errors::kWrongPassword, "the password changed; try again");
     }
+    if (!challenge->throttle_key.empty() && options_.target_failures &&
+        options_.target_failures->blocked(challenge->throttle_key, now)) {
+      sodium_memzero(wait->secret.data(), wait->secret.size());
+      return gate_reply(item.request_id, errors::kRateLimited, "too many wrong passwords for it; wait a minute");
+    }
     wait->verifying = true;
+    wait->throttle_key = challenge->throttle_key;
     wait->subject = challenge->subject;
     wait->version = challenge->version;
     wait->on_failure = challenge->on_failure;
@@ -285,6 +291,7 @@ void SessionLogic::on_credential(CredentialResult result, TimeMs now) {
       Command audit = *wait->on_failure;
       io_.submit(std::move(audit), "");
     }
+    if (!wait->throttle_key.empty() && options_.target_failures) options_.target_failures->failed(wait->throttle_key, now);
     return wrong_password(wait->request_id, "wrong password", now);
   }
   wait->verifying = false;

@@ -47,6 +47,9 @@ struct SessionOptions {
   // Password work (hashes and checks, ~22 ms each) per address and window; null: no bound. It
   // keeps one address from holding the pool, whether its passwords are right or not.
   FailureThrottle* address_password_work = nullptr;
+  // Wrong passwords per target a challenge names (an account's username: ergo's 3 a minute), from
+  // all sessions together; past it the target takes no password until its window ends. Null: none.
+  FailureThrottle* target_failures = nullptr;
 };
 
 // What the logic asks of its transport.
@@ -164,6 +167,7 @@ class SessionLogic {
     std::uint64_t subject = 0;   // the credential the secret is checked against: what it belongs to
     std::uint64_t version = 0;   // and its version
     std::shared_ptr<const Command> on_failure;
+    std::string throttle_key;    // the challenge's: what a wrong secret counts against ("": nothing)
   };
   std::unique_ptr<CredentialWait> credential_;
   std::uint64_t next_ticket_ = 1;

@@ -130,7 +130,8 @@ ServerContext::ServerContext(const Config& c, EngineRunner& r, CaptchaService& c
       credentials(hasher, c.password_workers, c.password_queue),
       admission(admission_limits(c)),
       password_failures(c.password_failures_per_address, 60'000),
-      password_work(c.password_work_per_address, 60'000) {
+      password_work(c.password_work_per_address, 60'000),
+      target_failures(c.password_failures_per_account, 60'000) {
   SessionOptions base;
   base.idle = IdlePolicy{c.gate_ms, c.idle_state_ms, c.silence_ms, c.idle_connected_ms};
   base.rate_per_sec = c.rate_per_sec;
@@ -142,6 +143,7 @@ ServerContext::ServerContext(const Config& c, EngineRunner& r, CaptchaService& c
   base.operators = &operators;
   base.address_failures = &password_failures;
   base.address_password_work = &password_work;
+  base.target_failures = &target_failures;
   native_options = base;
   native_options.captcha_required = c.captcha_native;
   lowf_options = base;

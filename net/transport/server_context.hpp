@@ -81,6 +81,7 @@ struct ServerContext {
   Admission admission;  // every connection from its accept to its close
   FailureThrottle password_failures;  // wrong passwords per address; the options point at it
   FailureThrottle password_work;      // hashes and checks per address
+  FailureThrottle target_failures;    // wrong passwords per account, from every address
   std::size_t queued_bytes = 0;  // outbound bytes queued in all sessions
   bool stopping = false;
   // The running sessions: registered when they start, removed when their coroutine ends.

@@ -147,3 +147,27 @@ TEST_CASE("accounts: nothing a user typed at signup is in the log's file in clea
   for (const std::string& out : {state.out, json.out, all.out})
     for (const char* clear : typed) CHECK(out.find(clear) == std::string::npos);
 }
+
+TEST_CASE("accounts: three wrong passwords a minute for a username hold its logins, from every connection", "[integration][accounts]") {
+  TempDir data;
+  ChatdProcess chatd(data.path(), kNoCaptcha);
+  Client alice = native_client(chatd.port(), "alice");
+  REQUIRE(ok(ask(*alice, "s", kSignup)));
+  // Three connections, a wrong password each, for an existing username and for an unknown one.
+  for (const char* username : {"alice_w", "nobody_here"})
+    for (int i = 0; i < 3; ++i) {
+      Client guesser = native_client(chatd.port(), "g");
+      CHECK(error_of(ask(*guesser, "w", std::string(R"({"op":"login","id":"w","username":")") + username +
+                                            R"(","password":"not the password"})")) == "wrong_password");
+    }
+  // Now even the right password waits, and an unknown username is held the same: the throttle
+  // tells no username apart.
+  Client owner = native_client(chatd.port(), "owner");
+  const std::string held = ask(*owner, "l", R"({"op":"login","id":"l","username":"alice_w","password":"correct horse battery"})");
+  const std::string unknown = ask(*owner, "u", R"({"op":"login","id":"u","username":"nobody_here","password":"x"})");
+  CHECK(error_of(held) == "rate_limited");
+  CHECK(body_of(held) == body_of(unknown));
+  // Another username is not held up.
+  CHECK(error_of(ask(*owner, "o", R"({"op":"login","id":"o","username":"other_user","password":"whatever it is"})")) ==
+        "wrong_password");
+}

@@ -147,6 +147,13 @@ TEST_CASE("accounts: a password login is proven by the session, against the acco
   const CredentialChallenge& dummy = unknown.reply.body.as<CredentialChallenge>();
   CHECK(dummy.hash.rfind("$argon2id$v=19$m=19456,t=2,p=1$", 0) == 0);
   CHECK(dummy.subject == kNoAccount);
+  // Wrong passwords are counted per username, known or not, by its blind index (no clear text).
+  CHECK(challenge.throttle_key.rfind("login:", 0) == 0);
+  CHECK(challenge.throttle_key.size() == 6 + 64);
+  CHECK(challenge.throttle_key.find("alice") == std::string::npos);
+  CHECK(dummy.throttle_key.size() == 6 + 64);
+  CHECK(dummy.throttle_key != challenge.throttle_key);
+  CHECK(m.run(b, Login{"mallory", "other"}).reply.body.as<CredentialChallenge>().throttle_key == dummy.throttle_key);
   // Even "proven" against the dummy (never: nothing matches it), no account is logged in.
   Login forged{"mallory", ""};
   Login::with_credential(forged, "", kNoAccount, 0);

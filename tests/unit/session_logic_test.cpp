@@ -680,6 +680,39 @@ TEST_CASE("passwords: a wrong one is refused, audited, and three a minute make t
   CHECK(per_address.size() == 1);
 }
 
+TEST_CASE("passwords: three wrong a minute for one username, from any session, make its logins wait", "[session][password]") {
+  Fixture f;
+  f.options.max_password_failures = 100;  // not the session's bound: the username's
+  FailureThrottle per_target(3, 60'000);
+  f.options.target_failures = &per_target;
+  auto login_challenge = [](std::string key) {
+    Reply r = Reply::failure(errors::kCredentialNeeded, "the account needs its password");
+    r.body = CredentialChallenge{"$stored", 1, 1, nullptr, std::move(key)};
+    return r;
+  };
+  // Answers a login of `s` with a challenge for `key`; true if a check was started for it.
+  auto try_login = [&](SessionLogic& s, const std::string& id, const std::string& key) {
+    const std::size_t jobs = f.io.jobs.size();
+    s.on_frame(R"({"op":"login","id":")" + id + R"(","username":"alice_w","password":"not it"})", f.clock.now_ms());
+    s.on_outbound(reply_to(f.io.submitted.back().first, f.io.submitted.back().second, login_challenge(key)), f.clock.now_ms());
+    if (f.io.jobs.size() == jobs) return false;
+    s.on_credential(CredentialResult{f.io.jobs.back().ticket, false, ""}, f.clock.now_ms());
+    CHECK(f.io.sent_contains(R"("id":")" + id + R"(","ok":false,"error":"wrong_password")"));
+    return true;
+  };
+  auto first = f.connected(false);
+  for (int i = 0; i < 3; ++i) CHECK(try_login(*first, "a" + std::to_string(i), "login:alice"));
+  // Another session (another address, for all it matters) meets the same bound, before any work.
+  auto second = f.connected(false);
+  CHECK_FALSE(try_login(*second, "b", "login:alice"));
+  CHECK(f.io.sent_contains(R"("id":"b","ok":false,"error":"rate_limited")"));
+  // Another username is not held up; the window's end frees the first.
+  CHECK(try_login(*second, "c", "login:bob"));
+  f.clock.advance(60'000);
+  CHECK(try_login(*second, "d", "login:alice"));
+  CHECK(per_target.size() == 2);
+}
+
 TEST_CASE("passwords: no password where one is needed, one at a time, an id, a full pool", "[session][password]") {
   Fixture f;
   auto s = f.connected(false);
