@@ -29,12 +29,6 @@ bool connected(const projections::World& w, ClientId actor) { return w.get<proje
 
 Reply not_logged_in() { return Reply::failure(errors::kNotLoggedIn, "log in first"); }
 
-std::string ascii_lower(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return c >= 'A' && c <= 'Z' ? c + 32 : c; });
-  return out;
-}
-
 // Seals and opens the fields of one account under its key.
 class AccountSeal {
  public:

@@ -161,12 +161,14 @@ RoomNameProblem check_room_name(std::string_view name) {
   return RoomNameProblem::kNone;
 }
 
-std::string room_name_key(std::string_view name) {
-  std::string key(name);
-  for (char& c : key)
+std::string ascii_lower(std::string_view text) {
+  std::string out(text);
+  for (char& c : out)
     if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return key;
+  return out;
 }
+
+std::string room_name_key(std::string_view name) { return ascii_lower(name); }
 
 bool valid_https_url(std::string_view url) {
   constexpr std::string_view kScheme = "https://";

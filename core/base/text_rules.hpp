@@ -55,6 +55,8 @@ enum class RoomNameProblem { kNone, kEmpty, kTooLong, kBadCharacter };
 const char* describe(RoomNameProblem problem);
 RoomNameProblem check_room_name(std::string_view name);
 std::string room_name_key(std::string_view name);
+// `text` with A-Z lowered and every other byte as it is (an email's blind-index form).
+std::string ascii_lower(std::string_view text);
 
 // A reference to media elsewhere: an https URL of at most 2,048 bytes of visible ASCII with a host;
 // and a media type "type/subtype" (RFC 6838 token characters, at most 100 bytes) whose type is

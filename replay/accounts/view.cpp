@@ -1,5 +1,8 @@
 #include "replay/accounts/view.hpp"
 
+#include <map>
+#include <vector>
+
 #include "core/base/json_text.hpp"
 #include "projections/accounts/state.hpp"
 #include "replay/render.hpp"
@@ -25,30 +28,46 @@ void totals(const World& w, std::vector<Total>& out) {
   out.push_back({"logged_in", s.logins.size()});
 }
 
-// The clients logged in as `account`, as "client 3 (alice), client 9 (bob)".
-std::string logged_in_as(const World& w, events::AccountId account) {
-  std::string out;
-  for (const auto& [client, login] : w.get<AccountsState>().logins)
-    if (login.account == account) out += (out.empty() ? "" : ", ") + describe_client(client, w) + " on device " + std::to_string(login.device);
+// Each account's logged-in clients, in client order: one walk of the logins for a whole view.
+std::map<events::AccountId, std::vector<std::pair<ClientId, events::DeviceId>>> logins_by_account(const AccountsState& s) {
+  std::map<events::AccountId, std::vector<std::pair<ClientId, events::DeviceId>>> out;
+  for (const auto& [client, login] : s.logins) out[login.account].emplace_back(client, login.device);
   return out;
+}
+
+// The clients logged in as `account`, as `3 "alice" on device 1, 9 "bob" on device 2`.
+std::string logged_in_as(const World& w, const std::vector<std::pair<ClientId, events::DeviceId>>* logins) {
+  std::string out;
+  if (logins)
+    for (const auto& [client, device] : *logins)
+      out += (out.empty() ? "" : ", ") + describe_client(client, w) + " on device " + std::to_string(device);
+  return out;
+}
+
+template <class Map>
+const typename Map::mapped_type* find_in(const Map& map, const typename Map::key_type& key) {
+  auto it = map.find(key);
+  return it == map.end() ? nullptr : &it->second;
 }
 
 void text(const World& w, std::string& out) {
   const AccountsState& s = w.get<AccountsState>();
   out += "accounts (" + std::to_string(s.accounts.size()) + ", " + std::to_string(s.logins.size()) + " logged in):\n";
+  const auto logins = logins_by_account(s);
   for (const auto& [id, a] : s.accounts) {
     out += "  " + std::to_string(id) + " created " + format_utc_time(a.created) + ", username and profile sealed, " +
            std::to_string(a.devices.size()) + " devices\n";
     for (const auto& [device, d] : a.devices)
       out += "    device " + std::to_string(device) + " added " + format_utc_time(d.created) + ", last login " +
              (d.last_login ? format_utc_time(d.last_login) : std::string("never")) + "\n";
-    if (const std::string in = logged_in_as(w, id); !in.empty()) out += "    logged in: " + in + "\n";
+    if (const std::string in = logged_in_as(w, find_in(logins, id)); !in.empty()) out += "    logged in: " + in + "\n";
   }
 }
 
 void json(const World& w, std::string& out) {
   const AccountsState& s = w.get<AccountsState>();
   out += ",\"accounts\":[";
+  const auto logins = logins_by_account(s);
   bool first = true;
   for (const auto& [id, a] : s.accounts) {
     out += first ? "{\"id\":" : ",{\"id\":";
@@ -69,12 +88,10 @@ void json(const World& w, std::string& out) {
       out += '}';
     }
     out += "],\"logged_in\":[";
-    bool first_client = true;
-    for (const auto& [client, login] : s.logins)
-      if (login.account == id) {
-        if (!first_client) out += ',';
-        first_client = false;
-        append_json_uint(out, client);
+    if (const auto* mine = find_in(logins, id))
+      for (std::size_t i = 0; i < mine->size(); ++i) {
+        if (i) out += ',';
+        append_json_uint(out, (*mine)[i].first);
       }
     out += "]}";
   }
@@ -84,13 +101,15 @@ void json(const World& w, std::string& out) {
 std::string summary(const Account& a) { return std::to_string(a.devices.size()) + " devices"; }
 
 void diff(const World& a, const World& b, std::vector<Change>& out) {
+  const auto logins_a = logins_by_account(a.get<AccountsState>()), logins_b = logins_by_account(b.get<AccountsState>());
   merge_walk(
       a.get<AccountsState>().accounts, b.get<AccountsState>().accounts,
       [&](events::AccountId id, const Account& x) { out.push_back({Change::Kind::kRemoved, "account " + std::to_string(id), "", summary(x), ""}); },
       [&](events::AccountId id, const Account& y) { out.push_back({Change::Kind::kAdded, "account " + std::to_string(id), "", "", summary(y)}); },
       [&](events::AccountId id, const Account& x, const Account& y) {
         add_if_changed(out, "account " + std::to_string(id), "devices", std::to_string(x.devices.size()), std::to_string(y.devices.size()));
-        add_if_changed(out, "account " + std::to_string(id), "logged in", logged_in_as(a, id), logged_in_as(b, id));
+        add_if_changed(out, "account " + std::to_string(id), "logged in", logged_in_as(a, find_in(logins_a, id)),
+                       logged_in_as(b, find_in(logins_b, id)));
       });
 }
 
