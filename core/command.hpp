@@ -40,6 +40,8 @@ enum class CredentialUse : std::uint8_t {
   kHashed,  // stores it: the session hashes the secret and hands the hash to the command
   kProven,  // checks it: the engine answers kCredentialNeeded with the stored hash; the session
             // verifies the secret against it and submits the command again with the proof
+  kReplaced,  // changes it: the old secret is proven (kProven), then the new one (the request's
+              // new_secret) is hashed (kHashed); the command goes back with the proof and the hash
 };
 
 // What the session must know about a command before the engine sees it (net/session applies these).
@@ -64,6 +66,8 @@ struct CredentialChallenge {
   // What wrong secrets are counted against across every session (an account, by its username's
   // blind index, known or not, so that the throttle tells no username apart); "": none.
   std::string throttle_key;
+  // kReplaced: what the new secret may not be besides the old one (the account's username); "": nothing.
+  std::string distinct_from;
   bool operator==(const CredentialChallenge&) const = default;
 };
 

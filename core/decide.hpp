@@ -28,10 +28,12 @@ struct Limits {
   std::uint64_t max_media_bytes = 100ull << 20;
   // DMs (core/dms/): how many one client may have open at once (each side counts it).
   std::size_t max_dms_per_client = 20;
-  // Accounts (core/accounts/): the longest username, and how many devices (logins with a token)
-  // one account may hold; the oldest is not dropped for a new one: the user revokes it.
+  // Accounts (core/accounts/): the longest username, how many devices (logins with a token) one
+  // account may hold (the oldest is not dropped for a new one: the user revokes it), and how long
+  // a deactivated account waits for its purge (a login before then calls it off).
   std::size_t max_username_chars = 32;
   std::size_t max_devices_per_account = 20;
+  TimeMs deactivation_grace_ms = 30 * 24 * 3600 * 1000LL;
 };
 
 // What decide may use besides the World: the time, random draws, the configured limits, and

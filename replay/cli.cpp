@@ -455,9 +455,9 @@ int cmd_state(const Args& args, Session& s, std::ostream& out, std::ostream& err
     std::snprintf(hash, sizeof hash, "%016llx", static_cast<unsigned long long>(world.hash()));
     buf = "seq " + std::to_string(world.last_seq) + " hash " + hash + "\n";
   } else if (args.flags.count("--json")) {
-    write_world_json(world, buf);
+    write_world_json(world, ViewContext::of(*s.log), buf);
   } else {
-    write_world_text(world, buf);
+    write_world_text(world, ViewContext::of(*s.log), buf);
   }
   flush(buf, out);
   for (const std::string& w : s.history->warnings()) err << "warning: " << w << "\n";

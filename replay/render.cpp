@@ -89,7 +89,7 @@ std::string describe_event(const events::Event& event, const World& before) {
   return out;
 }
 
-void write_world_text(const World& w, std::string& out) {
+void write_world_text(const World& w, const ViewContext& context, std::string& out) {
   out += "seq " + std::to_string(w.last_seq) + " at " + (w.last_seq ? format_utc_time(w.last_time) : "-") + "  hash " +
          hex64(w.hash()) + "\n";
   out += "totals:";
@@ -104,10 +104,10 @@ void write_world_text(const World& w, std::string& out) {
   }
   out += "\n";
   for (const DomainView& v : views())
-    if (v.text) v.text(w, out);
+    if (v.text) v.text(w, context, out);
 }
 
-void write_world_json(const World& w, std::string& out) {
+void write_world_json(const World& w, const ViewContext& context, std::string& out) {
   out += "{\"seq\":";
   append_json_uint(out, w.last_seq);
   out += ",\"time\":";
@@ -126,8 +126,19 @@ void write_world_json(const World& w, std::string& out) {
   }
   out += '}';
   for (const DomainView& v : views())
-    if (v.json) v.json(w, out);
+    if (v.json) v.json(w, context, out);
   out += "}\n";
+}
+
+}  // namespace chatd::replay
+
+namespace chatd::replay {
+
+ViewContext ViewContext::of(const events::EventLog& log) {
+  ViewContext context;
+  // A key store that cannot be read shows everything sealed as erased: never a clear value.
+  (void)log.read_keys([&](std::string_view subject, const SealKey&) { context.key_subjects.emplace(subject); });
+  return context;
 }
 
 }  // namespace chatd::replay

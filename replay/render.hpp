@@ -35,7 +35,8 @@ using chatd::append_u_escape;  // core/base/text_rules.hpp
 // The World's fixed-width hash, as chatd's `info` and `state --hash` print it.
 std::string hex64(std::uint64_t v);
 
-void write_world_text(const projections::World& world, std::string& out);
-void write_world_json(const projections::World& world, std::string& out);
+struct ViewContext;  // replay/views.hpp
+void write_world_text(const projections::World& world, const ViewContext& context, std::string& out);
+void write_world_json(const projections::World& world, const ViewContext& context, std::string& out);
 
 }  // namespace chatd::replay

@@ -7,6 +7,8 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -23,11 +25,21 @@ struct Total {
   bool in_text = true;
 };
 
+// What a view knows besides the World at the point asked for: which subjects the key store holds
+// now (their names, never their keys), so that what was sealed under a key erased since (a purged
+// account's) is shown as erased at every point in time, not only after the purge.
+struct ViewContext {
+  std::set<std::string, std::less<>> key_subjects;
+  bool erased(std::string_view subject) const { return !key_subjects.contains(subject); }
+  static ViewContext of(const events::EventLog& log);
+};
+
 struct DomainView {
   std::string_view domain;
   void (*totals)(const projections::World&, std::vector<Total>& out) = nullptr;
-  void (*text)(const projections::World&, std::string& out) = nullptr;  // lines of `state`
-  void (*json)(const projections::World&, std::string& out) = nullptr;  // ,"key":value members of `state --json`
+  // Lines of `state`, and the ,"key":value members of `state --json`.
+  void (*text)(const projections::World&, const ViewContext&, std::string& out) = nullptr;
+  void (*json)(const projections::World&, const ViewContext&, std::string& out) = nullptr;
   void (*diff)(const projections::World& a, const projections::World& b, std::vector<Change>& out) = nullptr;
 };
 

@@ -1,5 +1,5 @@
 // The accounts domain's commands: sign up, log in with a password or a device's token, log out,
-// list and revoke one's devices. Each acts for its actor, the session's client. A password never
+// list and revoke one's devices, change the password, deactivate (and be purged). Each acts for its actor, the session's client. A password never
 // reaches the engine: signup's is hashed on the session's credential pool (kHashed) and checked
 // against its rules there first (check_secret); login's is verified there against the hash the
 // engine answers with (kProven). An unknown username is answered with a dummy hash, so that the
@@ -83,6 +83,42 @@ struct RevokeDevice {
   bool operator==(const RevokeDevice&) const = default;
 };
 
+// Sets a new password, proven with the old one (kReplaced: the request's secret is the old one, its
+// new_secret the new one, checked by check_secret and hashed by the session). Every other device
+// is revoked: whoever had the old password is out.
+struct ChangePassword {
+  static constexpr std::string_view kName = "change_password";
+  static constexpr CommandTraits kTraits{.credential = CredentialUse::kReplaced};
+  // Set by the session only: the new password's hash, and the proof of the old one.
+  std::string password_hash;
+  events::AccountId proven_account = events::kNoAccount;
+  std::optional<std::uint64_t> proven_version;
+  static Reply check_secret(const ChangePassword& c, std::string_view new_password);
+  static void with_credential(ChangePassword& c, std::string hash, std::uint64_t account, std::uint64_t version) {
+    c.password_hash = std::move(hash);
+    c.proven_account = account;
+    c.proven_version = version;
+  }
+  static Reply decide(const projections::World& w, ClientId actor, const ChangePassword& c, const Context& ctx, Decided& out);
+  bool operator==(const ChangePassword&) const = default;
+};
+
+// Schedules the account's purge after the configured grace period (Limits::deactivation_grace_ms),
+// proven with its password; logging in with the password before then calls it off. Every device
+// is revoked and every client logged in as it logged out.
+struct Deactivate {
+  static constexpr std::string_view kName = "deactivate";
+  static constexpr CommandTraits kTraits{.credential = CredentialUse::kProven};
+  events::AccountId proven_account = events::kNoAccount;
+  std::optional<std::uint64_t> proven_version;
+  static void with_credential(Deactivate& c, std::string, std::uint64_t account, std::uint64_t version) {
+    c.proven_account = account;
+    c.proven_version = version;
+  }
+  static Reply decide(const projections::World& w, ClientId actor, const Deactivate& c, const Context& ctx, Decided& out);
+  bool operator==(const Deactivate&) const = default;
+};
+
 // ---- reply bodies ------------------------------------------------------------------------------
 
 // Signup's and the logins' reply: who the client is now. `token` (a password login's and signup's
@@ -93,7 +129,13 @@ struct LoginReply {
   std::string display_name;
   events::DeviceId device = events::kNoDevice;
   std::string token;
+  TimeMs deactivation_cancelled = 0;  // the purge this login called off (when it was due), 0: none
   bool operator==(const LoginReply&) const = default;
+};
+
+struct DeactivationReply {
+  TimeMs purge_at = 0;
+  bool operator==(const DeactivationReply&) const = default;
 };
 
 struct DeviceListing {

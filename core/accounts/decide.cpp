@@ -82,6 +82,59 @@ std::optional<Reply> refuse_login(const projections::World& w, ClientId actor) {
   return std::nullopt;
 }
 
+// The account's password, unless the command carries a proof of it (its account and the current
+// credential version): the challenge the session verifies the secret against. Wrong passwords
+// count against the username, whichever command tried them.
+std::optional<Reply> unless_proven(const Account& a, AccountId account, const AccountSeal& sealed, AccountId proven_account,
+                                   const std::optional<std::uint64_t>& proven_version, bool replaced = false) {
+  if (proven_account == account && proven_version == a.credential) return std::nullopt;
+  Reply challenge = Reply::failure(errors::kCredentialNeeded, "the account needs its password");
+  challenge.body = CredentialChallenge{sealed.open("password", a.password), account, a.credential, nullptr,
+                                       "login:" + a.username_index, replaced ? sealed.open("username", a.username) : ""};
+  return challenge;
+}
+
+// What a command of a logged-in client acts on: its login, account and key; or the refusal.
+struct Own {
+  const AccountLogin* login = nullptr;
+  const Account* account = nullptr;
+  const SealKey* key = nullptr;
+  std::optional<Reply> refused;
+};
+Own own_account(const projections::World& w, ClientId actor, const Context& ctx) {
+  Own own;
+  if (!connected(w, actor)) {
+    own.refused = not_connected();
+    return own;
+  }
+  const AccountsState& s = w.get<AccountsState>();
+  own.login = s.login_of(actor);
+  own.account = own.login ? s.find(own.login->account) : nullptr;
+  own.key = own.account ? account_key(ctx, own.login->account) : nullptr;
+  if (!own.key) own.refused = not_logged_in();
+  return own;
+}
+
+// The rules every password follows (the session checks them before it hashes one).
+Reply password_rules(std::string_view password) {
+  const long chars = utf8_length(password);
+  if (chars < 0) return Reply::failure(errors::kWeakPassword, "a password is valid UTF-8");
+  if (static_cast<std::size_t>(chars) < kMinPasswordChars)
+    return Reply::failure(errors::kWeakPassword, "a password has at least " + std::to_string(kMinPasswordChars) + " characters");
+  if (password.size() > kMaxPasswordBytes)
+    return Reply::failure(errors::kWeakPassword, "a password has at most " + std::to_string(kMaxPasswordBytes) + " bytes");
+  return Reply{};
+}
+
+// Purges the accounts whose grace period has ended: the event, and the key's erasure with it.
+void purge_accounts(const projections::World& w, const Context& ctx, Decided& out) {
+  for (const auto& [at, account] : w.get<AccountsState>().purges) {
+    if (at > ctx.now) break;
+    out.push_back(AccountPurged{account});
+    out.keys.push_back(KeyChange{account_key_subject(account), std::nullopt});
+  }
+}
+
 // The server's index key, made the first time a server starts on a log without one.
 void make_index_key(const projections::World&, const Context& ctx, Decided& out) {
   if (index_key(ctx)) return;
@@ -91,7 +144,10 @@ void make_index_key(const projections::World&, const Context& ctx, Decided& out)
 
 }  // namespace
 
-void add_accounts_rules(Lifecycle& lifecycle) { lifecycle.on_start(&make_index_key); }
+void add_accounts_rules(Lifecycle& lifecycle) {
+  lifecycle.on_start(&make_index_key);
+  lifecycle.on_tick(&purge_accounts);
+}
 
 std::optional<std::string> username_problem(std::string_view username, std::size_t max_chars) {
   if (username.size() < kMinUsernameChars) return "a username has at least " + std::to_string(kMinUsernameChars) + " characters";
@@ -135,15 +191,13 @@ std::optional<std::string> email_problem(std::string_view email) {
 }
 
 Reply Signup::check_secret(const Signup& c, std::string_view password) {
-  const long chars = utf8_length(password);
-  if (chars < 0) return Reply::failure(errors::kWeakPassword, "a password is valid UTF-8");
-  if (static_cast<std::size_t>(chars) < kMinPasswordChars)
-    return Reply::failure(errors::kWeakPassword, "a password has at least " + std::to_string(kMinPasswordChars) + " characters");
-  if (password.size() > kMaxPasswordBytes)
-    return Reply::failure(errors::kWeakPassword, "a password has at most " + std::to_string(kMaxPasswordBytes) + " bytes");
+  if (Reply bad = password_rules(password); !bad.ok()) return bad;
   if (password == c.username) return Reply::failure(errors::kWeakPassword, "a password is not the username");
   return Reply{};
 }
+
+// The session checks the rest: that it differs from the old one and from the username.
+Reply ChangePassword::check_secret(const ChangePassword&, std::string_view new_password) { return password_rules(new_password); }
 
 Reply Signup::decide(const projections::World& w, ClientId actor, const Signup& c, const Context& ctx, Decided& out) {
   if (auto refused = refuse_login(w, actor)) return *refused;
@@ -182,24 +236,24 @@ Reply Login::decide(const projections::World& w, ClientId actor, const Login& c,
   const AccountId account = s.by_username_index(username_index);
   const Account* a = s.find(account);
   const SealKey* key = a ? account_key(ctx, account) : nullptr;
-  // Wrong passwords count against the username, whether an account has it or not.
-  const std::string throttle = "login:" + username_index;
   if (!key) {
-    // Verified against the dummy, which nothing matches: `wrong_password`, after the same work.
+    // Verified against the dummy, which nothing matches: `wrong_password`, after the same work,
+    // counted against the username as a real account's would be.
     Reply challenge = Reply::failure(errors::kCredentialNeeded, "the account needs its password");
-    challenge.body = CredentialChallenge{std::string(kDummyHash), kNoAccount, 0, nullptr, throttle};
+    challenge.body = CredentialChallenge{std::string(kDummyHash), kNoAccount, 0, nullptr, "login:" + username_index, ""};
     return challenge;
   }
   const AccountSeal sealed(*key, account);
-  if (c.proven_account != account || c.proven_version != a->credential) {
-    Reply challenge = Reply::failure(errors::kCredentialNeeded, "the account needs its password");
-    challenge.body = CredentialChallenge{sealed.open("password", a->password), account, a->credential, nullptr, throttle};
-    return challenge;
-  }
+  if (auto challenge = unless_proven(*a, account, sealed, c.proven_account, c.proven_version)) return *challenge;
   if (a->devices.size() >= ctx.limits.max_devices_per_account)
     return Reply::failure(errors::kTooManyDevices, "the account has as many devices as it may: revoke one first");
-  return add_device_and_log_in(s, account, sealed, sealed.open("username", a->username), sealed.open("display_name", a->display_name),
-                               c.device, actor, ctx, out);
+  // A login during the grace period calls the purge off (deactivation revoked every device, so
+  // only a password gets here); the reply tells the owner it was pending.
+  if (a->purge_at) out.push_back(DeactivationCancelled{account, actor});
+  Reply reply = add_device_and_log_in(s, account, sealed, sealed.open("username", a->username),
+                                      sealed.open("display_name", a->display_name), c.device, actor, ctx, out);
+  reply.body.as<LoginReply>().deactivation_cancelled = a->purge_at;
+  return reply;
 }
 
 Reply LoginToken::decide(const projections::World& w, ClientId actor, const LoginToken& c, const Context& ctx, Decided& out) {
@@ -248,6 +302,29 @@ Reply RevokeDevice::decide(const projections::World& w, ClientId actor, const Re
   if (!s.find(login->account)->devices.count(c.device)) return Reply::failure(errors::kNoSuchDevice, "the account has no device of that id");
   if (c.device == login->device) return accept(out, LoggedOut{actor, login->account, login->device});  // one's own: a logout
   return accept(out, DeviceRevoked{login->account, c.device, actor});
+}
+
+Reply ChangePassword::decide(const projections::World& w, ClientId actor, const ChangePassword& c, const Context& ctx, Decided& out) {
+  const Own own = own_account(w, actor, ctx);
+  if (own.refused) return *own.refused;
+  const AccountSeal sealed(*own.key, own.login->account);
+  if (auto challenge = unless_proven(*own.account, own.login->account, sealed, c.proven_account, c.proven_version, true))
+    return *challenge;
+  if (c.password_hash.empty()) return Reply::failure(errors::kWeakPassword, "a new password is needed");
+  return accept(out, PasswordChanged{own.login->account, actor, own.account->credential + 1,
+                                     sealed.seal(ctx.secret_random(), "password", c.password_hash)});
+}
+
+Reply Deactivate::decide(const projections::World& w, ClientId actor, const Deactivate& c, const Context& ctx, Decided& out) {
+  const Own own = own_account(w, actor, ctx);
+  if (own.refused) return *own.refused;
+  const AccountSeal sealed(*own.key, own.login->account);
+  if (auto challenge = unless_proven(*own.account, own.login->account, sealed, c.proven_account, c.proven_version)) return *challenge;
+  const TimeMs purge_at = ctx.now + ctx.limits.deactivation_grace_ms;
+  out.push_back(DeactivationScheduled{own.login->account, actor, purge_at});
+  Reply reply;
+  reply.body = DeactivationReply{purge_at};
+  return reply;
 }
 
 }  // namespace chatd

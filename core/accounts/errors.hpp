@@ -8,7 +8,6 @@ namespace chatd::errors {
 inline constexpr ErrorCode kInvalidUsername{"invalid_username"};  // not 5+ of a-z, 0-9, _ (or too long)
 inline constexpr ErrorCode kInvalidEmail{"invalid_email"};        // not an address (core/accounts/decide.cpp's rule)
 inline constexpr ErrorCode kInvalidDisplayName{"invalid_display_name"};
-inline constexpr ErrorCode kWeakPassword{"weak_password"};        // under 8 characters, or the username
 inline constexpr ErrorCode kUsernameTaken{"username_taken"};
 inline constexpr ErrorCode kInvalidToken{"invalid_token"};        // no device has that token (revoked, or never issued)
 inline constexpr ErrorCode kLoggedIn{"logged_in"};                // the client is logged in already: log out first

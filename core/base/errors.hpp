@@ -37,6 +37,7 @@ inline constexpr ErrorCode kRateLimited{"rate_limited"};       // too many comma
 inline constexpr ErrorCode kForbidden{"forbidden"};            // for operators only, and no valid operator token came
 inline constexpr ErrorCode kBusy{"busy"};                      // too many commands in flight, or the engine queue is full
 inline constexpr ErrorCode kWrongPassword{"wrong_password"};   // the password (or a needed one) did not match
+inline constexpr ErrorCode kWeakPassword{"weak_password"};     // a new password breaks the rules (or is the old one)
 // Between the engine and the session only, never sent: the command needs a password checked
 // against the stored hash in the reply's body (a CredentialChallenge, core/command.hpp).
 inline constexpr ErrorCode kCredentialNeeded{"credential_needed"};

@@ -1,5 +1,6 @@
 // The accounts domain's events: signing up, devices (a login's token: only its hash is recorded),
-// logging in and out. An account is optional: stranger chat and rooms need none.
+// logging in and out, changing the password, deactivation and the purge that ends it. An account
+// is optional: stranger chat and rooms need none.
 //
 // Personal data is sealed (core/base/sealing.hpp): the username, the email, the display name, the
 // password's argon2id hash and a device's name are stored sealed under the account's key
@@ -111,6 +112,62 @@ struct DeviceRevoked {
   bool operator==(const DeviceRevoked&) const = default;
 };
 
-using AccountsEvents = EventList<AccountCreated, DeviceAdded, LoggedIn, LoggedOut, DeviceRevoked>;
+// `by`, logged in as `account` and proven with the old password, set a new one: credential
+// version `credential` (the previous one + 1), `password` its sealed argon2id hash. Every other
+// device of the account is revoked with it (and its clients logged out).
+struct PasswordChanged {
+  static constexpr std::string_view kType = "password_changed";
+  AccountId account = kNoAccount;
+  ClientId by = kNoClient;
+  std::uint64_t credential = 0;
+  std::string password;  // sealed
+  static constexpr auto fields() {
+    return std::tuple{field<&PasswordChanged::account>("account"), field<&PasswordChanged::by>("by", Role::kClient),
+                      field<&PasswordChanged::credential>("credential"), field<&PasswordChanged::password>("password")};
+  }
+  bool operator==(const PasswordChanged&) const = default;
+};
+
+// `by`, logged in as `account` and proven with its password, asked for the account to be deleted.
+// It is purged at `purge_at` (the grace period the server was configured with, recorded here so
+// that a replay needs no configuration) unless someone logs in with its password before. Every
+// device is revoked and every client logged in as it logged out.
+struct DeactivationScheduled {
+  static constexpr std::string_view kType = "deactivation_scheduled";
+  AccountId account = kNoAccount;
+  ClientId by = kNoClient;
+  TimeMs purge_at = 0;
+  static constexpr auto fields() {
+    return std::tuple{field<&DeactivationScheduled::account>("account"), field<&DeactivationScheduled::by>("by", Role::kClient),
+                      field<&DeactivationScheduled::purge_at>("purge_at")};
+  }
+  bool operator==(const DeactivationScheduled&) const = default;
+};
+
+// `client` logged in as `account` during its grace period: the purge is called off (the login's
+// own events follow).
+struct DeactivationCancelled {
+  static constexpr std::string_view kType = "deactivation_cancelled";
+  AccountId account = kNoAccount;
+  ClientId client = kNoClient;
+  static constexpr auto fields() {
+    return std::tuple{field<&DeactivationCancelled::account>("account"),
+                      field<&DeactivationCancelled::client>("client", Role::kClient)};
+  }
+  bool operator==(const DeactivationCancelled&) const = default;
+};
+
+// The grace period of `account` ended: its key is erased in this event's transaction, so that
+// everything sealed under it (username, email, display name, password hashes, device names) is
+// unreadable in every event that holds it; its username and email are free again.
+struct AccountPurged {
+  static constexpr std::string_view kType = "account_purged";
+  AccountId account = kNoAccount;
+  static constexpr auto fields() { return std::tuple{field<&AccountPurged::account>("account")}; }
+  bool operator==(const AccountPurged&) const = default;
+};
+
+using AccountsEvents = EventList<AccountCreated, DeviceAdded, LoggedIn, LoggedOut, DeviceRevoked, PasswordChanged,
+                                 DeactivationScheduled, DeactivationCancelled, AccountPurged>;
 
 }  // namespace chatd::events

@@ -33,6 +33,18 @@ void build_login_token(NativeDialect::Fields& f, Decoded& out) { out.request.com
 void build_logout(NativeDialect::Fields&, Decoded& out) { out.request.command = Logout{}; }
 void build_devices(NativeDialect::Fields&, Decoded& out) { out.request.command = MyDevices{}; }
 void build_revoke(NativeDialect::Fields& f, Decoded& out) { out.request.command = RevokeDevice{*f.number("device")}; }
+void build_change_password(NativeDialect::Fields& f, Decoded& out) {
+  out.request.secret = std::move(*f.text("password"));
+  out.request.new_secret = std::move(*f.text("new_password"));
+  if (out.request.secret.empty()) return NativeDialect::reject(out, errors::kWrongPassword, "the current password is needed");
+  if (out.request.new_secret.empty()) return NativeDialect::reject(out, errors::kWeakPassword, "a new password is needed");
+  out.request.command = ChangePassword{};
+}
+void build_deactivate(NativeDialect::Fields& f, Decoded& out) {
+  out.request.secret = std::move(*f.text("password"));
+  if (out.request.secret.empty()) return NativeDialect::reject(out, errors::kWrongPassword, "the password is needed");
+  out.request.command = Deactivate{};
+}
 
 void reply_login(const Reply& reply, std::string& out) {
   const LoginReply& r = reply.body.as<LoginReply>();
@@ -48,6 +60,25 @@ void reply_login(const Reply& reply, std::string& out) {
     out += ",\"token\":";
     append_json_string(out, r.token);
   }
+  if (r.deactivation_cancelled) {
+    out += ",\"deactivation_cancelled\":";
+    append_json_int(out, r.deactivation_cancelled);
+  }
+}
+
+void reply_deactivate(const Reply& reply, std::string& out) {
+  out += ",\"purge_at\":";
+  append_json_int(out, reply.body.as<DeactivationReply>().purge_at);
+}
+
+const char* cause_name(LogoutCause why) {
+  switch (why) {
+    case LogoutCause::kLogout: return "logout";
+    case LogoutCause::kRevoked: return "revoked";
+    case LogoutCause::kPasswordChanged: return "password_changed";
+    case LogoutCause::kDeactivated: return "deactivated";
+  }
+  return "logout";
 }
 
 void reply_devices(const Reply& reply, std::string& out) {
@@ -74,7 +105,9 @@ bool render_logged_out(const LoggedOutPush& p, bool, std::string& out) {
   append_json_uint(out, p.account);
   out += ",\"device\":";
   append_json_uint(out, p.device);
-  out += p.revoked ? ",\"why\":\"revoked\"}" : ",\"why\":\"logout\"}";
+  out += ",\"why\":\"";
+  out += cause_name(p.why);
+  out += "\"}";
   return true;
 }
 
@@ -92,10 +125,13 @@ void add_native_accounts(NativeDialect& d) {
   d.add_op("logout", {}, &build_logout);
   d.add_op("devices", {}, &build_devices);
   d.add_op("revoke_device", {{"device", Type::kUint, true}}, &build_revoke);
+  d.add_op("change_password", {{"password", Type::kString, true}, {"new_password", Type::kString, true}}, &build_change_password);
+  d.add_op("deactivate", {{"password", Type::kString, true}}, &build_deactivate);
   d.add_reply<Signup>(&reply_login);
   d.add_reply<Login>(&reply_login);
   d.add_reply<LoginToken>(&reply_login);
   d.add_reply<MyDevices>(&reply_devices);
+  d.add_reply<Deactivate>(&reply_deactivate);
   d.pushes().add<&render_logged_out>();
 }
 

@@ -28,8 +28,10 @@ struct Request {
   captcha::Solution solution;  // kCaptcha
   std::string token;  // an operator's bearer token, if the frame carried one (never logged)
   // A password that goes with the command (its traits say how it is used): it never reaches the
-  // engine, and the session wipes it once it has been hashed or checked.
+  // engine, and the session wipes it once it has been hashed or checked. A command that replaces
+  // one (CredentialUse::kReplaced) carries the old one in `secret` and the new one in `new_secret`.
   std::string secret;
+  std::string new_secret;
 };
 
 struct Decoded {

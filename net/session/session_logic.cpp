@@ -150,14 +150,17 @@ void SessionLogic::handle_request(Request& request, TimeMs now) {
     return gate_reply(request.id, errors::kBusy, "too many commands in flight; wait for replies");
   if (!request.secret.empty() && type.traits.credential == CredentialUse::kNone)  // a dialect's bug
     return gate_reply(request.id, errors::kBadRequest, "this request takes no password");
+  if (type.traits.credential == CredentialUse::kReplaced && (request.secret.empty() || request.new_secret.empty()))
+    return gate_reply(request.id, errors::kBadRequest, "this request takes the old password and the new one");
   if (type.traits.needs_client && client_ == kNoClient) {
-    waiting_for_client_.push_back(Waiting{std::move(request.command), std::move(request.id), std::move(request.secret)});
+    waiting_for_client_.push_back(
+        Waiting{std::move(request.command), std::move(request.id), std::move(request.secret), std::move(request.new_secret)});
     return;
   }
-  dispatch(std::move(request.command), std::move(request.id), std::move(request.secret), now);
+  dispatch(std::move(request.command), std::move(request.id), std::move(request.secret), std::move(request.new_secret), now);
 }
 
-void SessionLogic::dispatch(Command command, std::string request_id, std::string secret, TimeMs now) {
+void SessionLogic::dispatch(Command command, std::string request_id, std::string secret, std::string new_secret, TimeMs now) {
   if (secret.empty()) {
     submit_command(std::move(command), std::move(request_id));
     return;
@@ -165,14 +168,29 @@ void SessionLogic::dispatch(Command command, std::string request_id, std::string
   const CredentialUse use = command.type().traits.credential;
   // Its replies are told apart by their id (the engine may ask for the password first).
   if (request_id.empty()) return gate_reply(request_id, errors::kBadRequest, "a request with a password needs an id");
+  auto wipe = [&] {
+    sodium_memzero(secret.data(), secret.size());
+    sodium_memzero(new_secret.data(), new_secret.size());
+  };
+  // The rules are the stored secret's: the new one's when it replaces another.
+  const std::string& stored = use == CredentialUse::kReplaced ? new_secret : secret;
   if (command.type().check_secret)
-    if (Reply bad = command.type().check_secret(command, secret); !bad.ok()) {
-      sodium_memzero(secret.data(), secret.size());
+    if (Reply bad = command.type().check_secret(command, stored); !bad.ok()) {
+      wipe();
       return gate_reply(request_id, bad.error, bad.message);
     }
-  if (credential_) return gate_reply(request_id, errors::kBusy, "one password at a time: wait for the reply");
-  if (password_throttled(now))
+  if (use == CredentialUse::kReplaced && new_secret == secret) {
+    wipe();
+    return gate_reply(request_id, errors::kWeakPassword, "the new password is the old one");
+  }
+  if (credential_) {
+    wipe();
+    return gate_reply(request_id, errors::kBusy, "one password at a time: wait for the reply");
+  }
+  if (password_throttled(now)) {
+    wipe();
     return gate_reply(request_id, errors::kRateLimited, "too many wrong passwords; wait a minute");
+  }
   auto wait = std::make_unique<CredentialWait>();
   wait->command = std::move(command);
   wait->request_id = std::move(request_id);
@@ -184,8 +202,9 @@ void SessionLogic::dispatch(Command command, std::string request_id, std::string
     credential_ = std::move(wait);
     return;
   }
-  // kProven: the engine says whether a password is needed, and against which hash.
+  // kProven, kReplaced: the engine says whether a password is needed, and against which hash.
   wait->secret = std::move(secret);
+  wait->new_secret = std::move(new_secret);
   Command copy = wait->command;
   const std::string internal_id = credential_request_id(wait->ticket);
   credential_ = std::move(wait);
@@ -211,9 +230,18 @@ bool SessionLogic::start_credential_job(CredentialJob job, const std::string& re
   return false;
 }
 
+void SessionLogic::CredentialWait::wipe_secret() { sodium_memzero(secret.data(), secret.size()); }
+void SessionLogic::CredentialWait::wipe() {
+  wipe_secret();
+  sodium_memzero(new_secret.data(), new_secret.size());
+}
+
 void SessionLogic::drop_secrets() {
-  if (credential_) sodium_memzero(credential_->secret.data(), credential_->secret.size());
-  for (Waiting& w : waiting_for_client_) sodium_memzero(w.secret.data(), w.secret.size());
+  if (credential_) credential_->wipe();
+  for (Waiting& w : waiting_for_client_) {
+    sodium_memzero(w.secret.data(), w.secret.size());
+    sodium_memzero(w.new_secret.data(), w.new_secret.size());
+  }
 }
 
 bool SessionLogic::password_throttled(TimeMs now) const {
@@ -244,12 +272,12 @@ void SessionLogic::on_proven_reply(Outbound&& item, TimeMs now) {
     const auto* challenge = item.reply.body.get_if<CredentialChallenge>();
     if (!challenge || wait->verified_once) {
       // Verified, yet asked again: the password (or the room of that name) changed meanwhile.
-      sodium_memzero(wait->secret.data(), wait->secret.size());
+      wait->wipe();
       return gate_reply(item.request_id, errors::kWrongPassword, "the password changed; try again");
     }
     if (!challenge->throttle_key.empty() && options_.target_failures &&
         options_.target_failures->blocked(challenge->throttle_key, now)) {
-      sodium_memzero(wait->secret.data(), wait->secret.size());
+      wait->wipe();
       return gate_reply(item.request_id, errors::kRateLimited, "too many wrong passwords for it; wait a minute");
     }
     wait->verifying = true;
@@ -257,9 +285,10 @@ void SessionLogic::on_proven_reply(Outbound&& item, TimeMs now) {
     wait->subject = challenge->subject;
     wait->version = challenge->version;
     wait->on_failure = challenge->on_failure;
+    wait->distinct_from = challenge->distinct_from;
     if (!start_credential_job(CredentialJob{CredentialJob::Kind::kVerify, wait->ticket, wait->secret, challenge->hash},
                               item.request_id, now)) {
-      sodium_memzero(wait->secret.data(), wait->secret.size());
+      wait->wipe();
       return;
     }
     ++inflight_;  // it holds a slot while it is checked
@@ -268,7 +297,7 @@ void SessionLogic::on_proven_reply(Outbound&& item, TimeMs now) {
   }
   // The engine needed no password (already in the room, the owner, no password) or decided with
   // the proof: the reply is the command's.
-  sodium_memzero(wait->secret.data(), wait->secret.size());
+  wait->wipe();
   if (std::string& frame = empty_frame(); render_reply(item, frame)) send_frame(frame);
 }
 
@@ -279,14 +308,26 @@ void SessionLogic::on_credential(CredentialResult result, TimeMs now) {
     assert(inflight_ > 0);
     --inflight_;
     if (!result.ok) return gate_reply(wait->request_id, errors::kBusy, "the password could not be hashed; try again");
-    wait->command.type().with_credential(wait->command, std::move(result.hash), 0, 0);
-    submit_command(std::move(wait->command), std::move(wait->request_id));
+    wait->command.type().with_credential(wait->command, std::move(result.hash), wait->subject, wait->version);
+    if (!wait->verified_once) {  // kHashed: the reply is the command's
+      submit_command(std::move(wait->command), std::move(wait->request_id));
+      return;
+    }
+    // kReplaced, proven and hashed: its reply may still be a challenge (the password changed meanwhile).
+    Command proven = wait->command;
+    const std::string internal_id = credential_request_id(wait->ticket);
+    credential_ = std::move(wait);
+    if (!submit_command(std::move(proven), internal_id)) {
+      gate_reply(credential_->request_id, errors::kBusy, "the server is busy; try again");
+      credential_.reset();
+    }
     return;
   }
   assert(inflight_ > 0);
   --inflight_;
-  sodium_memzero(wait->secret.data(), wait->secret.size());
+  wait->wipe_secret();
   if (!result.ok) {
+    wait->wipe();
     if (wait->on_failure) {  // an audit: who tried a wrong password where (bounded by the throttle)
       Command audit = *wait->on_failure;
       io_.submit(std::move(audit), "");
@@ -297,6 +338,19 @@ void SessionLogic::on_credential(CredentialResult result, TimeMs now) {
   wait->verifying = false;
   wait->verified_once = true;
   wait->secret.clear();  // wiped above: not needed again
+  if (wait->command.type().traits.credential == CredentialUse::kReplaced) {
+    // The old password is proven: now the new one is hashed (the proof rides along).
+    std::string fresh = std::move(wait->new_secret);
+    if (!wait->distinct_from.empty() && fresh == wait->distinct_from) {
+      sodium_memzero(fresh.data(), fresh.size());
+      return gate_reply(wait->request_id, errors::kWeakPassword, "a password is not the username");
+    }
+    if (!start_credential_job(CredentialJob{CredentialJob::Kind::kHash, wait->ticket, std::move(fresh), ""}, wait->request_id, now))
+      return;
+    ++inflight_;  // it holds a slot while it is hashed
+    credential_ = std::move(wait);
+    return;
+  }
   Command proven = wait->command;
   proven.type().with_credential(proven, "", wait->subject, wait->version);
   const std::string internal_id = credential_request_id(wait->ticket);
@@ -353,7 +407,8 @@ void SessionLogic::on_outbound(Outbound&& item, TimeMs now) {
         }
         std::vector<Waiting> waiting = std::move(waiting_for_client_);
         waiting_for_client_.clear();
-        for (Waiting& w : waiting) dispatch(std::move(w.command), std::move(w.request_id), std::move(w.secret), now);
+        for (Waiting& w : waiting)
+          dispatch(std::move(w.command), std::move(w.request_id), std::move(w.secret), std::move(w.new_secret), now);
       } else if (!closing_) {
         // Only a bad pending name can make Connect fail; the gate checked it, so this is a bug.
         shutdown(events::DisconnectReason::kMalformed, kClosePolicy, "could not become a client: " + item.reply.message);

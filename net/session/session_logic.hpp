@@ -122,7 +122,7 @@ class SessionLogic {
   void handle_captcha(Request& request);
   bool submit_command(Command command, std::string request_id);  // false: refused as busy (answered)
   // A command ready for the engine, with the secret it came with (possibly none).
-  void dispatch(Command command, std::string request_id, std::string secret, TimeMs now);
+  void dispatch(Command command, std::string request_id, std::string secret, std::string new_secret, TimeMs now);
   bool password_throttled(TimeMs now) const;
   void wrong_password(const std::string& request_id, const char* message, TimeMs now);
   // The id a password command goes to the engine with, which no client's id can equal, so its
@@ -153,6 +153,7 @@ class SessionLogic {
     Command command;
     std::string request_id;
     std::string secret;
+    std::string new_secret;
   };
   std::vector<Waiting> waiting_for_client_;
   // The one command of this session whose password is being hashed or checked, with what it
@@ -168,6 +169,10 @@ class SessionLogic {
     std::uint64_t version = 0;   // and its version
     std::shared_ptr<const Command> on_failure;
     std::string throttle_key;    // the challenge's: what a wrong secret counts against ("": nothing)
+    std::string new_secret;      // kReplaced: hashed once `secret` is proven
+    std::string distinct_from;   // kReplaced: what new_secret may not be (the challenge's)
+    void wipe_secret();  // overwrites `secret` (sodium_memzero)
+    void wipe();         // and `new_secret`
   };
   std::unique_ptr<CredentialWait> credential_;
   std::uint64_t next_ticket_ = 1;

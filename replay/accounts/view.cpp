@@ -50,21 +50,30 @@ const typename Map::mapped_type* find_in(const Map& map, const typename Map::key
   return it == map.end() ? nullptr : &it->second;
 }
 
-void text(const World& w, std::string& out) {
+// Sealed: unreadable here, readable by chatd. Erased: unreadable by anyone, its key deleted at
+// the account's purge (shown so at every point in time, before the purge too).
+const char* sealing_of(const ViewContext& context, events::AccountId id) {
+  return context.erased(events::account_key_subject(id)) ? "erased (its key deleted at the purge)" : "username and profile sealed";
+}
+
+void text(const World& w, const ViewContext& context, std::string& out) {
   const AccountsState& s = w.get<AccountsState>();
   out += "accounts (" + std::to_string(s.accounts.size()) + ", " + std::to_string(s.logins.size()) + " logged in):\n";
   const auto logins = logins_by_account(s);
   for (const auto& [id, a] : s.accounts) {
-    out += "  " + std::to_string(id) + " created " + format_utc_time(a.created) + ", username and profile sealed, " +
-           std::to_string(a.devices.size()) + " devices\n";
+    out += "  " + std::to_string(id) + " created " + format_utc_time(a.created) + ", " + sealing_of(context, id) + ", " +
+           std::to_string(a.devices.size()) + " devices";
+    out += a.purge_at ? ", deactivated: purged at " + format_utc_time(a.purge_at) + "\n" : "\n";
     for (const auto& [device, d] : a.devices)
       out += "    device " + std::to_string(device) + " added " + format_utc_time(d.created) + ", last login " +
              (d.last_login ? format_utc_time(d.last_login) : std::string("never")) + "\n";
     if (const std::string in = logged_in_as(w, find_in(logins, id)); !in.empty()) out += "    logged in: " + in + "\n";
   }
+  if (const std::size_t purged = s.last_account - s.accounts.size())
+    out += "  " + std::to_string(purged) + " purged: their personal data erased\n";
 }
 
-void json(const World& w, std::string& out) {
+void json(const World& w, const ViewContext& context, std::string& out) {
   const AccountsState& s = w.get<AccountsState>();
   out += ",\"accounts\":[";
   const auto logins = logins_by_account(s);
@@ -75,6 +84,11 @@ void json(const World& w, std::string& out) {
     append_json_uint(out, id);
     out += ",\"created\":";
     append_json_int(out, a.created);
+    out += context.erased(events::account_key_subject(id)) ? ",\"erased\":true" : ",\"erased\":false";
+    if (a.purge_at) {
+      out += ",\"purge_at\":";
+      append_json_int(out, a.purge_at);
+    }
     out += ",\"devices\":[";
     bool first_device = true;
     for (const auto& [device, d] : a.devices) {

@@ -18,7 +18,7 @@ void totals(const World& w, std::vector<Total>& out) {
   out.push_back({"dm_messages", s.messages});
 }
 
-void text(const World& w, std::string& out) {
+void text(const World& w, const ViewContext&, std::string& out) {
   const DmsState& s = w.get<DmsState>();
   out += "dms (" + std::to_string(s.dms.size()) + " open):\n";
   for (const auto& [id, dm] : s.dms)
@@ -26,7 +26,7 @@ void text(const World& w, std::string& out) {
            format_utc_time(dm.opened) + " last message " + std::to_string(dm.last_number) + "\n";
 }
 
-void json(const World& w, std::string& out) {
+void json(const World& w, const ViewContext&, std::string& out) {
   out += ",\"dms\":[";
   bool first = true;
   for (const auto& [id, dm] : w.get<DmsState>().dms) {

@@ -34,7 +34,7 @@ std::string members_text(const Room& r) {
   return s.empty() ? "(none)" : s;
 }
 
-void text(const World& w, std::string& out) {
+void text(const World& w, const ViewContext&, std::string& out) {
   const RoomsState& s = w.get<RoomsState>();
   out += "rooms (" + std::to_string(s.rooms.size()) + "):\n";
   for (const auto& [id, r] : s.rooms) {
@@ -50,7 +50,7 @@ void text(const World& w, std::string& out) {
   }
 }
 
-void json(const World& w, std::string& out) {
+void json(const World& w, const ViewContext&, std::string& out) {
   const RoomsState& s = w.get<RoomsState>();
   out += ",\"rooms\":[";
   bool first = true;

@@ -30,7 +30,7 @@ void totals(const World& w, std::vector<Total>& out) {
   out.push_back({"reports", s.reports});
 }
 
-void text(const World& w, std::string& out) {
+void text(const World& w, const ViewContext&, std::string& out) {
   const StrangerState& s = w.get<StrangerState>();
   out += "clients (" + std::to_string(s.clients.size()) + "):\n";
   for (const auto& [id, c] : s.clients) {
@@ -54,7 +54,7 @@ void text(const World& w, std::string& out) {
   }
 }
 
-void json(const World& w, std::string& out) {
+void json(const World& w, const ViewContext&, std::string& out) {
   const StrangerState& s = w.get<StrangerState>();
   out += ",\"clients\":[";
   bool first = true;

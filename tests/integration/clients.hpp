@@ -89,6 +89,14 @@ inline std::string field(const std::string& frame, const std::string& key) {
   return frame.substr(at, frame.find('"', at) - at);
 }
 
+// A number's digits ("" if the frame has no such member).
+inline std::string number_field(const std::string& frame, const std::string& key) {
+  auto at = frame.find("\"" + key + "\":");
+  if (at == std::string::npos) return "";
+  at += key.size() + 3;
+  return frame.substr(at, frame.find_first_not_of("-0123456789", at) - at);
+}
+
 // Sends `frame` (whose "id" is `id`) and returns the reply with that id; pushes before it are skipped.
 inline std::string ask(WsClient& c, const std::string& id, const std::string& frame) {
   c.send(frame);

@@ -209,7 +209,7 @@ TEST_CASE("accounts: tokens log in until revoked, and a logout revokes its own",
   REQUIRE(revoked.reply.ok());
   CHECK(revoked.events.at(0).as<DeviceRevoked>() == DeviceRevoked{1, 2, b});
   REQUIRE(m.pushes.size() == 1);
-  CHECK(m.pushes[0].push.body.as<LoggedOutPush>() == LoggedOutPush{1, 2, true});
+  CHECK(m.pushes[0].push.body.as<LoggedOutPush>() == LoggedOutPush{1, 2, LogoutCause::kRevoked});
   CHECK(m.pushes[0].reaches(c));
   CHECK(accounts(m).login_of(c) == nullptr);
   CHECK(m.run(c, LoginToken{second_token}).reply.error == errors::kInvalidToken);
@@ -244,4 +244,138 @@ TEST_CASE("accounts: a device limit per account", "[accounts]") {
   Login::with_credential(proven, "", 1, 1);
   REQUIRE(m.run(m.connect("b"), proven).reply.ok());
   CHECK(m.run(m.connect("c"), proven).reply.error == errors::kTooManyDevices);
+}
+
+namespace {
+
+// The command as the session submits it once the old password is proven and the new one hashed.
+ChangePassword changed_to(std::string hash, AccountId account, std::uint64_t version) {
+  ChangePassword c;
+  ChangePassword::with_credential(c, std::move(hash), account, version);
+  return c;
+}
+
+Deactivate proven_deactivation(AccountId account, std::uint64_t version) {
+  Deactivate c;
+  Deactivate::with_credential(c, "", account, version);
+  return c;
+}
+
+Login proven_login(std::string username, std::uint64_t version) {
+  Login c{std::move(username), ""};
+  Login::with_credential(c, "", 1, version);
+  return c;
+}
+
+}  // namespace
+
+TEST_CASE("accounts: changing the password needs the old one and signs out every other device", "[accounts]") {
+  Model m;
+  const ClientId a = m.connect("a"), b = m.connect("b"), c = m.connect("c");
+  REQUIRE(m.run(a, signup("alice")).reply.ok());
+  const std::string b_token = logged_in(m.run(b, proven_login("alice", 1))).token;
+  REQUIRE(m.run(c, proven_login("alice", 1)).reply.ok());
+  CHECK(m.run(m.connect("x"), ChangePassword{}).reply.error == errors::kNotLoggedIn);
+
+  // The engine asks for the old password first, with the username the new one may not be.
+  Decision ask = m.run(a, ChangePassword{});
+  REQUIRE(ask.reply.error == errors::kCredentialNeeded);
+  const CredentialChallenge& challenge = ask.reply.body.as<CredentialChallenge>();
+  CHECK(challenge.hash == "$argon2id$hash-of-secret");
+  CHECK(challenge.version == 1);
+  CHECK(challenge.distinct_from == "alice");
+  CHECK(challenge.throttle_key == m.run(m.connect("y"), Login{"alice", ""}).reply.body.as<CredentialChallenge>().throttle_key);
+  CHECK(ask.events.empty());
+  CHECK(m.run(a, changed_to("$argon2id$new", 1, 0)).reply.error == errors::kCredentialNeeded);  // stale proof
+  CHECK(m.run(a, changed_to("", 1, 1)).reply.error == errors::kWeakPassword);
+  CHECK(ChangePassword::check_secret(ChangePassword{}, "short").error == errors::kWeakPassword);
+  CHECK(ChangePassword::check_secret(ChangePassword{}, "long enough").ok());
+
+  Decision done = m.run(a, changed_to("$argon2id$new", 1, 1));
+  REQUIRE(done.reply.ok());
+  REQUIRE(done.events.size() == 1);
+  const PasswordChanged& e = done.events[0].as<PasswordChanged>();
+  CHECK(e.credential == 2);
+  CHECK(stored(done).find("$argon2id$new") == std::string::npos);  // sealed
+  // b and c are out and told why, each for its device; a stays on its own.
+  REQUIRE(m.pushes.size() == 2);
+  for (const auto& sent : m.pushes) CHECK(sent.push.body.as<LoggedOutPush>().why == LogoutCause::kPasswordChanged);
+  CHECK(m.pushes[0].reaches(b) != m.pushes[0].reaches(c));
+  CHECK(accounts(m).login_of(a) != nullptr);
+  CHECK(accounts(m).login_of(b) == nullptr);
+  CHECK(accounts(m).login_of(c) == nullptr);
+  CHECK(accounts(m).find(1)->devices.size() == 1);
+  CHECK(m.run(b, LoginToken{b_token}).reply.error == errors::kInvalidToken);
+  // The new hash is the one a login is verified against, and proofs of the old one are stale.
+  CHECK(m.run(b, Login{"alice", ""}).reply.body.as<CredentialChallenge>().hash == "$argon2id$new");
+  CHECK(m.run(b, proven_login("alice", 1)).reply.error == errors::kCredentialNeeded);
+  CHECK(m.run(b, proven_login("alice", 2)).reply.ok());
+}
+
+TEST_CASE("accounts: deactivation waits its grace period, and a login calls it off and is told", "[accounts]") {
+  Model m;
+  m.limits.deactivation_grace_ms = 10'000;
+  const ClientId a = m.connect("a"), b = m.connect("b");
+  const std::string token = logged_in(m.run(a, signup("alice"))).token;
+  REQUIRE(m.run(b, proven_login("alice", 1)).reply.ok());
+  CHECK(m.run(m.connect("x"), Deactivate{}).reply.error == errors::kNotLoggedIn);
+  CHECK(m.run(a, Deactivate{}).reply.error == errors::kCredentialNeeded);
+  CHECK(m.run(a, proven_deactivation(1, 0)).reply.error == errors::kCredentialNeeded);
+
+  Decision d = m.run(a, proven_deactivation(1, 1));
+  REQUIRE(d.reply.ok());
+  CHECK(d.reply.body.as<DeactivationReply>().purge_at == m.now + 10'000);
+  CHECK(d.events.at(0).as<DeactivationScheduled>() == DeactivationScheduled{1, a, m.now + 10'000});
+  // Every device is revoked and every client logged out; the others are told.
+  REQUIRE(m.pushes.size() == 1);
+  CHECK(m.pushes[0].reaches(b));
+  CHECK(m.pushes[0].push.body.as<LoggedOutPush>().why == LogoutCause::kDeactivated);
+  CHECK(accounts(m).logins.empty());
+  CHECK(accounts(m).find(1)->devices.empty());
+  CHECK(m.run(a, LoginToken{token}).reply.error == errors::kInvalidToken);
+  CHECK(m.world.next_deadline() == m.now + 10'000);
+
+  // A login with the password before the deadline calls the purge off, and says it was pending.
+  m.now += 9'999;
+  Decision back = m.run(b, proven_login("alice", 1));
+  const LoginReply r = logged_in(back);
+  CHECK(r.deactivation_cancelled == m.now + 1);
+  CHECK(back.events.at(0).as<DeactivationCancelled>() == DeactivationCancelled{1, b});
+  CHECK(accounts(m).find(1)->purge_at == 0);
+  CHECK(accounts(m).purges.empty());
+  m.now += 10;
+  CHECK(m.run(Command{Tick{}, kNoClient}).events.empty());
+  CHECK(accounts(m).find(1) != nullptr);
+}
+
+TEST_CASE("accounts: at the deadline the account is purged: its key erased, its username free", "[accounts]") {
+  Model m;
+  m.limits.deactivation_grace_ms = 10'000;
+  const ClientId a = m.connect("a");
+  REQUIRE(m.run(a, signup("alice", "shared@example.com")).reply.ok());
+  const ClientId other = m.connect("o");
+  REQUIRE(m.run(other, signup("bobby", "shared@example.com")).reply.ok());
+  REQUIRE(m.run(a, proven_deactivation(1, 1)).reply.ok());
+
+  m.now += 9'999;
+  CHECK(m.run(Command{Tick{}, kNoClient}).events.empty());  // not yet
+  m.now += 1;
+  Decision purge = m.run(Command{Tick{}, kNoClient});
+  REQUIRE(purge.events.size() == 1);
+  CHECK(purge.events[0].as<AccountPurged>() == AccountPurged{1});
+  REQUIRE(purge.events.keys.size() == 1);
+  CHECK(purge.events.keys[0] == KeyChange{"account:1", std::nullopt});
+  CHECK(m.keys.find("account:1") == nullptr);
+  CHECK(m.keys.find("account:2") != nullptr);
+  CHECK(accounts(m).find(1) == nullptr);
+  CHECK(accounts(m).purges.empty());
+  CHECK(m.world.next_deadline() == kNoDeadline);
+  // The shared email still finds the other account; the username is anyone's again, with a new id.
+  CHECK(accounts(m).by_email.size() == 1);
+  CHECK(accounts(m).by_email.begin()->second == std::vector<AccountId>{2});
+  const LoginReply again = logged_in(m.run(m.connect("n"), signup("alice", "new@example.com")));
+  CHECK(again.account == 3);
+  // A purge the log did not schedule, or before its time, is refused by apply.
+  Model fresh;
+  CHECK_FALSE(projections::apply(fresh.world, Event{fresh.world.last_seq + 1, 5, AccountPurged{1}}).ok());
 }
