@@ -41,10 +41,13 @@ enum class ActionKind : std::uint8_t {
   kSendDm,           // sends a message (unique text) in its latest DM; with none, in DM arg (not its own)
   kCloseDm,          // closes its oldest DM; with none, DM arg (not its own)
   kSignup,           // signs up as account name arg % 3 (a few names: signups race for each)
-  kLogin,            // logs in as account name arg % 3, with its password (arg / 3 even) or a wrong one
+  kLogin,            // logs in as account name arg % 3, with its password (arg / 3 % 3 == 0 or 1), a wrong
+                     // one (arg / 3 % 3 == 2, odd arg) or its other, older or newer one (even arg)
   kLoginToken,       // logs in with a token it was given: its latest (arg even) or its oldest (maybe revoked)
   kLogout,
   kRevokeDevice,     // revokes device arg of its account
+  kChangePassword,   // changes its account's password from the one it believes current to the other of two
+  kDeactivate,       // deactivates its account (the grace period outlasts a run: a later login calls it off)
   // Faults.
   kCrash,            // the server dies (arg: 0 between batches, 1 after prepare, 2 inside the
                      // log's append before its sync, 3 after the commit before delivery)

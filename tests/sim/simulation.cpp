@@ -160,7 +160,10 @@ class SimSession final : public SessionIo, public SessionPort, public std::enabl
     ActionKind kind = ActionKind::kSignup;
     std::string username;  // "" for a token's
     bool right_password = true;
+    int password = 0;      // which of the account's two passwords it sent (a change: the new one)
+    bool stale = false;    // a login with the other password, no change of it in flight when sent
   };
+  std::string username;  // the account it is logged in as ("": none it knows of)
   std::unordered_map<std::string, AccountAsk> pending_accounts;
   std::unordered_map<std::string, events::DeviceId> pending_revokes;  // request id -> the device named
   events::DeviceId device = events::kNoDevice;
@@ -335,6 +338,10 @@ class Simulation {
   std::set<std::string> signed_up_;
   std::unordered_map<std::uint32_t, std::vector<std::string>> user_tokens_;
   std::set<events::DeviceId> revoked_devices_;
+  // Which of its two passwords each username has, as far as acknowledged changes tell, and the
+  // changes of it in flight (a login with the other one proves nothing while one is).
+  std::map<std::string, int> password_of_;
+  std::map<std::string, int> changes_in_flight_;
   std::map<std::pair<ClientId, events::DmId>, std::uint64_t> last_dm_number_;
   std::set<std::uint64_t> right_password_;  // connections that sent small's password right
   std::uint64_t sweeps_ = 0;                            // sessions whose end a batch made durable
@@ -647,19 +654,34 @@ std::string Simulation::frame_for(SimSession& s, ActionKind kind, std::uint32_t 
     append_json_string(f, arg % 5 == 0 ? std::string(kNamesPool[arg % 7]) : "D" + std::to_string(arg));
     return f + "}";
   }
-  if (kind >= ActionKind::kSignup && kind <= ActionKind::kRevokeDevice) {
+  if (kind >= ActionKind::kSignup && kind <= ActionKind::kDeactivate) {
     const std::string username = "acct" + std::to_string(arg % 3);
     const std::string head = R"(,"id":)" + id;
+    auto password = [](const std::string& u, int which) { return "password-" + u + (which ? "-2" : ""); };
     switch (kind) {
       case ActionKind::kSignup:
         s.pending_accounts[id] = {kind, username, true};
         return R"({"op":"signup")" + head + R"(,"username":")" + username + R"(","email":"u)" + std::to_string(s.user) +
                R"(@sim.example","display_name":"U)" + std::to_string(s.user) + R"(","password":"password-)" + username + "\"}";
       case ActionKind::kLogin: {
-        const bool right = arg / 3 % 2 == 0;
-        s.pending_accounts[id] = {kind, username, right};
+        const bool wrong = arg / 3 % 3 == 2 && arg % 2 == 1, other = arg / 3 % 3 == 2 && arg % 2 == 0;
+        const int which = other ? 1 - password_of_[username] : password_of_[username];
+        s.pending_accounts[id] = {kind, username, !wrong, which, other && changes_in_flight_[username] == 0};
         return R"({"op":"login")" + head + R"(,"username":")" + username + R"(","password":")" +
-               (right ? "password-" + username : std::string("not-the-password")) + "\"}";
+               (wrong ? std::string("not-the-password") : password(username, which)) + "\"}";
+      }
+      case ActionKind::kChangePassword: {
+        const std::string mine = s.username.empty() ? username : s.username;
+        const int now = password_of_[mine];
+        s.pending_accounts[id] = {kind, mine, true, 1 - now};
+        ++changes_in_flight_[mine];
+        return R"({"op":"change_password")" + head + R"(,"password":")" + password(mine, now) + R"(","new_password":")" +
+               password(mine, 1 - now) + "\"}";
+      }
+      case ActionKind::kDeactivate: {
+        const std::string mine = s.username.empty() ? username : s.username;
+        s.pending_accounts[id] = {kind, mine, true, password_of_[mine]};
+        return R"({"op":"deactivate")" + head + R"(,"password":")" + password(mine, password_of_[mine]) + "\"}";
       }
       case ActionKind::kLoginToken: {
         const auto& tokens = user_tokens_[s.user];
@@ -861,6 +883,8 @@ void Simulation::act(const Action& a, std::size_t index) {
     case ActionKind::kLoginToken:
     case ActionKind::kLogout:
     case ActionKind::kRevokeDevice:
+    case ActionKind::kChangePassword:
+    case ActionKind::kDeactivate:
       if (s->lowf) return;  // lowf's page cannot log in
       return client_frame(*s, frame_for(*s, a.kind, a.arg));
     default: return client_frame(*s, frame_for(*s, a.kind, a.arg));
@@ -1092,6 +1116,7 @@ void Simulation::check_outbound(SimSession& s, const Outbound& item) {
       fault("logout");
       revoked_devices_.insert(s.device);
       s.device = events::kNoDevice;
+      s.username.clear();
     }
     if (item.command == &CommandType::of<RevokeDevice>()) {
       auto asked = s.pending_revokes.find(item.request_id);
@@ -1115,6 +1140,7 @@ void Simulation::check_outbound(SimSession& s, const Outbound& item) {
   if (const auto* out = item.push->body.get_if<projections::LoggedOutPush>()) {
     revoked_devices_.insert(out->device);
     s.device = events::kNoDevice;
+    s.username.clear();
     return;
   }
   const auto* message = item.push->body.get_if<projections::MessagePush>();
@@ -1168,8 +1194,23 @@ void Simulation::check_account_reply(SimSession& s, std::string_view frame) {
   if (it == s.pending_accounts.end()) return;
   const SimSession::AccountAsk asked = std::move(it->second);
   s.pending_accounts.erase(it);
+  const bool accepted = frame.find("\"ok\":true") != std::string_view::npos;
+  if (asked.kind == ActionKind::kChangePassword || asked.kind == ActionKind::kDeactivate) {
+    const bool change = asked.kind == ActionKind::kChangePassword;
+    if (change) --changes_in_flight_[asked.username];
+    if (!accepted) return fault(std::string(change ? "password change" : "deactivation") + " refused: " + frame_value(frame, "error"));
+    fault(change ? "password changed" : "deactivated");
+    if (change) {
+      password_of_[asked.username] = asked.password;
+    } else {  // every device of the account is revoked: this one is known
+      revoked_devices_.insert(s.device);
+      s.device = events::kNoDevice;
+      s.username.clear();
+    }
+    return;
+  }
   const char* what = asked.kind == ActionKind::kSignup ? "signup" : asked.kind == ActionKind::kLogin ? "password login" : "token login";
-  if (frame.find("\"ok\":true") == std::string_view::npos) return fault(std::string(what) + " refused: " + frame_value(frame, "error"));
+  if (!accepted) return fault(std::string(what) + " refused: " + frame_value(frame, "error"));
   fault(what);
   const std::string username = frame_value(frame, "username");
   const events::DeviceId device = std::stoull("0" + frame_value(frame, "device"));
@@ -1181,6 +1222,11 @@ void Simulation::check_account_reply(SimSession& s, std::string_view frame) {
     count("a wrong password never logs in");
     if (!asked.right_password)
       return fail("a wrong password never logs in", "client " + std::to_string(s.client) + " logged in as \"" + username + "\"");
+    // Sent with the password an acknowledged change replaced, and none in flight since: refused.
+    count("a replaced password never logs in after its change commits");
+    if (asked.stale && changes_in_flight_[asked.username] == 0 && password_of_[asked.username] != asked.password)
+      return fail("a replaced password never logs in after its change commits",
+                  "client " + std::to_string(s.client) + " logged in as \"" + username + "\" with the old password");
   } else {
     count("a revoked token never logs in after its revocation commits");
     if (revoked_devices_.count(device))
@@ -1191,6 +1237,7 @@ void Simulation::check_account_reply(SimSession& s, std::string_view frame) {
     return fail("a login is as the account asked for", "asked for \"" + asked.username + "\", got \"" + username + "\"");
   if (const std::string token = frame_value(frame, "token"); !token.empty()) user_tokens_[s.user].push_back(token);
   s.device = device;
+  s.username = username;
 }
 
 void Simulation::check_dm_push(SimSession& s, const Outbound& item) {
