@@ -1,5 +1,6 @@
 // The production domains in chatreplay, one line per domain: their views of the World, in the order
 // `state` and `diff` show them, and their audits.
+#include "replay/accounts/audit.hpp"
 #include "replay/accounts/view.hpp"
 #include "replay/dms/audit.hpp"
 #include "replay/dms/view.hpp"
@@ -22,6 +23,7 @@ const std::vector<Audit>& audits() {
     std::vector<Audit> a = stranger_audits();
     for (Audit& room : rooms_audits()) a.push_back(std::move(room));
     for (Audit& dm : dms_audits()) a.push_back(std::move(dm));
+    for (Audit& account : accounts_audits()) a.push_back(std::move(account));
     return a;
   }();
   return all;

@@ -306,6 +306,26 @@ TEST_CASE("accounts: deactivation waits its grace period, a login calls it off, 
   CHECK(end.out.find("  1 purged: their personal data erased\n") != std::string::npos);
   CHECK(end.out.find("  2 created ") != std::string::npos);
   CHECK(end.out.find("username and profile sealed") != std::string::npos);  // account 2's
+  // The account's audit: its whole story, hashes only, erased; by username, the account that has it now.
+  auto audit = run_command({CHATREPLAY_BINARY, "audit", "account", "1", "--data", data.path()});
+  REQUIRE(audit.code == 0);
+  CHECK(audit.out.find("account 1: created #") != std::string::npos);
+  CHECK(audit.out.find("personal data: erased (its key deleted at the purge)\n") != std::string::npos);
+  CHECK(audit.out.find("at the end of the range: purged\n") != std::string::npos);
+  for (const char* step : {"signed up by ", "device 1 added by ", "device 2 added by ", "logged in through device 2",
+                           "deactivated by ", "deactivation called off by the login of ", "purged: its key deleted"})
+    CHECK(audit.out.find(step) != std::string::npos);
+  for (const char* clear : {"Alice", "alice.w", "correct horse", "laptop"}) CHECK(audit.out.find(clear) == std::string::npos);
+  auto early = run_command({CHATREPLAY_BINARY, "audit", "account", "1", "--data", data.path(), "--to-seq", "6"});
+  INFO(early.out);
+  CHECK(early.out.find("personal data: erased") != std::string::npos);  // erased at every point
+  CHECK(early.out.find("at the end of the range: 1 devices, password version 1, 1 clients logged in\n") != std::string::npos);
+  auto by_name = run_command({CHATREPLAY_BINARY, "audit", "account", "alice_w", "--data", data.path()});
+  CHECK(by_name.out.find("account 2: created #") != std::string::npos);
+  CHECK(by_name.out.find("personal data: sealed\n") != std::string::npos);
+  CHECK(run_command({CHATREPLAY_BINARY, "audit", "account", "nobody_here", "--data", data.path()}).code != 0);
+  CHECK(run_command({CHATREPLAY_BINARY, "audit", "account", "9", "--data", data.path()}).code != 0);
+
   auto json = run_command({CHATREPLAY_BINARY, "state", "--data", data.path(), "--json", "--at-seq", "5"});
   CHECK(json.out.find(R"("accounts":[{"id":1,"created":)") != std::string::npos);
   CHECK(json.out.find(R"("erased":true)") != std::string::npos);
