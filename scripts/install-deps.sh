@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what chatd needs from Debian 12 packages, if anything is missing; with arguments, those
-# packages instead (scripts/fuzz.sh asks for clang this way).
+# packages instead (scripts/sanitize.sh asks for clang this way).
 # Never libboost-dev: that is Boost 1.74 and conflicts with 1.81.
 set -euo pipefail
 packages=(libboost1.81-dev liblmdb-dev libsimdjson-dev catch2 libsodium-dev pkg-config cmake g++ make

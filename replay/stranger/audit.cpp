@@ -190,12 +190,13 @@ Status build_report(History& history, const EventLog& log, Seq seq, std::size_t 
   r.reason = report->reason;
   st = build_transcript(history, log, report->pair, 1, seq - 1, r.transcript);
   if (!st.ok()) return st;
-  auto [name1, name2] = names_at_end(r.transcript);
+  // Not a structured binding: a lambda may not capture one before C++20's P1091 (clang 16).
+  const std::pair<std::string, std::string> names = names_at_end(r.transcript);
   const Transcript& t = r.transcript;
   auto as_at_report = [&](ClientId id) {
     Party p = party_of(before, id);
     if (!projections::client_facts(before, id).known) {  // gone by then: the last name and address it had in the pair
-      p.name = id == t.user1.id ? name1 : name2;
+      p.name = id == t.user1.id ? names.first : names.second;
       p.addr = id == t.user1.id ? t.user1.addr : t.user2.addr;
     }
     return p;
