@@ -1,7 +1,7 @@
 // The server's own commands: Start, decided once as the engine starts (restarts are events: the
 // rules end what the previous run left), and Tick, which the runner (and the simulator) submits
 // when the World's next deadline has come: the domains' tick rules turn due deadlines into events
-// (the test domain's scheduled echoes today; expired bans and purged accounts to come). Domains
+// (rooms' expiry, accounts' purges, the test domain's scheduled echoes; expired bans to come). Domains
 // register their rules for both (core/domains.cpp, one line per domain).
 // Thread-safety: register rules only at start-up (or at the start of a test); then read-only.
 #pragma once

@@ -279,16 +279,12 @@ Reply Logout::decide(const projections::World& w, ClientId actor, const Logout&,
 }
 
 Reply MyDevices::decide(const projections::World& w, ClientId actor, const MyDevices&, const Context& ctx, Decided&) {
-  if (!connected(w, actor)) return not_connected();
-  const AccountsState& s = w.get<AccountsState>();
-  const AccountLogin* login = s.login_of(actor);
-  if (!login) return not_logged_in();
-  const SealKey* key = account_key(ctx, login->account);
-  if (!key) return not_logged_in();
-  const AccountSeal sealed(*key, login->account);
+  const Own own = own_account(w, actor, ctx);
+  if (own.refused) return *own.refused;
+  const AccountSeal sealed(*own.key, own.login->account);
   DevicesReply body;
-  for (const auto& [id, device] : s.find(login->account)->devices)
-    body.devices.push_back(DeviceListing{id, sealed.open("device", device.name), device.created, device.last_login, id == login->device});
+  for (const auto& [id, device] : own.account->devices)
+    body.devices.push_back(DeviceListing{id, sealed.open("device", device.name), device.created, device.last_login, id == own.login->device});
   Reply reply;
   reply.body = std::move(body);
   return reply;

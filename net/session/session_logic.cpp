@@ -315,13 +315,7 @@ void SessionLogic::on_credential(CredentialResult result, TimeMs now) {
     }
     // kReplaced, proven and hashed: its reply may still be a challenge (the password changed meanwhile).
     Command proven = wait->command;
-    const std::string internal_id = credential_request_id(wait->ticket);
-    credential_ = std::move(wait);
-    if (!submit_command(std::move(proven), internal_id)) {
-      gate_reply(credential_->request_id, errors::kBusy, "the server is busy; try again");
-      credential_.reset();
-    }
-    return;
+    return submit_proven(std::move(wait), std::move(proven));
   }
   assert(inflight_ > 0);
   --inflight_;
@@ -353,6 +347,10 @@ void SessionLogic::on_credential(CredentialResult result, TimeMs now) {
   }
   Command proven = wait->command;
   proven.type().with_credential(proven, "", wait->subject, wait->version);
+  submit_proven(std::move(wait), std::move(proven));
+}
+
+void SessionLogic::submit_proven(std::unique_ptr<CredentialWait> wait, Command proven) {
   const std::string internal_id = credential_request_id(wait->ticket);
   credential_ = std::move(wait);
   if (!submit_command(std::move(proven), internal_id)) {

@@ -175,6 +175,9 @@ class SessionLogic {
     void wipe();         // and `new_secret`
   };
   std::unique_ptr<CredentialWait> credential_;
+  // Submits a command that carries its proof, under the wait's internal id (its reply may be a
+  // second challenge: the password changed meanwhile); the wait becomes credential_ again.
+  void submit_proven(std::unique_ptr<CredentialWait> wait, Command proven);
   std::uint64_t next_ticket_ = 1;
   std::uint32_t password_failures_ = 0;  // in the window starting at password_window_start_
   TimeMs password_window_start_ = 0;
