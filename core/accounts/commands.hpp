@@ -1,5 +1,6 @@
 // The accounts domain's commands: sign up, log in with a password or a device's token, log out,
-// list and revoke one's devices, change the password, deactivate (and be purged). Each acts for its actor, the session's client. A password never
+// list and revoke one's devices, change the password, the display name, the username or the
+// email, deactivate (and be purged). Each acts for its actor, the session's client. A password never
 // reaches the engine: signup's is hashed on the session's credential pool (kHashed) and checked
 // against its rules there first (check_secret); login's is verified there against the hash the
 // engine answers with (kProven). An unknown username is answered with a dummy hash, so that the
@@ -117,6 +118,46 @@ struct Deactivate {
   }
   static Reply decide(const projections::World& w, ClientId actor, const Deactivate& c, const Context& ctx, Decided& out);
   bool operator==(const Deactivate&) const = default;
+};
+
+// Sets the account's display name (the signup's rules). No password: it names, it does not identify.
+struct SetDisplayName {
+  static constexpr std::string_view kName = "set_display_name";
+  static constexpr CommandTraits kTraits{};
+  std::string display_name;
+  static Reply decide(const projections::World& w, ClientId actor, const SetDisplayName& c, const Context& ctx, Decided& out);
+  bool operator==(const SetDisplayName&) const = default;
+};
+
+// Takes a new username (the signup's rules, unique), proven with the password: a username logs in,
+// so a device left open must not be able to change it. The old one is free from then on.
+struct ChangeUsername {
+  static constexpr std::string_view kName = "change_username";
+  static constexpr CommandTraits kTraits{.credential = CredentialUse::kProven};
+  std::string username;
+  events::AccountId proven_account = events::kNoAccount;
+  std::optional<std::uint64_t> proven_version;
+  static void with_credential(ChangeUsername& c, std::string, std::uint64_t account, std::uint64_t version) {
+    c.proven_account = account;
+    c.proven_version = version;
+  }
+  static Reply decide(const projections::World& w, ClientId actor, const ChangeUsername& c, const Context& ctx, Decided& out);
+  bool operator==(const ChangeUsername&) const = default;
+};
+
+// Sets a new email address (the signup's rule), proven with the password, as for the username.
+struct ChangeEmail {
+  static constexpr std::string_view kName = "change_email";
+  static constexpr CommandTraits kTraits{.credential = CredentialUse::kProven};
+  std::string email;
+  events::AccountId proven_account = events::kNoAccount;
+  std::optional<std::uint64_t> proven_version;
+  static void with_credential(ChangeEmail& c, std::string, std::uint64_t account, std::uint64_t version) {
+    c.proven_account = account;
+    c.proven_version = version;
+  }
+  static Reply decide(const projections::World& w, ClientId actor, const ChangeEmail& c, const Context& ctx, Decided& out);
+  bool operator==(const ChangeEmail&) const = default;
 };
 
 // ---- reply bodies ------------------------------------------------------------------------------

@@ -60,6 +60,14 @@ std::optional<std::string> device_problem(std::string_view device) {
   return std::nullopt;
 }
 
+std::optional<Reply> display_name_refused(std::string_view display_name) {
+  if (auto p = check_name(display_name); p != NameProblem::kNone)
+    return Reply::failure(errors::kInvalidDisplayName, describe_label(p, "the display name", kMaxNameChars));
+  return std::nullopt;
+}
+
+Reply unchanged(std::string_view what) { return Reply::failure(errors::kUnchanged, std::string(what) + " is the current one"); }
+
 // A new device for `account` with a fresh token, the client logged in through it, and the reply.
 Reply add_device_and_log_in(const AccountsState& s, AccountId account, const AccountSeal& sealed, std::string_view username,
                             std::string_view display_name, std::string_view device_name, ClientId actor, const Context& ctx,
@@ -203,8 +211,7 @@ Reply Signup::decide(const projections::World& w, ClientId actor, const Signup& 
   if (auto refused = refuse_login(w, actor)) return *refused;
   if (auto p = username_problem(c.username, ctx.limits.max_username_chars)) return Reply::failure(errors::kInvalidUsername, *p);
   if (auto p = email_problem(c.email)) return Reply::failure(errors::kInvalidEmail, *p);
-  if (auto p = check_name(c.display_name); p != NameProblem::kNone)
-    return Reply::failure(errors::kInvalidDisplayName, describe_label(p, "the display name", kMaxNameChars));
+  if (auto refused = display_name_refused(c.display_name)) return *refused;
   if (auto p = device_problem(c.device)) return Reply::failure(errors::kInvalidName, *p);
   // The session hashes a password it was given (after check_secret); none reaches here empty-handed.
   if (c.password_hash.empty()) return Reply::failure(errors::kWeakPassword, "a password is needed");
@@ -309,6 +316,45 @@ Reply ChangePassword::decide(const projections::World& w, ClientId actor, const 
   if (c.password_hash.empty()) return Reply::failure(errors::kWeakPassword, "a new password is needed");
   return accept(out, PasswordChanged{own.login->account, actor, own.account->credential + 1,
                                      sealed.seal(ctx.secret_random(), "password", c.password_hash)});
+}
+
+Reply SetDisplayName::decide(const projections::World& w, ClientId actor, const SetDisplayName& c, const Context& ctx, Decided& out) {
+  const Own own = own_account(w, actor, ctx);
+  if (own.refused) return *own.refused;
+  if (auto refused = display_name_refused(c.display_name)) return *refused;
+  const AccountSeal sealed(*own.key, own.login->account);
+  if (sealed.open("display_name", own.account->display_name) == c.display_name) return unchanged("that display name");
+  return accept(out, DisplayNameChanged{own.login->account, actor, sealed.seal(ctx.secret_random(), "display_name", c.display_name)});
+}
+
+// The new username is checked before the password is: a refusal costs no argon2id work. Usernames
+// are public (a profile is read by one), so `username_taken` tells nothing a reader could not learn.
+Reply ChangeUsername::decide(const projections::World& w, ClientId actor, const ChangeUsername& c, const Context& ctx, Decided& out) {
+  const Own own = own_account(w, actor, ctx);
+  if (own.refused) return *own.refused;
+  if (auto p = username_problem(c.username, ctx.limits.max_username_chars)) return Reply::failure(errors::kInvalidUsername, *p);
+  const SealKey* index = index_key(ctx);
+  if (!index) return no_index_key();
+  const std::string username_index = blind_index(*index, "username", c.username);
+  if (username_index == own.account->username_index) return unchanged("that username");
+  if (w.get<AccountsState>().by_username.count(username_index)) return Reply::failure(errors::kUsernameTaken, "that username is taken");
+  const AccountSeal sealed(*own.key, own.login->account);
+  if (auto challenge = unless_proven(*own.account, own.login->account, sealed, c.proven_account, c.proven_version)) return *challenge;
+  return accept(out, UsernameChanged{own.login->account, actor, username_index,
+                                     sealed.seal(ctx.secret_random(), "username", c.username)});
+}
+
+Reply ChangeEmail::decide(const projections::World& w, ClientId actor, const ChangeEmail& c, const Context& ctx, Decided& out) {
+  const Own own = own_account(w, actor, ctx);
+  if (own.refused) return *own.refused;
+  if (auto p = email_problem(c.email)) return Reply::failure(errors::kInvalidEmail, *p);
+  const SealKey* index = index_key(ctx);
+  if (!index) return no_index_key();
+  const AccountSeal sealed(*own.key, own.login->account);
+  if (sealed.open("email", own.account->email) == c.email) return unchanged("that email address");
+  if (auto challenge = unless_proven(*own.account, own.login->account, sealed, c.proven_account, c.proven_version)) return *challenge;
+  return accept(out, EmailChanged{own.login->account, actor, blind_index(*index, "email", ascii_lower(c.email)),
+                                  sealed.seal(ctx.secret_random(), "email", c.email)});
 }
 
 Reply Deactivate::decide(const projections::World& w, ClientId actor, const Deactivate& c, const Context& ctx, Decided& out) {

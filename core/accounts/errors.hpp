@@ -14,5 +14,6 @@ inline constexpr ErrorCode kLoggedIn{"logged_in"};                // the client 
 inline constexpr ErrorCode kNotLoggedIn{"not_logged_in"};
 inline constexpr ErrorCode kNoSuchDevice{"no_such_device"};       // the account has no device of that id
 inline constexpr ErrorCode kTooManyDevices{"too_many_devices"};   // revoke one first
+inline constexpr ErrorCode kUnchanged{"unchanged"};                // the new value is the current one
 inline constexpr ErrorCode kAccountsUnavailable{"accounts_unavailable"};  // the server has no index key (never in chatd)
 }  // namespace chatd::errors

@@ -1,6 +1,6 @@
 // The accounts domain's events: signing up, devices (a login's token: only its hash is recorded),
-// logging in and out, changing the password, deactivation and the purge that ends it. An account
-// is optional: stranger chat and rooms need none.
+// logging in and out, changing the password, the display name, the username and the email,
+// deactivation and the purge that ends it. An account is optional: stranger chat and rooms need none.
 //
 // Personal data is sealed (core/base/sealing.hpp): the username, the email, the display name, the
 // password's argon2id hash and a device's name are stored sealed under the account's key
@@ -157,6 +157,48 @@ struct DeactivationCancelled {
   bool operator==(const DeactivationCancelled&) const = default;
 };
 
+// `by`, logged in as `account`, set its display name (sealed) to a new one.
+struct DisplayNameChanged {
+  static constexpr std::string_view kType = "display_name_changed";
+  AccountId account = kNoAccount;
+  ClientId by = kNoClient;
+  std::string display_name;  // sealed
+  static constexpr auto fields() {
+    return std::tuple{field<&DisplayNameChanged::account>("account"), field<&DisplayNameChanged::by>("by", Role::kClient),
+                      field<&DisplayNameChanged::display_name>("display_name")};
+  }
+  bool operator==(const DisplayNameChanged&) const = default;
+};
+
+// `by`, logged in as `account` and proven with its password, took a new username: the old one is
+// free for anyone from this event on.
+struct UsernameChanged {
+  static constexpr std::string_view kType = "username_changed";
+  AccountId account = kNoAccount;
+  ClientId by = kNoClient;
+  std::string username_index;  // the new one's blind index
+  std::string username;        // sealed
+  static constexpr auto fields() {
+    return std::tuple{field<&UsernameChanged::account>("account"), field<&UsernameChanged::by>("by", Role::kClient),
+                      field<&UsernameChanged::username_index>("username_index"), field<&UsernameChanged::username>("username")};
+  }
+  bool operator==(const UsernameChanged&) const = default;
+};
+
+// `by`, logged in as `account` and proven with its password, set a new email address.
+struct EmailChanged {
+  static constexpr std::string_view kType = "email_changed";
+  AccountId account = kNoAccount;
+  ClientId by = kNoClient;
+  std::string email_index;  // the new one's blind index (of its lowercase form)
+  std::string email;        // sealed
+  static constexpr auto fields() {
+    return std::tuple{field<&EmailChanged::account>("account"), field<&EmailChanged::by>("by", Role::kClient),
+                      field<&EmailChanged::email_index>("email_index"), field<&EmailChanged::email>("email")};
+  }
+  bool operator==(const EmailChanged&) const = default;
+};
+
 // The grace period of `account` ended: its key is erased in this event's transaction, so that
 // everything sealed under it (username, email, display name, password hashes, device names) is
 // unreadable in every event that holds it; its username and email are free again.
@@ -168,6 +210,7 @@ struct AccountPurged {
 };
 
 using AccountsEvents = EventList<AccountCreated, DeviceAdded, LoggedIn, LoggedOut, DeviceRevoked, PasswordChanged,
-                                 DeactivationScheduled, DeactivationCancelled, AccountPurged>;
+                                 DeactivationScheduled, DeactivationCancelled, AccountPurged, DisplayNameChanged,
+                                 UsernameChanged, EmailChanged>;
 
 }  // namespace chatd::events

@@ -46,6 +46,20 @@ void build_deactivate(NativeDialect::Fields& f, Decoded& out) {
   out.request.command = Deactivate{};
 }
 
+void build_set_display_name(NativeDialect::Fields& f, Decoded& out) {
+  out.request.command = SetDisplayName{std::move(*f.text("display_name"))};
+}
+void build_change_username(NativeDialect::Fields& f, Decoded& out) {
+  out.request.secret = std::move(*f.text("password"));
+  if (out.request.secret.empty()) return NativeDialect::reject(out, errors::kWrongPassword, "the password is needed");
+  out.request.command = ChangeUsername{std::move(*f.text("username"))};
+}
+void build_change_email(NativeDialect::Fields& f, Decoded& out) {
+  out.request.secret = std::move(*f.text("password"));
+  if (out.request.secret.empty()) return NativeDialect::reject(out, errors::kWrongPassword, "the password is needed");
+  out.request.command = ChangeEmail{std::move(*f.text("email"))};
+}
+
 void reply_login(const Reply& reply, std::string& out) {
   const LoginReply& r = reply.body.as<LoginReply>();
   out += ",\"account\":";
@@ -127,6 +141,9 @@ void add_native_accounts(NativeDialect& d) {
   d.add_op("revoke_device", {{"device", Type::kUint, true}}, &build_revoke);
   d.add_op("change_password", {{"password", Type::kString, true}, {"new_password", Type::kString, true}}, &build_change_password);
   d.add_op("deactivate", {{"password", Type::kString, true}}, &build_deactivate);
+  d.add_op("set_display_name", {{"display_name", Type::kString, true}}, &build_set_display_name);
+  d.add_op("change_username", {{"username", Type::kString, true}, {"password", Type::kString, true}}, &build_change_username);
+  d.add_op("change_email", {{"email", Type::kString, true}, {"password", Type::kString, true}}, &build_change_email);
   d.add_reply<Signup>(&reply_login);
   d.add_reply<Login>(&reply_login);
   d.add_reply<LoginToken>(&reply_login);

@@ -105,6 +105,52 @@ Status apply_password_changed(World& w, const Event& e, const PasswordChanged& p
   return Status::Ok();
 }
 
+// The account `by` is logged in as, if it is `account`; null otherwise.
+Account* own_account(AccountsState& s, ClientId by, AccountId account) {
+  const AccountLogin* login = s.login_of(by);
+  return login && login->account == account ? &s.accounts.at(account) : nullptr;
+}
+
+Status apply_display_name_changed(World& w, const Event& e, const DisplayNameChanged& p) {
+  Account* account = own_account(w.get<AccountsState>(), p.by, p.account);
+  if (!account) return impossible(e, "only the account's own client changes its display name");
+  if (p.display_name.empty()) return impossible(e, "a display name is sealed, never empty");
+  account->display_name = p.display_name;
+  return Status::Ok();
+}
+
+Status apply_username_changed(World& w, const Event& e, const UsernameChanged& p) {
+  AccountsState& s = w.get<AccountsState>();
+  Account* account = own_account(s, p.by, p.account);
+  if (!account) return impossible(e, "only the account's own client changes its username");
+  if (p.username_index.empty() || p.username.empty()) return impossible(e, "a username has its index and its sealed value");
+  if (s.by_username.count(p.username_index)) return impossible(e, "the username is taken");
+  s.by_username.erase(account->username_index);
+  s.by_username.emplace(p.username_index, p.account);
+  account->username_index = p.username_index;
+  account->username = p.username;
+  return Status::Ok();
+}
+
+// Removes `account` from the accounts sharing the email of blind index `index`.
+void unshare_email(AccountsState& s, const std::string& index, AccountId account) {
+  auto shared = s.by_email.find(index);
+  std::erase(shared->second, account);
+  if (shared->second.empty()) s.by_email.erase(shared);
+}
+
+Status apply_email_changed(World& w, const Event& e, const EmailChanged& p) {
+  AccountsState& s = w.get<AccountsState>();
+  Account* account = own_account(s, p.by, p.account);
+  if (!account) return impossible(e, "only the account's own client changes its email");
+  if (p.email_index.empty() || p.email.empty()) return impossible(e, "an email has its index and its sealed value");
+  unshare_email(s, account->email_index, p.account);
+  s.by_email[p.email_index].push_back(p.account);
+  account->email_index = p.email_index;
+  account->email = p.email;
+  return Status::Ok();
+}
+
 void erase_purge(AccountsState& s, TimeMs at, AccountId id) {
   auto [begin, end] = s.purges.equal_range(at);
   for (auto it = begin; it != end; ++it)
@@ -145,9 +191,7 @@ Status apply_purged(World& w, const Event& e, const AccountPurged& p) {
   if (!account->second.devices.empty()) return impossible(e, "a deactivated account has no devices");
   erase_purge(s, account->second.purge_at, p.account);
   s.by_username.erase(account->second.username_index);
-  auto shared = s.by_email.find(account->second.email_index);
-  std::erase(shared->second, p.account);
-  if (shared->second.empty()) s.by_email.erase(shared);
+  unshare_email(s, account->second.email_index, p.account);
   s.accounts.erase(account);
   return Status::Ok();
 }
@@ -203,6 +247,9 @@ void add_accounts_projection(Projections& p) {
   p.apply<&apply_deactivation_scheduled>();
   p.apply<&apply_deactivation_cancelled>();
   p.apply<&apply_purged>();
+  p.apply<&apply_display_name_changed>();
+  p.apply<&apply_username_changed>();
+  p.apply<&apply_email_changed>();
   p.react<&react_started>();
   p.react<&react_disconnected>();
 

@@ -68,6 +68,12 @@ Status build_account_audit(History& history, const EventLog& log, AccountId acco
       line(e, "deactivated by " + client(s->by) + ": every device revoked, purge due " + format_utc_time(s->purge_at));
     } else if (const auto* x = e.payload.get_if<DeactivationCancelled>(); x && x->account == account) {
       line(e, "deactivation called off by the login of " + client(x->client));
+    } else if (const auto* n = e.payload.get_if<DisplayNameChanged>(); n && n->account == account) {
+      line(e, "display name changed by " + client(n->by) + " (sealed)");
+    } else if (const auto* u = e.payload.get_if<UsernameChanged>(); u && u->account == account) {
+      line(e, "username changed by " + client(u->by) + " (sealed; the old one freed)");
+    } else if (const auto* m = e.payload.get_if<EmailChanged>(); m && m->account == account) {
+      line(e, "email changed by " + client(m->by) + " (sealed)");
     } else if (const auto* g = e.payload.get_if<AccountPurged>(); g && g->account == account) {
       line(e, "purged: its key deleted, its personal data erased, its username free");
     }
@@ -94,6 +100,7 @@ Status find_account_by_username(const EventLog& log, const std::string& username
   return log.scan(1, [&](const Event& e) {
     if (e.seq > to) return false;
     if (const auto* c = e.payload.get_if<AccountCreated>(); c && c->username_index == wanted) out = c->account;
+    if (const auto* u = e.payload.get_if<UsernameChanged>(); u && u->username_index == wanted) out = u->account;
     return true;
   });
 }
@@ -135,10 +142,11 @@ int run_account(const AuditRequest& r, History& history, const EventLog& log, st
 
 std::vector<Audit> accounts_audits() {
   return {Audit{"account", "ID|USERNAME --data DIR [range]",
-                "account  one account, by its id or by the username it had last up to the range's end\n"
-                "         (found by its blind index: no clear text is read): its signup, devices (their\n"
-                "         tokens' hashes), logins and logouts, revocations, password changes, deactivation\n"
-                "         and purge over the range, its state at the end, and whether its personal data is\n"
+                "account  one account, by its id or by a username (the account that took it last up to\n"
+                "         the range's end, found by its blind index: no clear text is read): its signup,\n"
+                "         devices (their tokens' hashes), logins and logouts, revocations, changes of its\n"
+                "         password, display name, username and email, deactivation and purge over the\n"
+                "         range, its state at the end, and whether its personal data is\n"
                 "         sealed or erased (the key store as it is now: erased at every point once purged).\n",
                 {}, {}, &run_account}};
 }

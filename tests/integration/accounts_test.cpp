@@ -228,6 +228,57 @@ TEST_CASE("accounts: changing the password needs the old one and signs out every
   CHECK(devices.find(R"("device":2)") == std::string::npos);
 }
 
+TEST_CASE("accounts: display name, username and email change over WebSocket, each sealed", "[integration][accounts]") {
+  TempDir data;
+  ChatdProcess chatd(data.path(), kNoCaptcha);
+  Client alice = native_client(chatd.port(), "alice");
+  REQUIRE(ok(ask(*alice, "s", kSignup)));
+  Client bob = native_client(chatd.port(), "bob");
+  REQUIRE(ok(ask(*bob, "s", R"({"op":"signup","id":"s","username":"bobby_b","email":"bob@example.org","display_name":"Bob",)"
+                            R"("password":"bob's own password"})")));
+  Client guest = native_client(chatd.port(), "guest");
+  CHECK(error_of(ask(*guest, "n", R"({"op":"set_display_name","id":"n","display_name":"Eve"})")) == "not_logged_in");
+
+  // The display name: the signup's rules, and no password.
+  CHECK(error_of(ask(*alice, "n", R"({"op":"set_display_name","id":"n","display_name":""})")) == "invalid_display_name");
+  CHECK(error_of(ask(*alice, "n", R"({"op":"set_display_name","id":"n","display_name":"Alice Wonder"})")) == "unchanged");
+  CHECK(error_of(ask(*alice, "n", R"({"op":"set_display_name","id":"n"})")) == "bad_request");
+  CHECK(ask(*alice, "n", R"({"op":"set_display_name","id":"n","display_name":"Marigold Quill"})") ==
+        R"({"type":"reply","id":"n","ok":true})");
+
+  // The username: the signup's rules, unique, and the password.
+  auto rename = [&](const std::string& username, const std::string& password) {
+    return ask(*alice, "u", R"({"op":"change_username","id":"u","username":")" + username + R"(","password":")" + password + "\"}");
+  };
+  CHECK(error_of(rename("bobby_b", "correct horse battery")) == "username_taken");
+  CHECK(error_of(rename("Zephyr_Quince", "correct horse battery")) == "invalid_username");
+  CHECK(error_of(rename("alice_w", "correct horse battery")) == "unchanged");
+  CHECK(error_of(rename("zephyr_quince", "not the password")) == "wrong_password");
+  CHECK(error_of(ask(*alice, "u", R"({"op":"change_username","id":"u","username":"zephyr_quince"})")) == "bad_request");
+  CHECK(rename("zephyr_quince", "correct horse battery") == R"({"type":"reply","id":"u","ok":true})");
+
+  // The email: the signup's rule, and the password.
+  auto new_email = [&](const std::string& email, const std::string& password) {
+    return ask(*alice, "e", R"({"op":"change_email","id":"e","email":")" + email + R"(","password":")" + password + "\"}");
+  };
+  CHECK(error_of(new_email("nowhere", "correct horse battery")) == "invalid_email");
+  CHECK(error_of(new_email("Alice.W@Example.org", "correct horse battery")) == "unchanged");
+  CHECK(error_of(new_email("wren.tamarisk@example.net", "not the password")) == "wrong_password");
+  CHECK(new_email("wren.tamarisk@example.net", "correct horse battery") == R"({"type":"reply","id":"e","ok":true})");
+
+  // The old username logs in no more and is free; the new one logs in and shows the new names.
+  CHECK(error_of(ask(*guest, "l", kLogin)) == "wrong_password");
+  const std::string in = ask(*guest, "l", R"({"op":"login","id":"l","username":"zephyr_quince","password":"correct horse battery"})");
+  CHECK(in.find(R"("account":1,"username":"zephyr_quince","display_name":"Marigold Quill")") != std::string::npos);
+  Client carol = native_client(chatd.port(), "carol");
+  CHECK(number_field(ask(*carol, "s", kSignup), "account") == "3");
+
+  // Nothing of the new values is in the log's file in clear.
+  CHECK(chatd.stop() == 0);
+  const std::string file = read_whole(data.path() + "/data.mdb");
+  for (const char* clear : {"Marigold", "zephyr_quince", "wren.tamarisk", "tamarisk@example.net"}) CHECK(file.find(clear) == std::string::npos);
+}
+
 TEST_CASE("accounts: deactivation waits its grace period, a login calls it off, and the purge erases the account",
           "[integration][accounts][replay]") {
   TempDir data;

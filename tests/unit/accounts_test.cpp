@@ -379,3 +379,107 @@ TEST_CASE("accounts: at the deadline the account is purged: its key erased, its 
   Model fresh;
   CHECK_FALSE(projections::apply(fresh.world, Event{fresh.world.last_seq + 1, 5, AccountPurged{1}}).ok());
 }
+
+namespace {
+
+template <class T>
+T proven(T c, AccountId account, std::uint64_t version) {
+  T::with_credential(c, "", account, version);
+  return c;
+}
+
+}  // namespace
+
+TEST_CASE("accounts: the display name changes with a login, sealed, and a bad or same one is refused", "[accounts]") {
+  Model m;
+  const ClientId a = m.connect("a");
+  REQUIRE(m.run(a, signup("alice")).reply.ok());
+  CHECK(m.run(m.connect("x"), SetDisplayName{"Eve"}).reply.error == errors::kNotLoggedIn);
+  const auto hash = m.world.hash();
+  CHECK(m.run(a, SetDisplayName{""}).reply.error == errors::kInvalidDisplayName);
+  CHECK(m.run(a, SetDisplayName{"bad\x07name"}).reply.error == errors::kInvalidDisplayName);
+  CHECK(m.run(a, SetDisplayName{"Alice A."}).reply.error == errors::kUnchanged);
+  CHECK(m.world.hash() == hash);
+
+  Decision d = m.run(a, SetDisplayName{"Queen Alice 👑"});
+  REQUIRE(d.reply.ok());
+  REQUIRE(d.events.size() == 1);
+  CHECK(d.events[0].as<DisplayNameChanged>().by == a);
+  CHECK(stored(d).find("Queen") == std::string::npos);
+  // A later login is told the new one.
+  CHECK(logged_in(m.run(m.connect("b"), proven_login("alice", 1))).display_name == "Queen Alice 👑");
+}
+
+TEST_CASE("accounts: a new username follows the rules, needs the password, and frees the old one", "[accounts]") {
+  Model m;
+  const ClientId a = m.connect("a"), b = m.connect("b");
+  REQUIRE(m.run(a, signup("alice")).reply.ok());
+  REQUIRE(m.run(b, signup("bobby", "b@example.com", "Bob")).reply.ok());
+  CHECK(m.run(m.connect("x"), ChangeUsername{"carol"}).reply.error == errors::kNotLoggedIn);
+  const auto hash = m.world.hash();
+  // The cheap checks come before the password is asked for.
+  CHECK(m.run(a, ChangeUsername{"Carol"}).reply.error == errors::kInvalidUsername);
+  CHECK(m.run(a, ChangeUsername{"car"}).reply.error == errors::kInvalidUsername);
+  CHECK(m.run(a, ChangeUsername{"bobby"}).reply.error == errors::kUsernameTaken);
+  CHECK(m.run(a, ChangeUsername{"alice"}).reply.error == errors::kUnchanged);
+  Decision ask = m.run(a, ChangeUsername{"carol"});
+  REQUIRE(ask.reply.error == errors::kCredentialNeeded);
+  CHECK(ask.reply.body.as<CredentialChallenge>().subject == 1);
+  CHECK(m.run(a, proven(ChangeUsername{"carol"}, 1, 0)).reply.error == errors::kCredentialNeeded);  // stale
+  CHECK(m.run(a, proven(ChangeUsername{"carol"}, 2, 1)).reply.error == errors::kCredentialNeeded);  // another's
+  CHECK(m.world.hash() == hash);
+
+  Decision d = m.run(a, proven(ChangeUsername{"carol"}, 1, 1));
+  REQUIRE(d.reply.ok());
+  REQUIRE(d.events.size() == 1);
+  CHECK(stored(d).find("carol") == std::string::npos);
+  // The new name logs in; the old one is unknown (the dummy's challenge) and anyone's to take.
+  CHECK(m.run(m.connect("c"), Login{"carol", ""}).reply.body.as<CredentialChallenge>().subject == 1);
+  CHECK(m.run(m.connect("c"), Login{"alice", ""}).reply.body.as<CredentialChallenge>().subject == kNoAccount);
+  CHECK(logged_in(m.run(m.connect("c"), proven_login("carol", 1))).username == "carol");
+  CHECK(logged_in(m.run(m.connect("n"), signup("alice", "n@example.com"))).account == 3);
+  CHECK(accounts(m).by_username.size() == 3);
+  // Taken meanwhile: the proven resubmission is refused too.
+  CHECK(m.run(b, proven(ChangeUsername{"carol"}, 2, 1)).reply.error == errors::kUsernameTaken);
+}
+
+TEST_CASE("accounts: a new email needs the password, moves between shared indexes, and is sealed", "[accounts]") {
+  Model m;
+  const ClientId a = m.connect("a"), b = m.connect("b");
+  REQUIRE(m.run(a, signup("alice", "shared@example.com")).reply.ok());
+  REQUIRE(m.run(b, signup("bobby", "shared@example.com", "Bob")).reply.ok());
+  REQUIRE(accounts(m).by_email.size() == 1);
+  CHECK(m.run(m.connect("x"), ChangeEmail{"x@example.com"}).reply.error == errors::kNotLoggedIn);
+  CHECK(m.run(a, ChangeEmail{"not-an-address"}).reply.error == errors::kInvalidEmail);
+  CHECK(m.run(a, ChangeEmail{"shared@example.com"}).reply.error == errors::kUnchanged);
+  CHECK(m.run(a, ChangeEmail{"alice@mail.example"}).reply.error == errors::kCredentialNeeded);
+
+  Decision d = m.run(a, proven(ChangeEmail{"alice@mail.example"}, 1, 1));
+  REQUIRE(d.reply.ok());
+  CHECK(stored(d).find("mail.example") == std::string::npos);
+  const EmailChanged& e = d.events.at(0).as<EmailChanged>();
+  CHECK(accounts(m).by_email.size() == 2);
+  CHECK(accounts(m).by_email.at(e.email_index) == std::vector<AccountId>{1});
+  CHECK(accounts(m).by_email.at(accounts(m).find(2)->email_index) == std::vector<AccountId>{2});
+  // Only its case differs: the same index, a new sealed value.
+  Decision upper = m.run(a, proven(ChangeEmail{"Alice@Mail.Example"}, 1, 1));
+  REQUIRE(upper.reply.ok());
+  CHECK(upper.events.at(0).as<EmailChanged>().email_index == e.email_index);
+  CHECK(accounts(m).by_email.at(e.email_index) == std::vector<AccountId>{1});
+}
+
+TEST_CASE("accounts: apply refuses a change that no login of the account made", "[accounts]") {
+  Model m;
+  const ClientId a = m.connect("a"), b = m.connect("b");
+  REQUIRE(m.run(a, signup("alice")).reply.ok());
+  REQUIRE(m.run(b, signup("bobby", "b@example.com", "Bob")).reply.ok());
+  auto refused = [&](Payload p) {
+    CHECK_FALSE(projections::apply(m.world, Event{m.world.last_seq + 1, m.now, std::move(p)}).ok());
+  };
+  refused(DisplayNameChanged{1, b, "sealed"});
+  refused(DisplayNameChanged{1, a, ""});
+  refused(UsernameChanged{1, b, "idx", "sealed"});
+  refused(UsernameChanged{1, a, accounts(m).find(2)->username_index, "sealed"});  // taken
+  refused(EmailChanged{2, a, "idx", "sealed"});
+  refused(EmailChanged{1, a, "", "sealed"});
+}
