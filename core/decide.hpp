@@ -34,6 +34,8 @@ struct Limits {
   std::size_t max_username_chars = 32;
   std::size_t max_devices_per_account = 20;
   TimeMs deactivation_grace_ms = 30 * 24 * 3600 * 1000LL;
+  // How many accounts one account may follow (followers are not bounded: nobody chooses them).
+  std::size_t max_following = 5'000;
 };
 
 // What decide may use besides the World: the time, random draws, the configured limits, and

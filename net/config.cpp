@@ -206,6 +206,7 @@ const std::vector<Option>& options() {
       {"deactivation-grace", "SECONDS",
        "a deactivated account is purged (its personal data erased) this long after, unless it logs in before (2592000: 30 days)",
        seconds_value(&Config::deactivation_grace_ms)},
+      {"max-following", "N", "accounts one account may follow (5000)", unsigned_value(&Config::max_following, 1, 1'000'000)},
       {"password-workers", "N", "threads that hash and check passwords with argon2id, off the network and engine threads (2)",
        unsigned_value(&Config::password_workers, 1, 64)},
       {"password-queue", "N", "passwords waiting for those threads; past it a request is answered busy (64)",

@@ -75,6 +75,7 @@ struct Config {
   std::size_t max_username_chars = 32;       // accounts (core/accounts/)
   std::size_t max_devices_per_account = 20;
   TimeMs deactivation_grace_ms = 30 * 24 * 3600 * 1000LL;
+  std::size_t max_following = 5'000;
 
   std::size_t password_workers = 2;        // threads that hash and check passwords (argon2id)
   std::size_t password_queue = 64;         // passwords waiting for them; past it: busy

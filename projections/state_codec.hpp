@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <set>
 #include <string>
 #include <tuple>
 #include <type_traits>
@@ -43,6 +44,11 @@ template <class T, class A>
 struct IsVector<std::deque<T, A>> : std::true_type {};
 
 template <class T>
+struct IsSet : std::false_type {};
+template <class K, class C, class A>
+struct IsSet<std::set<K, C, A>> : std::true_type {};
+
+template <class T>
 concept DeclaresFields = requires { T::fields(); };
 
 // The fewest bytes a T takes, so a count read from damaged bytes is bounded by what is left.
@@ -54,7 +60,7 @@ constexpr std::size_t min_encoded_size() {
     return 8;
   } else if constexpr (std::is_same_v<T, PairId>) {
     return 16;
-  } else if constexpr (std::is_same_v<T, std::string> || IsMap<T>::value || IsVector<T>::value) {
+  } else if constexpr (std::is_same_v<T, std::string> || IsMap<T>::value || IsVector<T>::value || IsSet<T>::value) {
     return 8;
   } else {
     static_assert(DeclaresFields<T>, "a state type must declare fields()");
@@ -83,7 +89,7 @@ void write_state(Sink& out, const T& v) {
       write_state(out, entry->first);
       write_state(out, entry->second);
     }
-  } else if constexpr (IsVector<T>::value) {
+  } else if constexpr (IsVector<T>::value || IsSet<T>::value) {  // a set is in order already
     out.u64(v.size());
     for (const auto& item : v) write_state(out, item);
   } else {
@@ -134,6 +140,15 @@ bool read_state(ByteReader& in, T& v, std::string& why) {
       V item{};
       if (!read_state(in, item, why)) return false;
       v.push_back(std::move(item));
+    }
+  } else if constexpr (IsSet<T>::value) {
+    using V = typename T::value_type;
+    const std::uint64_t n = in.count(min_encoded_size<V>());
+    v.clear();
+    for (std::uint64_t i = 0; i < n && in.ok(); ++i) {
+      V item{};
+      if (!read_state(in, item, why)) return false;
+      if (!v.insert(std::move(item)).second) return why = "a set item appears twice", false;
     }
   } else {
     static_assert(DeclaresFields<T>, "a state type must declare fields()");

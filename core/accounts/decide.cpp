@@ -3,6 +3,7 @@
 // still reproduces them.
 #include <algorithm>
 
+#include "core/accounts/access.hpp"
 #include "core/accounts/commands.hpp"
 #include "core/accounts/errors.hpp"
 #include "core/base/sealing.hpp"
@@ -18,41 +19,13 @@ using namespace chatd::events;
 using projections::Account;
 using projections::AccountLogin;
 using projections::AccountsState;
+using namespace chatd::accounts;
 
 // What an unknown username's login is verified against: an argon2id hash of 32 random bytes
 // nobody kept, with the parameters of every real hash (Argon2idHasher), so that it costs the same.
 constexpr std::string_view kDummyHash =
     "$argon2id$v=19$m=19456,t=2,p=1$tF9WjlkmXgYXfTdoU/eYeA$APxJd0bGtdlmb4vmzGjCKY56X8ARbZ/TPVNi5hp6SiE";
 constexpr std::size_t kTokenBytes = 32;
-
-bool connected(const projections::World& w, ClientId actor) { return w.get<projections::SessionState>().find(actor) != nullptr; }
-
-Reply not_logged_in() { return Reply::failure(errors::kNotLoggedIn, "log in first"); }
-
-// Seals and opens the fields of one account under its key.
-class AccountSeal {
- public:
-  AccountSeal(const SealKey& key, AccountId account) : key_(key), account_(account) {}
-  std::string seal(Random& secrets, std::string_view field, std::string_view plain) const {
-    return chatd::seal(key_, random_bytes<kSealNonceBytes>([&] { return secrets.next_u64(); }), seal_context(account_, field), plain);
-  }
-  // "" if it does not open (never, while the key exists: the World holds only what was sealed).
-  std::string open(std::string_view field, std::string_view sealed) const {
-    return unseal(key_, seal_context(account_, field), sealed).value_or(std::string());
-  }
-
- private:
-  const SealKey& key_;
-  AccountId account_;
-};
-
-const SealKey* account_key(const Context& ctx, AccountId account) {
-  return ctx.keys ? ctx.keys->find(account_key_subject(account)) : nullptr;
-}
-
-const SealKey* index_key(const Context& ctx) { return ctx.keys ? ctx.keys->find(kIndexKeySubject) : nullptr; }
-
-Reply no_index_key() { return Reply::failure(errors::kAccountsUnavailable, "accounts are not available on this server"); }
 
 std::optional<std::string> device_problem(std::string_view device) {
   if (device.empty()) return std::nullopt;
@@ -100,27 +73,6 @@ std::optional<Reply> unless_proven(const Account& a, AccountId account, const Ac
   challenge.body = CredentialChallenge{sealed.open("password", a.password), account, a.credential, nullptr,
                                        "login:" + a.username_index, replaced ? sealed.open("username", a.username) : ""};
   return challenge;
-}
-
-// What a command of a logged-in client acts on: its login, account and key; or the refusal.
-struct Own {
-  const AccountLogin* login = nullptr;
-  const Account* account = nullptr;
-  const SealKey* key = nullptr;
-  std::optional<Reply> refused;
-};
-Own own_account(const projections::World& w, ClientId actor, const Context& ctx) {
-  Own own;
-  if (!connected(w, actor)) {
-    own.refused = not_connected();
-    return own;
-  }
-  const AccountsState& s = w.get<AccountsState>();
-  own.login = s.login_of(actor);
-  own.account = own.login ? s.find(own.login->account) : nullptr;
-  own.key = own.account ? account_key(ctx, own.login->account) : nullptr;
-  if (!own.key) own.refused = not_logged_in();
-  return own;
 }
 
 // The rules every password follows (the session checks them before it hashes one).

@@ -16,6 +16,7 @@
 #include <string_view>
 #include <tuple>
 
+#include "events/accounts/social.hpp"
 #include "events/event.hpp"
 
 namespace chatd::events {
@@ -211,6 +212,6 @@ struct AccountPurged {
 
 using AccountsEvents = EventList<AccountCreated, DeviceAdded, LoggedIn, LoggedOut, DeviceRevoked, PasswordChanged,
                                  DeactivationScheduled, DeactivationCancelled, AccountPurged, DisplayNameChanged,
-                                 UsernameChanged, EmailChanged>;
+                                 UsernameChanged, EmailChanged, ProfileFieldSet, ProfileFieldCleared, Followed, Unfollowed>;
 
 }  // namespace chatd::events

@@ -41,6 +41,7 @@ NativeDialect::NativeDialect() {
   add_native_rooms(*this);
   add_native_dms(*this);
   add_native_accounts(*this);
+  add_native_social(*this);
 }
 
 void NativeDialect::reject(Decoded& out, ErrorCode error, std::string message) {

@@ -103,5 +103,6 @@ void add_native_stranger(NativeDialect& d);
 void add_native_rooms(NativeDialect& d);
 void add_native_dms(NativeDialect& d);
 void add_native_accounts(NativeDialect& d);
+void add_native_social(NativeDialect& d);
 
 }  // namespace chatd

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "events/session/events.hpp"
+#include "projections/accounts/social.hpp"
 #include "projections/accounts/state.hpp"
 #include "projections/domain.hpp"
 #include "projections/session/state.hpp"
@@ -105,14 +106,8 @@ Status apply_password_changed(World& w, const Event& e, const PasswordChanged& p
   return Status::Ok();
 }
 
-// The account `by` is logged in as, if it is `account`; null otherwise.
-Account* own_account(AccountsState& s, ClientId by, AccountId account) {
-  const AccountLogin* login = s.login_of(by);
-  return login && login->account == account ? &s.accounts.at(account) : nullptr;
-}
-
 Status apply_display_name_changed(World& w, const Event& e, const DisplayNameChanged& p) {
-  Account* account = own_account(w.get<AccountsState>(), p.by, p.account);
+  Account* account = w.get<AccountsState>().logged_in_as(p.by, p.account);
   if (!account) return impossible(e, "only the account's own client changes its display name");
   if (p.display_name.empty()) return impossible(e, "a display name is sealed, never empty");
   account->display_name = p.display_name;
@@ -121,7 +116,7 @@ Status apply_display_name_changed(World& w, const Event& e, const DisplayNameCha
 
 Status apply_username_changed(World& w, const Event& e, const UsernameChanged& p) {
   AccountsState& s = w.get<AccountsState>();
-  Account* account = own_account(s, p.by, p.account);
+  Account* account = s.logged_in_as(p.by, p.account);
   if (!account) return impossible(e, "only the account's own client changes its username");
   if (p.username_index.empty() || p.username.empty()) return impossible(e, "a username has its index and its sealed value");
   if (s.by_username.count(p.username_index)) return impossible(e, "the username is taken");
@@ -141,7 +136,7 @@ void unshare_email(AccountsState& s, const std::string& index, AccountId account
 
 Status apply_email_changed(World& w, const Event& e, const EmailChanged& p) {
   AccountsState& s = w.get<AccountsState>();
-  Account* account = own_account(s, p.by, p.account);
+  Account* account = s.logged_in_as(p.by, p.account);
   if (!account) return impossible(e, "only the account's own client changes its email");
   if (p.email_index.empty() || p.email.empty()) return impossible(e, "an email has its index and its sealed value");
   unshare_email(s, account->email_index, p.account);
@@ -192,6 +187,7 @@ Status apply_purged(World& w, const Event& e, const AccountPurged& p) {
   erase_purge(s, account->second.purge_at, p.account);
   s.by_username.erase(account->second.username_index);
   unshare_email(s, account->second.email_index, p.account);
+  erase_social(s, p.account, account->second);
   s.accounts.erase(account);
   return Status::Ok();
 }
@@ -257,6 +253,7 @@ void add_accounts_projection(Projections& p) {
   p.notify<&notify_password_changed>();
   p.notify<&notify_deactivation>();
   p.deadline(&accounts_deadline);
+  add_social_projection(p);
 }
 
 }  // namespace chatd::projections

@@ -30,6 +30,12 @@ std::string state_at_end(const World& w, AccountId account) {
   std::size_t logged_in = 0;
   for (const auto& [client, login] : s.logins) logged_in += login.account == account;
   out += ", " + std::to_string(logged_in) + " clients logged in";
+  out += ", " + std::to_string(a->profile.size()) + " profile fields";
+  auto count = [&](const auto& edges) {
+    auto it = edges.find(account);
+    return std::to_string(it == edges.end() ? 0 : it->second.size());
+  };
+  out += ", follows " + count(s.following) + ", followed by " + count(s.followers);
   if (a->purge_at) out += ", deactivated: purged at " + format_utc_time(a->purge_at);
   return out;
 }
@@ -74,6 +80,18 @@ Status build_account_audit(History& history, const EventLog& log, AccountId acco
       line(e, "username changed by " + client(u->by) + " (sealed; the old one freed)");
     } else if (const auto* m = e.payload.get_if<EmailChanged>(); m && m->account == account) {
       line(e, "email changed by " + client(m->by) + " (sealed)");
+    } else if (const auto* f = e.payload.get_if<ProfileFieldSet>(); f && f->account == account) {
+      line(e, "profile field " + f->name + " set by " + client(f->by) + " (sealed), visible to " +
+                  to_string(f->visibility) + (f->terms.empty() ? "" : ", searchable"));
+    } else if (const auto* cl = e.payload.get_if<ProfileFieldCleared>(); cl && cl->account == account) {
+      line(e, "profile field " + cl->name + " cleared by " + client(cl->by));
+    } else if (const auto* fo = e.payload.get_if<Followed>(); fo && (fo->follower == account || fo->followee == account)) {
+      line(e, fo->follower == account ? "follows account " + std::to_string(fo->followee)
+                                      : "followed by account " + std::to_string(fo->follower));
+    } else if (const auto* un = e.payload.get_if<Unfollowed>(); un && (un->follower == account || un->followee == account)) {
+      const std::string who = " (by " + client(un->by) + ")";
+      line(e, un->follower == account ? "no longer follows account " + std::to_string(un->followee) + who
+                                      : "no longer followed by account " + std::to_string(un->follower) + who);
     } else if (const auto* g = e.payload.get_if<AccountPurged>(); g && g->account == account) {
       line(e, "purged: its key deleted, its personal data erased, its username free");
     }
@@ -145,7 +163,8 @@ std::vector<Audit> accounts_audits() {
                 "account  one account, by its id or by a username (the account that took it last up to\n"
                 "         the range's end, found by its blind index: no clear text is read): its signup,\n"
                 "         devices (their tokens' hashes), logins and logouts, revocations, changes of its\n"
-                "         password, display name, username and email, deactivation and purge over the\n"
+                "         password, display name, username and email, its profile fields (names and\n"
+                "         audiences only), its follows either way, deactivation and purge over the\n"
                 "         range, its state at the end, and whether its personal data is\n"
                 "         sealed or erased (the key store as it is now: erased at every point once purged).\n",
                 {}, {}, &run_account}};
