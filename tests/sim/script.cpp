@@ -10,7 +10,7 @@ namespace {
 
 constexpr std::array<const char*, static_cast<std::size_t>(ActionKind::kCount)> kNames = {
     "connect", "connect_lowf", "name", "search", "send", "leave", "report", "go_silent", "stop_reading",
-    "resume_reading", "drop", "flood", "malformed", "create_room", "join_room", "leave_room", "post_room", "ask_rooms", "open_dm", "send_dm", "close_dm", "signup", "login", "login_token", "logout", "revoke_device", "change_password", "deactivate", "crash", "clock_jump",
+    "resume_reading", "drop", "flood", "malformed", "create_room", "join_room", "leave_room", "post_room", "ask_rooms", "open_dm", "send_dm", "close_dm", "signup", "login", "login_token", "logout", "revoke_device", "change_password", "deactivate", "change_username", "set_profile", "read_accounts", "follow", "crash", "clock_jump",
     "storm"};
 
 // Exponentially distributed gap with the given mean, at least 1 ms.
@@ -123,7 +123,8 @@ Script generate(std::uint64_t seed, std::uint32_t users, TimeMs duration_ms) {
   }
   // Accounts, from a stream of their own: for about half the seeds, some users sign up (racing for
   // three usernames), log in with right, wrong and old passwords and with tokens, log out, revoke,
-  // change passwords and deactivate.
+  // change passwords and usernames, deactivate (and are purged), set their avatar for one of the
+  // three audiences, read each other's profiles, lists and searches, and follow.
   SeededRandom accounts_rng(seed * 0xbf58476d1ce4e5b9ULL + 13);
   std::vector<std::uint32_t> holders(accounts_rng.uniform(2) == 0 ? 0 : 2 + accounts_rng.uniform(users / 8 + 1));
   for (std::uint32_t& u : holders) u = static_cast<std::uint32_t>(accounts_rng.uniform(users));
@@ -131,12 +132,16 @@ Script generate(std::uint64_t seed, std::uint32_t users, TimeMs duration_ms) {
     for (TimeMs t = 10'000 + exponential(accounts_rng, think_ms); t < duration_ms; t += exponential(accounts_rng, 2 * think_ms)) {
       Action a{t, u, ActionKind::kLogin, static_cast<std::uint32_t>(accounts_rng.uniform(12))};
       const std::uint64_t pick = accounts_rng.uniform(100);
-      if (pick < 20) a.kind = ActionKind::kSignup;
-      else if (pick < 45) a.kind = ActionKind::kLoginToken;
-      else if (pick < 60) a.kind = ActionKind::kLogout;
-      else if (pick < 70) a.kind = ActionKind::kRevokeDevice, a.arg = static_cast<std::uint32_t>(1 + accounts_rng.uniform(12));
-      else if (pick < 76) a.kind = ActionKind::kChangePassword;
-      else if (pick < 79) a.kind = ActionKind::kDeactivate;
+      if (pick < 14) a.kind = ActionKind::kSignup;
+      else if (pick < 30) a.kind = ActionKind::kLoginToken;
+      else if (pick < 38) a.kind = ActionKind::kLogout;
+      else if (pick < 44) a.kind = ActionKind::kRevokeDevice, a.arg = static_cast<std::uint32_t>(1 + accounts_rng.uniform(12));
+      else if (pick < 48) a.kind = ActionKind::kChangePassword;
+      else if (pick < 51) a.kind = ActionKind::kDeactivate;
+      else if (pick < 56) a.kind = ActionKind::kChangeUsername;
+      else if (pick < 66) a.kind = ActionKind::kSetProfile;
+      else if (pick < 78) a.kind = ActionKind::kReadAccounts, a.arg = static_cast<std::uint32_t>(accounts_rng.uniform(400));
+      else if (pick < 85) a.kind = ActionKind::kFollow, a.arg = static_cast<std::uint32_t>(accounts_rng.uniform(300));
       s.actions.push_back(a);
     }
   }

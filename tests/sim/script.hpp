@@ -40,14 +40,19 @@ enum class ActionKind : std::uint8_t {
                      // (which none, one or several may have)
   kSendDm,           // sends a message (unique text) in its latest DM; with none, in DM arg (not its own)
   kCloseDm,          // closes its oldest DM; with none, DM arg (not its own)
-  kSignup,           // signs up as account name arg % 3 (a few names: signups race for each)
+  kSignup,           // signs up as account name arg % 3 (a few names: signups race for each), or its own (arg % 4 == 3)
   kLogin,            // logs in as account name arg % 3, with its password (arg / 3 % 3 == 0 or 1), a wrong
                      // one (arg / 3 % 3 == 2, odd arg) or its other, older or newer one (even arg)
   kLoginToken,       // logs in with a token it was given: its latest (arg even) or its oldest (maybe revoked)
   kLogout,
-  kRevokeDevice,     // revokes device arg of its account
+  kRevokeDevice,     // revokes a device: near its own (arg even), or device arg
   kChangePassword,   // changes its account's password from the one it believes current to the other of two
-  kDeactivate,       // deactivates its account (the grace period outlasts a run: a later login calls it off)
+  kDeactivate,       // deactivates its account (purged 20 s later, unless a login calls it off)
+  kChangeUsername,   // renames its account: to account name arg % 3 (arg even: racing signups for it) or a fresh one
+  kSetProfile,       // sets its avatar (a card field) to a unique value, public, for followers or private (arg % 3),
+                     // or clears it (arg % 5 == 4)
+  kReadAccounts,     // reads the profile, followers or following of a known account (by arg / 4), or searches for it (arg % 4)
+  kFollow,           // follows, unfollows or removes as a follower (arg % 3) a known account (by arg / 3)
   // Faults.
   kCrash,            // the server dies (arg: 0 between batches, 1 after prepare, 2 inside the
                      // log's append before its sync, 3 after the commit before delivery)

@@ -65,7 +65,8 @@ TEST_CASE("every fault class fires in the fixed seeds, and every invariant is ch
                             "rebuild equals the live World",
                             "a room message reaches exactly the members present at its commit, once, in order",
                             "a room never holds more members than its limit", "a hidden room's name never reaches a non-member",
-                            "resume returns exactly the missed messages or a gap", "a username is signed up at most once",
+                            "resume returns exactly the missed messages or a gap", "usernames are unique at every seq",
+                            "a private field never reaches another client", "a follower-only field reaches only followers",
                             "a wrong password never logs in", "a revoked token never logs in after its revocation commits"}) {
     INFO(check);
     CHECK(checks[check] > 0);

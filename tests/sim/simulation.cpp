@@ -15,6 +15,7 @@
 #include <unordered_set>
 
 #include "core/accounts/commands.hpp"
+#include "core/accounts/social.hpp"
 #include "core/base/json_text.hpp"
 #include "events/codec.hpp"
 #include "events/lmdb_log.hpp"
@@ -43,6 +44,7 @@ constexpr TimeMs kWallStart = 1'795'356'000'000;  // 2026-11-22T14:00:00Z
 constexpr TimeMs kSweepMs = 1000;                 // how often the idle bounds and pairs are checked
 constexpr TimeMs kIdleSlackMs = 50;               // a deadline may fire this late (event ordering)
 constexpr TimeMs kRoomExpireMs = 30'000;          // an empty room's life: short, so rooms expire in a run
+constexpr TimeMs kDeactivationGraceMs = 20'000;    // a deactivated account's wait: short, so purges happen in a run
 
 // The rooms the simulated users use: a name and the settings its creator asks for (JSON members).
 struct SimRoom {
@@ -162,11 +164,15 @@ class SimSession final : public SessionIo, public SessionPort, public std::enabl
     bool right_password = true;
     int password = 0;      // which of the account's two passwords it sent (a change: the new one)
     bool stale = false;    // a login with the other password, no change of it in flight when sent
+    events::AccountId account = events::kNoAccount;  // the account it acts on, as the client believed when it sent it
+    std::string old_username;  // a rename's: the name it had
+    bool contested = false;    // a signup's or a rename's: an acknowledged account held the name when sent, none letting go
+    std::uint64_t releases_before = 0;  // ... and how many releases of the name had been sent by then
   };
-  std::string username;  // the account it is logged in as ("": none it knows of)
   std::unordered_map<std::string, AccountAsk> pending_accounts;
   std::unordered_map<std::string, events::DeviceId> pending_revokes;  // request id -> the device named
   events::DeviceId device = events::kNoDevice;
+  events::AccountId account = events::kNoAccount;  // as the replies and pushes routed to it tell, in their order
   struct Resume {
     std::optional<std::uint64_t> since;
     RoomId room_id = events::kNoRoom;
@@ -208,6 +214,7 @@ class Simulation {
   void check_hidden_names(const SimSession& s, std::string_view frame);
   // Every reply frame of a session with account requests pending (see the definition).
   void check_account_reply(SimSession& s, std::string_view frame);
+  void check_profile_fields(const SimSession& s, events::AccountId shown, const std::vector<ProfileEntry>& fields);
   void schedule_timer(SimSession& s);
   void schedule_transport_closed(SimSession& s);
   void schedule_overflow(SimSession& s);
@@ -333,15 +340,44 @@ class Simulation {
     ClientId from = kNoClient, to = kNoClient;
   };
   std::unordered_map<std::string, DmSendInfo> dm_sends_;
-  // Accounts: the usernames a signup was acknowledged for, the tokens each user was given (in
-  // order), and the devices whose revocation (a logout, a revoke) was acknowledged.
-  std::set<std::string> signed_up_;
+  // Accounts: which account holds each username as far as acknowledged replies tell, and the
+  // requests in flight that may let one go (a rename away, a deactivation: its purge frees it);
+  // the tokens each user was given (in order), and the devices whose revocation (a logout, a
+  // revoke) was acknowledged.
+  std::map<std::string, events::AccountId> holder_;
+  std::map<std::string, int> releases_in_flight_;
+  std::map<std::string, std::uint64_t> releases_sent_;
+  std::uint64_t renames_ = 0;
   std::unordered_map<std::uint32_t, std::vector<std::string>> user_tokens_;
   std::set<events::DeviceId> revoked_devices_;
-  // Which of its two passwords each username has, as far as acknowledged changes tell, and the
-  // changes of it in flight (a login with the other one proves nothing while one is).
-  std::map<std::string, int> password_of_;
+  // Each account's password as far as acknowledged changes tell: the name it signed up with and
+  // which of its two passwords it has, and its changes in flight; and the changes of who holds
+  // each name in flight (a login with the other password proves nothing while either is).
+  struct AccountPassword {
+    std::string base;
+    int which = 0;
+    int changes_in_flight = 0;
+  };
+  std::map<events::AccountId, AccountPassword> passwords_;
   std::map<std::string, int> changes_in_flight_;
+  // The name an account holds as far as the replies tell ("": none known), and forgetting it.
+  std::string name_of(events::AccountId account) const {
+    for (const auto& [name, holder] : holder_)
+      if (holder == account && account != events::kNoAccount) return name;
+    return "";
+  }
+  void forget_names_of(events::AccountId account) {
+    std::erase_if(holder_, [&](const auto& entry) { return entry.second == account; });
+  }
+  // Profiles: each avatar value sent (unique), its audience and (once its reply is routed) its
+  // owner; and every follow the log ever held, for the audiences' checks.
+  struct AvatarInfo {
+    events::Audience audience = events::Audience::kPrivate;
+    events::AccountId owner = events::kNoAccount;
+  };
+  std::unordered_map<std::string, AvatarInfo> avatars_;
+  std::set<std::pair<events::AccountId, events::AccountId>> ever_followed_;
+  std::uint64_t avatar_count_ = 0;
   std::map<std::pair<ClientId, events::DmId>, std::uint64_t> last_dm_number_;
   std::set<std::uint64_t> right_password_;  // connections that sent small's password right
   std::uint64_t sweeps_ = 0;                            // sessions whose end a batch made durable
@@ -466,6 +502,7 @@ void Simulation::fail(const std::string& invariant, const std::string& detail) {
 void Simulation::start_server() {
   EngineOptions engine_options;
   engine_options.limits.room_expire_idle_ms = kRoomExpireMs;
+  engine_options.limits.deactivation_grace_ms = kDeactivationGraceMs;
   engine_ = std::make_unique<Engine>(*log_, wall_, engine_random_, engine_options);
   Status st = engine_->start();
   if (!st.ok()) return fail("server restarts", "engine start failed: " + st.ToString());
@@ -654,34 +691,51 @@ std::string Simulation::frame_for(SimSession& s, ActionKind kind, std::uint32_t 
     append_json_string(f, arg % 5 == 0 ? std::string(kNamesPool[arg % 7]) : "D" + std::to_string(arg));
     return f + "}";
   }
-  if (kind >= ActionKind::kSignup && kind <= ActionKind::kDeactivate) {
-    const std::string username = "acct" + std::to_string(arg % 3);
+  if (kind >= ActionKind::kSignup && kind <= ActionKind::kFollow) {
+    // Signups race for three names, or (one in two) take the user's own; the reads and follows
+    // name an account the replies told of (or one of the three, before any).
+    const std::string username =
+        kind == ActionKind::kSignup && arg % 4 >= 2 ? "accu" + std::to_string(s.user) : "acct" + std::to_string(arg % 3);
+    auto known = [&](std::uint32_t pick) {
+      if (holder_.empty()) return "acct" + std::to_string(pick % 3);
+      return std::next(holder_.begin(), static_cast<std::ptrdiff_t>(pick % holder_.size()))->first;
+    };
     const std::string head = R"(,"id":)" + id;
     auto password = [](const std::string& u, int which) { return "password-" + u + (which ? "-2" : ""); };
+    // A name is contested when an acknowledged account holds it and nothing in flight may let it go.
+    auto contested = [&](const std::string& name) { return holder_.count(name) && releases_in_flight_[name] == 0; };
+    // The client's own account, as the replies routed to it tell: its id, its name, its password.
+    const events::AccountId me = s.account;
+    const std::string mine = me == events::kNoAccount ? username : name_of(me);
+    const AccountPassword my_password = me == events::kNoAccount ? AccountPassword{username} : passwords_[me];
     switch (kind) {
       case ActionKind::kSignup:
-        s.pending_accounts[id] = {kind, username, true};
+        s.pending_accounts[id] = {kind, username, true, 0, false, events::kNoAccount, "", contested(username), releases_sent_[username]};
+        ++changes_in_flight_[username];
         return R"({"op":"signup")" + head + R"(,"username":")" + username + R"(","email":"u)" + std::to_string(s.user) +
                R"(@sim.example","display_name":"U)" + std::to_string(s.user) + R"(","password":"password-)" + username + "\"}";
       case ActionKind::kLogin: {
         const bool wrong = arg / 3 % 3 == 2 && arg % 2 == 1, other = arg / 3 % 3 == 2 && arg % 2 == 0;
-        const int which = other ? 1 - password_of_[username] : password_of_[username];
-        s.pending_accounts[id] = {kind, username, !wrong, which, other && changes_in_flight_[username] == 0};
+        auto held = holder_.find(username);
+        const events::AccountId account = held == holder_.end() ? events::kNoAccount : held->second;
+        const AccountPassword known = account == events::kNoAccount ? AccountPassword{username} : passwords_[account];
+        const int which = other ? 1 - known.which : known.which;
+        const bool stale = other && account != events::kNoAccount && known.changes_in_flight == 0 && changes_in_flight_[username] == 0;
+        s.pending_accounts[id] = {kind, username, !wrong, which, stale, account};
         return R"({"op":"login")" + head + R"(,"username":")" + username + R"(","password":")" +
-               (wrong ? std::string("not-the-password") : password(username, which)) + "\"}";
+               (wrong ? std::string("not-the-password") : password(known.base, which)) + "\"}";
       }
       case ActionKind::kChangePassword: {
-        const std::string mine = s.username.empty() ? username : s.username;
-        const int now = password_of_[mine];
-        s.pending_accounts[id] = {kind, mine, true, 1 - now};
-        ++changes_in_flight_[mine];
-        return R"({"op":"change_password")" + head + R"(,"password":")" + password(mine, now) + R"(","new_password":")" +
-               password(mine, 1 - now) + "\"}";
+        s.pending_accounts[id] = {kind, mine, true, 1 - my_password.which, false, me};
+        if (me != events::kNoAccount) ++passwords_[me].changes_in_flight;
+        return R"({"op":"change_password")" + head + R"(,"password":")" + password(my_password.base, my_password.which) +
+               R"(","new_password":")" + password(my_password.base, 1 - my_password.which) + "\"}";
       }
       case ActionKind::kDeactivate: {
-        const std::string mine = s.username.empty() ? username : s.username;
-        s.pending_accounts[id] = {kind, mine, true, password_of_[mine]};
-        return R"({"op":"deactivate")" + head + R"(,"password":")" + password(mine, password_of_[mine]) + "\"}";
+        s.pending_accounts[id] = {kind, mine, true, my_password.which, false, me};
+        ++releases_in_flight_[mine];
+        ++releases_sent_[mine];
+        return R"({"op":"deactivate")" + head + R"(,"password":")" + password(my_password.base, my_password.which) + "\"}";
       }
       case ActionKind::kLoginToken: {
         const auto& tokens = user_tokens_[s.user];
@@ -689,10 +743,42 @@ std::string Simulation::frame_for(SimSession& s, ActionKind kind, std::uint32_t 
         s.pending_accounts[id] = {kind, "", true};
         return R"({"op":"login_token")" + head + R"(,"token":")" + token + "\"}";
       }
+      case ActionKind::kChangeUsername: {
+        const std::string to = arg % 2 == 0 ? username : "acctr" + std::to_string(++renames_);
+        s.pending_accounts[id] = {kind, to, true, my_password.which, false, me, mine, contested(to), releases_sent_[to]};
+        ++releases_in_flight_[mine];
+        ++releases_sent_[mine];
+        ++changes_in_flight_[mine];
+        ++changes_in_flight_[to];
+        return R"({"op":"change_username")" + head + R"(,"username":")" + to + R"(","password":")" +
+               password(my_password.base, my_password.which) + "\"}";
+      }
+      case ActionKind::kSetProfile: {
+        if (arg % 5 == 4) return R"({"op":"clear_profile")" + head + R"(,"field":"avatar"})";
+        const auto audience = static_cast<events::Audience>(arg % 3);
+        const std::string value = std::string("https://sim.example/") + events::to_string(audience) + "/u" +
+                                  std::to_string(s.user) + "n" + std::to_string(++avatar_count_);
+        avatars_[value] = AvatarInfo{audience, events::kNoAccount};
+        return R"({"op":"set_profile")" + head + R"(,"field":"avatar","value":")" + value + R"(","visibility":")" +
+               events::to_string(audience) + "\"}";
+      }
+      case ActionKind::kReadAccounts: {
+        const std::string of = known(arg / 4);
+        static constexpr const char* kOps[] = {"profile", "followers", "following", "search_accounts"};
+        return std::string(R"({"op":")") + kOps[arg % 4] + "\"" + head + R"(,"username":")" + of + "\"}";
+      }
+      case ActionKind::kFollow: {
+        static constexpr const char* kOps[] = {"follow", "unfollow", "remove_follower"};
+        return std::string(R"({"op":")") + kOps[arg % 3] + "\"" + head + R"(,"username":")" + known(arg / 3) + "\"}";
+      }
       case ActionKind::kLogout: return R"({"op":"logout")" + head + "}";
       default:
-        s.pending_revokes[id] = arg;
-        return R"({"op":"revoke_device")" + head + R"(,"device":)" + std::to_string(arg) + "}";
+      {
+        // A device near its own (an account's devices are often issued close together), or any.
+        const events::DeviceId device = s.device != events::kNoDevice && arg % 2 == 0 && s.device + arg % 7 > 3 ? s.device + arg % 7 - 3 : arg;
+        s.pending_revokes[id] = device;
+        return R"({"op":"revoke_device")" + head + R"(,"device":)" + std::to_string(device) + "}";
+      }
     }
   }
   if (kind == ActionKind::kSendDm || kind == ActionKind::kCloseDm) {
@@ -885,6 +971,10 @@ void Simulation::act(const Action& a, std::size_t index) {
     case ActionKind::kRevokeDevice:
     case ActionKind::kChangePassword:
     case ActionKind::kDeactivate:
+    case ActionKind::kChangeUsername:
+    case ActionKind::kSetProfile:
+    case ActionKind::kReadAccounts:
+    case ActionKind::kFollow:
       if (s->lowf) return;  // lowf's page cannot log in
       return client_frame(*s, frame_for(*s, a.kind, a.arg));
     default: return client_frame(*s, frame_for(*s, a.kind, a.arg));
@@ -975,6 +1065,7 @@ void Simulation::apply_committed(const Engine::BatchResult& result) {
         if (client_conn_.count(side)) expected_.emplace_back(m->text, side);
     }
     if (const auto* p = e.payload.get_if<events::Paired>()) pair_sides_[p->pair] = {p->seeker, p->waiter};
+    if (const auto* f = e.payload.get_if<events::Followed>()) ever_followed_.insert({f->follower, f->followee});
     if (const auto* p = e.payload.get_if<events::RoomPosted>()) {
       RoomPostInfo info{seq, p->room, p->number, p->from, {}};
       if (const projections::Room* r = before.get<RoomsState>().find(p->room))
@@ -1112,11 +1203,30 @@ void Simulation::check_outbound(SimSession& s, const Outbound& item) {
       s.dms.clear();  // (re-learnt below from what is still open: the closed one is the oldest)
       if (const auto* mine = durable_.get<projections::DmsState>().dms_of(s.client)) s.dms = *mine;
     }
+    if (item.reply.ok() && (item.command == &CommandType::of<Signup>() || item.command == &CommandType::of<Login>() ||
+                            item.command == &CommandType::of<LoginToken>()))
+      s.account = item.reply.body.as<LoginReply>().account;
+    if (item.reply.ok() && (item.command == &CommandType::of<Logout>() || item.command == &CommandType::of<Deactivate>()))
+      s.account = events::kNoAccount;
+    if (item.command == &CommandType::of<SetProfileField>() && item.reply.ok())
+      if (auto sent = avatars_.find(item.reply.body.as<ProfileEntry>().value); sent != avatars_.end()) sent->second.owner = s.account;
+    if (item.command == &CommandType::of<SetProfileField>() || item.command == &CommandType::of<ReadProfile>() ||
+        item.command == &CommandType::of<Follow>() || item.command == &CommandType::of<SearchAccounts>())
+      fault(std::string(item.command->name) + (item.reply.ok() ? "" : " refused: " + std::string(item.reply.error.code())));
+    if (item.reply.ok()) {
+      if (item.command == &CommandType::of<ReadProfile>()) {
+        const ProfileReply& r = item.reply.body.as<ProfileReply>();
+        check_profile_fields(s, r.account, r.fields);
+      }
+      if (item.command == &CommandType::of<ListFollowers>() || item.command == &CommandType::of<ListFollowing>() ||
+          item.command == &CommandType::of<SearchAccounts>())
+        for (const AccountCard& card : item.reply.body.as<AccountsPage>().accounts) check_profile_fields(s, card.account, card.fields);
+      if (result_.failed) return;
+    }
     if (item.command == &CommandType::of<Logout>() && item.reply.ok()) {
       fault("logout");
       revoked_devices_.insert(s.device);
       s.device = events::kNoDevice;
-      s.username.clear();
     }
     if (item.command == &CommandType::of<RevokeDevice>()) {
       auto asked = s.pending_revokes.find(item.request_id);
@@ -1126,7 +1236,7 @@ void Simulation::check_outbound(SimSession& s, const Outbound& item) {
       if (!item.reply.ok()) return;
       fault("device revoked");
       revoked_devices_.insert(device);
-      if (device == s.device) s.device = events::kNoDevice;  // its own: a logout
+      if (device == s.device) s.device = events::kNoDevice, s.account = events::kNoAccount;  // its own: a logout
     }
     if ((item.command == &CommandType::of<JoinRoom>() || item.command == &CommandType::of<CreateRoom>()) && item.reply.ok()) {
       auto asked = s.pending_joins.find(item.request_id);
@@ -1139,8 +1249,8 @@ void Simulation::check_outbound(SimSession& s, const Outbound& item) {
   if (item.push->body.type()->domain == std::string_view("dms")) return check_dm_push(s, item);
   if (const auto* out = item.push->body.get_if<projections::LoggedOutPush>()) {
     revoked_devices_.insert(out->device);
+    s.account = events::kNoAccount;
     s.device = events::kNoDevice;
-    s.username.clear();
     return;
   }
   const auto* message = item.push->body.get_if<projections::MessagePush>();
@@ -1195,36 +1305,61 @@ void Simulation::check_account_reply(SimSession& s, std::string_view frame) {
   const SimSession::AccountAsk asked = std::move(it->second);
   s.pending_accounts.erase(it);
   const bool accepted = frame.find("\"ok\":true") != std::string_view::npos;
+  // A name taken while an acknowledged account held it, with no release of it sent since before
+  // the request was: two accounts had one username at once.
+  auto unique = [&](const std::string& name) {
+    count("usernames are unique at every seq");
+    if (asked.contested && releases_sent_[name] == asked.releases_before)
+      fail("usernames are unique at every seq", "\"" + name + "\" was taken while account " + std::to_string(holder_[name]) + " held it");
+  };
   if (asked.kind == ActionKind::kChangePassword || asked.kind == ActionKind::kDeactivate) {
     const bool change = asked.kind == ActionKind::kChangePassword;
-    if (change) --changes_in_flight_[asked.username];
+    if (change && asked.account != events::kNoAccount) --passwords_[asked.account].changes_in_flight;
+    if (!change) --releases_in_flight_[asked.username];
     if (!accepted) return fault(std::string(change ? "password change" : "deactivation") + " refused: " + frame_value(frame, "error"));
     fault(change ? "password changed" : "deactivated");
     if (change) {
-      password_of_[asked.username] = asked.password;
-    } else {  // every device of the account is revoked: this one is known
+      if (asked.account != events::kNoAccount) passwords_[asked.account].which = asked.password;
+    } else {  // every device of the account is revoked: this one is known; its purge frees the name
       revoked_devices_.insert(s.device);
       s.device = events::kNoDevice;
-      s.username.clear();
+      forget_names_of(asked.account);
+    }
+    return;
+  }
+  if (asked.kind == ActionKind::kChangeUsername) {
+    --releases_in_flight_[asked.old_username];
+    --changes_in_flight_[asked.old_username];
+    --changes_in_flight_[asked.username];
+    if (!accepted) return fault("rename refused: " + frame_value(frame, "error"));
+    fault("username changed");
+    unique(asked.username);
+    if (asked.account != events::kNoAccount) {
+      forget_names_of(asked.account);
+      holder_[asked.username] = asked.account;
     }
     return;
   }
   const char* what = asked.kind == ActionKind::kSignup ? "signup" : asked.kind == ActionKind::kLogin ? "password login" : "token login";
+  if (asked.kind == ActionKind::kSignup) --changes_in_flight_[asked.username];
   if (!accepted) return fault(std::string(what) + " refused: " + frame_value(frame, "error"));
   fault(what);
   const std::string username = frame_value(frame, "username");
   const events::DeviceId device = std::stoull("0" + frame_value(frame, "device"));
+  const events::AccountId account = std::stoull("0" + frame_value(frame, "account"));
   if (asked.kind == ActionKind::kSignup) {
-    count("a username is signed up at most once");
-    if (!signed_up_.insert(asked.username).second)
-      return fail("a username is signed up at most once", "\"" + asked.username + "\" was signed up twice");
+    unique(asked.username);
+    if (result_.failed) return;
+    passwords_[account] = AccountPassword{asked.username};
   } else if (asked.kind == ActionKind::kLogin) {
     count("a wrong password never logs in");
     if (!asked.right_password)
       return fail("a wrong password never logs in", "client " + std::to_string(s.client) + " logged in as \"" + username + "\"");
     // Sent with the password an acknowledged change replaced, and none in flight since: refused.
     count("a replaced password never logs in after its change commits");
-    if (asked.stale && changes_in_flight_[asked.username] == 0 && password_of_[asked.username] != asked.password)
+    const AccountPassword& known = passwords_[account];
+    if (asked.stale && account == asked.account && known.changes_in_flight == 0 && changes_in_flight_[asked.username] == 0 &&
+        known.which != asked.password)
       return fail("a replaced password never logs in after its change commits",
                   "client " + std::to_string(s.client) + " logged in as \"" + username + "\" with the old password");
   } else {
@@ -1235,9 +1370,40 @@ void Simulation::check_account_reply(SimSession& s, std::string_view frame) {
   }
   if (!asked.username.empty() && username != asked.username)
     return fail("a login is as the account asked for", "asked for \"" + asked.username + "\", got \"" + username + "\"");
+  forget_names_of(account);
+  holder_[username] = account;  // it held the name when the login was decided
   if (const std::string token = frame_value(frame, "token"); !token.empty()) user_tokens_[s.user].push_back(token);
   s.device = device;
-  s.username = username;
+}
+
+// The profile fields of account `shown` a reply routed to `s` shows (a profile, a follower list,
+// a search's cards): an avatar is shown with the audience it was set with, a private one only to
+// its owner, a follower-only one only to its owner or an account that followed it at some point.
+// Each is counted as checked when the account's avatar is one the reader may not see.
+void Simulation::check_profile_fields(const SimSession& s, events::AccountId shown, const std::vector<ProfileEntry>& fields) {
+  if (const projections::Account* a = durable_.get<projections::AccountsState>().find(shown); a && shown != s.account) {
+    if (auto avatar = a->profile.find("avatar"); avatar != a->profile.end()) {
+      if (avatar->second.visibility == events::Audience::kPrivate) count("a private field never reaches another client");
+      if (avatar->second.visibility == events::Audience::kFollowers && !ever_followed_.count({s.account, shown}))
+        count("a follower-only field reaches only followers");
+    }
+  }
+  for (const ProfileEntry& f : fields) {
+    if (f.field != "avatar") continue;
+    auto sent = avatars_.find(f.value);
+    if (sent == avatars_.end()) return fail("a profile shows what its owner set", "an avatar nobody set: " + f.value);
+    const AvatarInfo& info = sent->second;
+    if (f.visibility != info.audience)
+      return fail("a profile shows what its owner set", f.value + " shown as " + events::to_string(f.visibility));
+    if (info.owner == events::kNoAccount) continue;  // its setter's reply is not routed yet
+    const std::string reader = "client " + std::to_string(s.client) + " (account " + std::to_string(s.account) + ")";
+    if (info.audience == events::Audience::kPrivate) {
+      if (s.account != info.owner) return fail("a private field never reaches another client", reader + " was shown " + f.value);
+    } else if (info.audience == events::Audience::kFollowers) {
+      if (s.account == events::kNoAccount || (s.account != info.owner && !ever_followed_.count({s.account, info.owner})))
+        return fail("a follower-only field reaches only followers", reader + " was shown " + f.value);
+    }
+  }
 }
 
 void Simulation::check_dm_push(SimSession& s, const Outbound& item) {
