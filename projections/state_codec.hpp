@@ -132,23 +132,18 @@ bool read_state(ByteReader& in, T& v, std::string& why) {
         v.emplace(std::move(key), std::move(value));  // a multimap
       }
     }
-  } else if constexpr (IsVector<T>::value) {
+  } else if constexpr (IsVector<T>::value || IsSet<T>::value) {
     using V = typename T::value_type;
     const std::uint64_t n = in.count(min_encoded_size<V>());
     v.clear();
     for (std::uint64_t i = 0; i < n && in.ok(); ++i) {
       V item{};
       if (!read_state(in, item, why)) return false;
-      v.push_back(std::move(item));
-    }
-  } else if constexpr (IsSet<T>::value) {
-    using V = typename T::value_type;
-    const std::uint64_t n = in.count(min_encoded_size<V>());
-    v.clear();
-    for (std::uint64_t i = 0; i < n && in.ok(); ++i) {
-      V item{};
-      if (!read_state(in, item, why)) return false;
-      if (!v.insert(std::move(item)).second) return why = "a set item appears twice", false;
+      if constexpr (IsSet<T>::value) {
+        if (!v.insert(std::move(item)).second) return why = "a set item appears twice", false;
+      } else {
+        v.push_back(std::move(item));
+      }
     }
   } else {
     static_assert(DeclaresFields<T>, "a state type must declare fields()");

@@ -3,6 +3,7 @@
 // Thread-safety: pure functions.
 #pragma once
 
+#include <compare>
 #include <cstdint>
 
 namespace chatd {

@@ -9,6 +9,7 @@
 #include "core/base/civil_date.hpp"
 #include "events/codec.hpp"
 #include "projections/accounts/state.hpp"
+#include "projections/world_codec.hpp"
 #include "tests/support/model.hpp"
 
 using namespace chatd;
@@ -307,4 +308,16 @@ TEST_CASE("social: apply refuses what no rule would have decided", "[social]") {
   refused(Followed{1, 2, a});   // twice
   const ClientId c = m.connect("c");
   refused(Unfollowed{1, 2, c});  // neither side's client
+}
+
+TEST_CASE("social: a World with profiles, terms and follows survives its snapshot codec", "[social]") {
+  ThreeAudiences t;
+  REQUIRE(t.m.run(t.alice, Follow{AccountRef{"other"}}).reply.ok());
+  const std::string bytes = encode_world(t.m.world);
+  World back;
+  REQUIRE(decode_world(bytes, back).ok());
+  CHECK(back.hash() == t.m.world.hash());
+  CHECK(back.get<AccountsState>().following == accounts(t.m).following);
+  CHECK(back.get<AccountsState>().by_term == accounts(t.m).by_term);
+  CHECK(back.get<AccountsState>().find(1)->profile == accounts(t.m).find(1)->profile);
 }
