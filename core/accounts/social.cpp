@@ -286,7 +286,9 @@ Reply SearchAccounts::decide(const projections::World& w, ClientId actor, const 
     if (!by_age) return true;
     auto birth = t.account->profile.find("birth_date");
     if (birth == t.account->profile.end() || birth->second.visibility != Audience::kPublic) return false;
-    const std::int64_t age = age_on(AccountSeal(*t.key, t.id).open(profile_context("birth_date"), birth->second.value), today);
+    const std::string date = AccountSeal(*t.key, t.id).open(profile_context("birth_date"), birth->second.value);
+    if (date.size() != 10) return false;  // never so while its key exists: it was checked when set
+    const std::int64_t age = age_on(date, today);
     return age >= static_cast<std::int64_t>(min_age) && age <= static_cast<std::int64_t>(max_age);
   };
   const AccountId reader = reader_of(w, actor);
