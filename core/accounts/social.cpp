@@ -157,8 +157,9 @@ Reply ReadProfile::decide(const projections::World& w, ClientId actor, const Rea
   if (!t) return no_such_account();
   const AccountsState& s = w.get<AccountsState>();
   const AccountId reader = reader_of(w, actor);
-  const AccountCard card = card_of(s, *t, reader);
-  ProfileReply r{t->id, card.username, card.display_name, 0, 0, false, false, visible_fields(s, *t, reader, false)};
+  const AccountSeal sealed(*t->key, t->id);
+  ProfileReply r{t->id, sealed.open("username", t->account->username), sealed.open("display_name", t->account->display_name),
+                 0, 0, false, false, visible_fields(s, *t, reader, false)};
   if (auto it = s.followers.find(t->id); it != s.followers.end()) r.followers = it->second.size();
   if (auto it = s.following.find(t->id); it != s.following.end()) r.following = it->second.size();
   r.you_follow = s.follows(reader, t->id);
