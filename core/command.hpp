@@ -55,6 +55,21 @@ struct CommandTraits {
 
 struct Command;
 
+// What a command carries once the session verified its secret: whose credential (a room's id, an
+// account's) and which version of it. A credential changed meanwhile makes the proof stale.
+struct CredentialProof {
+  std::uint64_t subject = 0;
+  std::uint64_t version = 0;
+  bool operator==(const CredentialProof&) const = default;
+};
+
+// One more credential a secret may match (an email's other accounts).
+struct CredentialCandidate {
+  std::string hash;
+  CredentialProof proof;
+  bool operator==(const CredentialCandidate&) const = default;
+};
+
 // The body of a kCredentialNeeded reply: what the session verifies the secret against, the
 // version of that credential (the proof the command carries once verified: a credential changed
 // meanwhile makes the proof stale), and the audit to submit when the secret is wrong.
@@ -68,6 +83,9 @@ struct CredentialChallenge {
   std::string throttle_key;
   // kReplaced: what the new secret may not be besides the old one (the account's username); "": nothing.
   std::string distinct_from;
+  // Verified too, every one (the work does not tell which matched): each match is one more proof
+  // the command gets. Padded with hashes nothing matches, so that the count tells nothing either.
+  std::vector<CredentialCandidate> alternatives;
   bool operator==(const CredentialChallenge&) const = default;
 };
 
@@ -108,8 +126,9 @@ struct CommandType : ValueOps {
   // Null: the command waits for the captcha.
   Reply (*before_admission)(const Command& command, Command& admission) = nullptr;
   // For a command whose traits.credential is not kNone: gives it the hash of its secret (kHashed)
-  // or the subject and version of the credential its secret was verified against (kProven). Only
-  // the session calls it: no field of a frame can set either.
+  // or the subject and version of the credential its secret was verified against (kProven: once per
+  // match, when the challenge had alternatives). Only the session calls it: no field of a frame can
+  // set either.
   void (*with_credential)(Command& command, std::string hash, std::uint64_t subject, std::uint64_t version) = nullptr;
   // For a command whose secret has rules (a new password's length): an error reply refuses the
   // command before any work is done on the secret. Null: any secret.

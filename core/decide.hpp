@@ -30,9 +30,12 @@ struct Limits {
   std::size_t max_dms_per_client = 20;
   // Accounts (core/accounts/): the longest username, how many devices (logins with a token) one
   // account may hold (the oldest is not dropped for a new one: the user revokes it), and how long
-  // a deactivated account waits for its purge (a login before then calls it off).
+  // a deactivated account waits for its purge (a login before then calls it off). Several accounts
+  // may share an email, up to max_accounts_per_email: a login by email verifies the password
+  // against that many hashes (about 22 ms each, on the credential pool), however many there are.
   std::size_t max_username_chars = 32;
   std::size_t max_devices_per_account = 20;
+  std::size_t max_accounts_per_email = 4;
   TimeMs deactivation_grace_ms = 30 * 24 * 3600 * 1000LL;
   // How many accounts one account may follow (followers are not bounded: nobody chooses them).
   std::size_t max_following = 5'000;

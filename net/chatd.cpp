@@ -163,6 +163,7 @@ int run_chatd(const Config& requested) {
   engine_options.limits.max_dms_per_client = config.max_dms_per_client;
   engine_options.limits.max_username_chars = config.max_username_chars;
   engine_options.limits.max_devices_per_account = config.max_devices_per_account;
+  engine_options.limits.max_accounts_per_email = config.max_accounts_per_email;
   engine_options.limits.max_following = config.max_following;
   engine_options.limits.deactivation_grace_ms = config.deactivation_grace_ms;
   std::vector<ConfiguredRoom> rooms;

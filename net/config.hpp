@@ -74,6 +74,7 @@ struct Config {
   std::size_t max_dms_per_client = 20;
   std::size_t max_username_chars = 32;       // accounts (core/accounts/)
   std::size_t max_devices_per_account = 20;
+  std::size_t max_accounts_per_email = 4;
   TimeMs deactivation_grace_ms = 30 * 24 * 3600 * 1000LL;
   std::size_t max_following = 5'000;
 

@@ -34,18 +34,22 @@ struct Signup {
   bool operator==(const Signup&) const = default;
 };
 
-// Logs in by username and password, issuing a new device (the reply's token).
+// Logs in by username (or by email) and password, issuing a new device (the reply's token). By
+// email, the password is verified against every account of that email (Limits::max_accounts_per_email
+// of them, padded: the work tells no count): one match logs in; several are answered
+// `choose_account` with those accounts, and the client sends the login again naming one.
 struct Login {
   static constexpr std::string_view kName = "login";
   static constexpr CommandTraits kTraits{.credential = CredentialUse::kProven};
-  std::string username;
+  std::string username;  // or, when empty, `email`
   std::string device;
-  // Set by the session only, once the password is verified: whose, which credential version.
-  events::AccountId proven_account = events::kNoAccount;
-  std::optional<std::uint64_t> proven_version;
+  std::string email;
+  events::AccountId account = events::kNoAccount;  // by email: the one chosen (kNoAccount: not yet)
+  // Set by the session only, once the password is verified: whose, which credential version (one
+  // per account it matched).
+  std::vector<CredentialProof> proven;
   static void with_credential(Login& c, std::string, std::uint64_t account, std::uint64_t version) {
-    c.proven_account = account;
-    c.proven_version = version;
+    c.proven.push_back(CredentialProof{account, version});
   }
   static Reply decide(const projections::World& w, ClientId actor, const Login& c, const Context& ctx, Decided& out);
   bool operator==(const Login&) const = default;
@@ -92,13 +96,11 @@ struct ChangePassword {
   static constexpr CommandTraits kTraits{.credential = CredentialUse::kReplaced};
   // Set by the session only: the new password's hash, and the proof of the old one.
   std::string password_hash;
-  events::AccountId proven_account = events::kNoAccount;
-  std::optional<std::uint64_t> proven_version;
+  std::optional<CredentialProof> proven;
   static Reply check_secret(const ChangePassword& c, std::string_view new_password);
   static void with_credential(ChangePassword& c, std::string hash, std::uint64_t account, std::uint64_t version) {
     c.password_hash = std::move(hash);
-    c.proven_account = account;
-    c.proven_version = version;
+    c.proven = CredentialProof{account, version};
   }
   static Reply decide(const projections::World& w, ClientId actor, const ChangePassword& c, const Context& ctx, Decided& out);
   bool operator==(const ChangePassword&) const = default;
@@ -110,11 +112,9 @@ struct ChangePassword {
 struct Deactivate {
   static constexpr std::string_view kName = "deactivate";
   static constexpr CommandTraits kTraits{.credential = CredentialUse::kProven};
-  events::AccountId proven_account = events::kNoAccount;
-  std::optional<std::uint64_t> proven_version;
+  std::optional<CredentialProof> proven;  // set by the session only, once the password is verified
   static void with_credential(Deactivate& c, std::string, std::uint64_t account, std::uint64_t version) {
-    c.proven_account = account;
-    c.proven_version = version;
+    c.proven = CredentialProof{account, version};
   }
   static Reply decide(const projections::World& w, ClientId actor, const Deactivate& c, const Context& ctx, Decided& out);
   bool operator==(const Deactivate&) const = default;
@@ -135,11 +135,9 @@ struct ChangeUsername {
   static constexpr std::string_view kName = "change_username";
   static constexpr CommandTraits kTraits{.credential = CredentialUse::kProven};
   std::string username;
-  events::AccountId proven_account = events::kNoAccount;
-  std::optional<std::uint64_t> proven_version;
+  std::optional<CredentialProof> proven;  // set by the session only, once the password is verified
   static void with_credential(ChangeUsername& c, std::string, std::uint64_t account, std::uint64_t version) {
-    c.proven_account = account;
-    c.proven_version = version;
+    c.proven = CredentialProof{account, version};
   }
   static Reply decide(const projections::World& w, ClientId actor, const ChangeUsername& c, const Context& ctx, Decided& out);
   bool operator==(const ChangeUsername&) const = default;
@@ -150,11 +148,9 @@ struct ChangeEmail {
   static constexpr std::string_view kName = "change_email";
   static constexpr CommandTraits kTraits{.credential = CredentialUse::kProven};
   std::string email;
-  events::AccountId proven_account = events::kNoAccount;
-  std::optional<std::uint64_t> proven_version;
+  std::optional<CredentialProof> proven;  // set by the session only, once the password is verified
   static void with_credential(ChangeEmail& c, std::string, std::uint64_t account, std::uint64_t version) {
-    c.proven_account = account;
-    c.proven_version = version;
+    c.proven = CredentialProof{account, version};
   }
   static Reply decide(const projections::World& w, ClientId actor, const ChangeEmail& c, const Context& ctx, Decided& out);
   bool operator==(const ChangeEmail&) const = default;
@@ -172,6 +168,18 @@ struct LoginReply {
   std::string token;
   TimeMs deactivation_cancelled = 0;  // the purge this login called off (when it was due), 0: none
   bool operator==(const LoginReply&) const = default;
+};
+
+// A login by email whose password opened several accounts: the client picks one (Login::account).
+struct AccountChoice {
+  events::AccountId account = events::kNoAccount;
+  std::string username;
+  std::string display_name;
+  bool operator==(const AccountChoice&) const = default;
+};
+struct ChooseAccountReply {
+  std::vector<AccountChoice> accounts;  // by id
+  bool operator==(const ChooseAccountReply&) const = default;
 };
 
 struct DeactivationReply {

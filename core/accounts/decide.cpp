@@ -66,13 +66,20 @@ std::optional<Reply> refuse_login(const projections::World& w, ClientId actor) {
 // The account's password, unless the command carries a proof of it (its account and the current
 // credential version): the challenge the session verifies the secret against. Wrong passwords
 // count against the username, whichever command tried them.
-std::optional<Reply> unless_proven(const Account& a, AccountId account, const AccountSeal& sealed, AccountId proven_account,
-                                   const std::optional<std::uint64_t>& proven_version, bool replaced = false) {
-  if (proven_account == account && proven_version == a.credential) return std::nullopt;
+std::optional<Reply> unless_proven(const Account& a, AccountId account, const AccountSeal& sealed,
+                                   const std::optional<CredentialProof>& proven, bool replaced = false) {
+  if (proven == CredentialProof{account, a.credential}) return std::nullopt;
   Reply challenge = Reply::failure(errors::kCredentialNeeded, "the account needs its password");
   challenge.body = CredentialChallenge{sealed.open("password", a.password), account, a.credential, nullptr,
                                        "login:" + a.username_index, replaced ? sealed.open("username", a.username) : ""};
   return challenge;
+}
+
+// An email shared by as many accounts as it may be: a login by it verifies that many hashes.
+std::optional<Reply> email_full(const AccountsState& s, const std::string& email_index, const Context& ctx) {
+  auto it = s.by_email.find(email_index);
+  if (it == s.by_email.end() || it->second.size() < ctx.limits.max_accounts_per_email) return std::nullopt;
+  return Reply::failure(errors::kEmailFull, "that email address has as many accounts as it may");
 }
 
 // The rules every password follows (the session checks them before it hashes one).
@@ -172,25 +179,98 @@ Reply Signup::decide(const projections::World& w, ClientId actor, const Signup& 
   const AccountsState& s = w.get<AccountsState>();
   const std::string username_index = blind_index(*index, "username", c.username);
   if (s.by_username.count(username_index)) return Reply::failure(errors::kUsernameTaken, "that username is taken");
+  const std::string email_index = blind_index(*index, "email", ascii_lower(c.email));
+  if (auto refused = email_full(s, email_index, ctx)) return *refused;
 
   Random& secrets = ctx.secret_random();
   const AccountId account = s.last_account + 1;
   const SealKey key = random_bytes<kSealKeyBytes>([&] { return secrets.next_u64(); });
   out.keys.push_back(KeyChange{account_key_subject(account), key});
   const AccountSeal sealed(key, account);
-  out.push_back(AccountCreated{account, actor, username_index, blind_index(*index, "email", ascii_lower(c.email)),
+  out.push_back(AccountCreated{account, actor, username_index, email_index,
                                sealed.seal(secrets, "username", c.username), sealed.seal(secrets, "email", c.email),
                                sealed.seal(secrets, "display_name", c.display_name),
                                sealed.seal(secrets, "password", c.password_hash)});
   return add_device_and_log_in(s, account, sealed, c.username, c.display_name, c.device, actor, ctx, out);
 }
 
+namespace {
+
+// The proof of `account` among a login's, if it has one.
+std::optional<CredentialProof> proof_of(const std::vector<CredentialProof>& proven, AccountId account) {
+  for (const CredentialProof& p : proven)
+    if (p.subject == account) return p;
+  return std::nullopt;
+}
+
+// Logs the client in as `account`, whose password it proved: a new device.
+Reply log_in_proven(const AccountsState& s, AccountId account, const Account& a, const AccountSeal& sealed, ClientId actor,
+                    const Login& c, const Context& ctx, Decided& out) {
+  if (a.devices.size() >= ctx.limits.max_devices_per_account)
+    return Reply::failure(errors::kTooManyDevices, "the account has as many devices as it may: revoke one first");
+  // A login during the grace period calls the purge off (deactivation revoked every device, so
+  // only a password gets here); the reply tells the owner it was pending.
+  if (a.purge_at) out.push_back(DeactivationCancelled{account, actor});
+  Reply reply = add_device_and_log_in(s, account, sealed, sealed.open("username", a.username),
+                                      sealed.open("display_name", a.display_name), c.device, actor, ctx, out);
+  reply.body.as<LoginReply>().deactivation_cancelled = a.purge_at;
+  return reply;
+}
+
+// A login by email. The password is verified against each account of the email (the one chosen,
+// once chosen), padded with dummies to Limits::max_accounts_per_email: neither the work nor its
+// time tells how many accounts the email has, or whether it has any. Only accounts the password
+// opened are ever named.
+Reply login_by_email(const AccountsState& s, const SealKey& index, ClientId actor, const Login& c, const Context& ctx,
+                     Decided& out) {
+  if (auto p = email_problem(c.email)) return Reply::failure(errors::kInvalidEmail, *p);
+  const std::string email_index = blind_index(index, "email", ascii_lower(c.email));
+  std::vector<AccountId> candidates, opened;
+  if (auto it = s.by_email.find(email_index); it != s.by_email.end())
+    for (AccountId id : it->second)
+      if ((c.account == kNoAccount || c.account == id) && account_key(ctx, id)) candidates.push_back(id);
+  for (AccountId id : candidates)
+    if (proof_of(c.proven, id) == CredentialProof{id, s.find(id)->credential}) opened.push_back(id);
+
+  if (opened.empty()) {
+    Reply challenge = Reply::failure(errors::kCredentialNeeded, "the account needs its password");
+    CredentialChallenge ask{std::string(kDummyHash), kNoAccount, 0, nullptr, "login-email:" + email_index, ""};
+    for (std::size_t i = 0; i < candidates.size(); ++i) {
+      const Account& a = *s.find(candidates[i]);
+      const std::string hash = AccountSeal(*account_key(ctx, candidates[i]), candidates[i]).open("password", a.password);
+      if (i == 0) ask.hash = hash, ask.subject = candidates[i], ask.version = a.credential;
+      else ask.alternatives.push_back(CredentialCandidate{hash, CredentialProof{candidates[i], a.credential}});
+    }
+    while (ask.alternatives.size() + 1 < ctx.limits.max_accounts_per_email)
+      ask.alternatives.push_back(CredentialCandidate{std::string(kDummyHash), CredentialProof{kNoAccount, 0}});
+    challenge.body = std::move(ask);
+    return challenge;
+  }
+  if (opened.size() == 1) {
+    const Account& a = *s.find(opened[0]);
+    return log_in_proven(s, opened[0], a, AccountSeal(*account_key(ctx, opened[0]), opened[0]), actor, c, ctx, out);
+  }
+  Reply choose = Reply::failure(errors::kChooseAccount, "the password opens several accounts of that email: log in again naming one");
+  ChooseAccountReply body;
+  for (AccountId id : opened) {
+    const Account& a = *s.find(id);
+    const AccountSeal sealed(*account_key(ctx, id), id);
+    body.accounts.push_back(AccountChoice{id, sealed.open("username", a.username), sealed.open("display_name", a.display_name)});
+  }
+  choose.body = std::move(body);
+  return choose;
+}
+
+}  // namespace
+
 Reply Login::decide(const projections::World& w, ClientId actor, const Login& c, const Context& ctx, Decided& out) {
   if (auto refused = refuse_login(w, actor)) return *refused;
+  if (c.username.empty() == c.email.empty()) return Reply::failure(errors::kBadRequest, "log in by username or by email, one of the two");
   if (auto p = device_problem(c.device)) return Reply::failure(errors::kInvalidName, *p);
   const SealKey* index = index_key(ctx);
   if (!index) return no_index_key();
   const AccountsState& s = w.get<AccountsState>();
+  if (!c.email.empty()) return login_by_email(s, *index, actor, c, ctx, out);
   const std::string username_index = blind_index(*index, "username", c.username);
   const AccountId account = s.by_username_index(username_index);
   const Account* a = s.find(account);
@@ -203,16 +283,8 @@ Reply Login::decide(const projections::World& w, ClientId actor, const Login& c,
     return challenge;
   }
   const AccountSeal sealed(*key, account);
-  if (auto challenge = unless_proven(*a, account, sealed, c.proven_account, c.proven_version)) return *challenge;
-  if (a->devices.size() >= ctx.limits.max_devices_per_account)
-    return Reply::failure(errors::kTooManyDevices, "the account has as many devices as it may: revoke one first");
-  // A login during the grace period calls the purge off (deactivation revoked every device, so
-  // only a password gets here); the reply tells the owner it was pending.
-  if (a->purge_at) out.push_back(DeactivationCancelled{account, actor});
-  Reply reply = add_device_and_log_in(s, account, sealed, sealed.open("username", a->username),
-                                      sealed.open("display_name", a->display_name), c.device, actor, ctx, out);
-  reply.body.as<LoginReply>().deactivation_cancelled = a->purge_at;
-  return reply;
+  if (auto challenge = unless_proven(*a, account, sealed, proof_of(c.proven, account))) return *challenge;
+  return log_in_proven(s, account, *a, sealed, actor, c, ctx, out);
 }
 
 Reply LoginToken::decide(const projections::World& w, ClientId actor, const LoginToken& c, const Context& ctx, Decided& out) {
@@ -263,7 +335,7 @@ Reply ChangePassword::decide(const projections::World& w, ClientId actor, const 
   const Own own = own_account(w, actor, ctx);
   if (own.refused) return *own.refused;
   const AccountSeal sealed(*own.key, own.login->account);
-  if (auto challenge = unless_proven(*own.account, own.login->account, sealed, c.proven_account, c.proven_version, true))
+  if (auto challenge = unless_proven(*own.account, own.login->account, sealed, c.proven, true))
     return *challenge;
   if (c.password_hash.empty()) return Reply::failure(errors::kWeakPassword, "a new password is needed");
   return accept(out, PasswordChanged{own.login->account, actor, own.account->credential + 1,
@@ -291,7 +363,7 @@ Reply ChangeUsername::decide(const projections::World& w, ClientId actor, const 
   if (username_index == own.account->username_index) return unchanged("that username");
   if (w.get<AccountsState>().by_username.count(username_index)) return Reply::failure(errors::kUsernameTaken, "that username is taken");
   const AccountSeal sealed(*own.key, own.login->account);
-  if (auto challenge = unless_proven(*own.account, own.login->account, sealed, c.proven_account, c.proven_version)) return *challenge;
+  if (auto challenge = unless_proven(*own.account, own.login->account, sealed, c.proven)) return *challenge;
   return accept(out, UsernameChanged{own.login->account, actor, username_index,
                                      sealed.seal(ctx.secret_random(), "username", c.username)});
 }
@@ -304,8 +376,11 @@ Reply ChangeEmail::decide(const projections::World& w, ClientId actor, const Cha
   if (!index) return no_index_key();
   const AccountSeal sealed(*own.key, own.login->account);
   if (sealed.open("email", own.account->email) == c.email) return unchanged("that email address");
-  if (auto challenge = unless_proven(*own.account, own.login->account, sealed, c.proven_account, c.proven_version)) return *challenge;
-  return accept(out, EmailChanged{own.login->account, actor, blind_index(*index, "email", ascii_lower(c.email)),
+  const std::string email_index = blind_index(*index, "email", ascii_lower(c.email));
+  if (email_index != own.account->email_index)
+    if (auto refused = email_full(w.get<AccountsState>(), email_index, ctx)) return *refused;
+  if (auto challenge = unless_proven(*own.account, own.login->account, sealed, c.proven)) return *challenge;
+  return accept(out, EmailChanged{own.login->account, actor, email_index,
                                   sealed.seal(ctx.secret_random(), "email", c.email)});
 }
 
@@ -313,7 +388,7 @@ Reply Deactivate::decide(const projections::World& w, ClientId actor, const Deac
   const Own own = own_account(w, actor, ctx);
   if (own.refused) return *own.refused;
   const AccountSeal sealed(*own.key, own.login->account);
-  if (auto challenge = unless_proven(*own.account, own.login->account, sealed, c.proven_account, c.proven_version)) return *challenge;
+  if (auto challenge = unless_proven(*own.account, own.login->account, sealed, c.proven)) return *challenge;
   const TimeMs purge_at = ctx.now + ctx.limits.deactivation_grace_ms;
   out.push_back(DeactivationScheduled{own.login->account, actor, purge_at});
   Reply reply;

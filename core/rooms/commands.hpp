@@ -72,11 +72,9 @@ struct JoinRoom {
   std::optional<std::uint64_t> since;
   std::optional<events::RoomId> room_id;
   // Set by the session only, once the password is verified: which room's password, which version.
-  events::RoomId proven_room = events::kNoRoom;
-  std::optional<std::uint64_t> proven_version;
+  std::optional<CredentialProof> proven;
   static void with_credential(JoinRoom& c, std::string, std::uint64_t room, std::uint64_t version) {
-    c.proven_room = room;
-    c.proven_version = version;
+    c.proven = CredentialProof{room, version};
   }
   static Reply decide(const projections::World& w, ClientId actor, const JoinRoom& c, const Context& ctx, Decided& out);
   bool operator==(const JoinRoom&) const = default;

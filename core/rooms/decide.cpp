@@ -164,7 +164,7 @@ Reply JoinRoom::decide(const projections::World& w, ClientId actor, const JoinRo
   if (!r) return no_such_room();
   if (r->is_member(actor)) return join_reply(*r, id, actor, &c, false);  // harmless: the history again
   if (r->full()) return Reply::failure(errors::kRoomFull, "the room has as many members as its limit");
-  if (!r->password_hash.empty() && r->owner != actor && (c.proven_room != id || c.proven_version != r->password_version)) {
+  if (!r->password_hash.empty() && r->owner != actor && c.proven != CredentialProof{id, r->password_version}) {
     // The session checks the client's password against the hash, off the engine, and asks again.
     Reply challenge = Reply::failure(errors::kCredentialNeeded, "the room needs its password");
     challenge.body = CredentialChallenge{r->password_hash, id, r->password_version,

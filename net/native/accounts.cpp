@@ -27,7 +27,13 @@ void build_signup(NativeDialect::Fields& f, Decoded& out) {
 void build_login(NativeDialect::Fields& f, Decoded& out) {
   out.request.secret = std::move(*f.text("password"));
   if (out.request.secret.empty()) return NativeDialect::reject(out, errors::kWrongPassword, "a password is needed");
-  out.request.command = Login{std::move(*f.text("username")), optional_text(f, "device_name")};
+  Login c{optional_text(f, "username"), optional_text(f, "device_name"), optional_text(f, "email")};
+  if (c.username.empty() == c.email.empty()) return NativeDialect::reject(out, errors::kBadRequest, "log in by username or by email, one of the two");
+  if (const std::optional<std::uint64_t> account = f.number("account")) {
+    if (c.email.empty()) return NativeDialect::reject(out, errors::kBadRequest, "an account is chosen among an email's");
+    c.account = *account;
+  }
+  out.request.command = std::move(c);
 }
 void build_login_token(NativeDialect::Fields& f, Decoded& out) { out.request.command = LoginToken{std::move(*f.text("token"))}; }
 void build_logout(NativeDialect::Fields&, Decoded& out) { out.request.command = Logout{}; }
@@ -78,6 +84,23 @@ void reply_login(const Reply& reply, std::string& out) {
     out += ",\"deactivation_cancelled\":";
     append_json_int(out, r.deactivation_cancelled);
   }
+}
+
+void reply_choose_account(const Reply& reply, std::string& out) {
+  const auto* choice = reply.body.get_if<ChooseAccountReply>();
+  if (!choice) return;
+  out += ",\"accounts\":[";
+  for (std::size_t i = 0; i < choice->accounts.size(); ++i) {
+    const AccountChoice& a = choice->accounts[i];
+    out += i ? ",{\"account\":" : "{\"account\":";
+    append_json_uint(out, a.account);
+    out += ",\"username\":";
+    append_json_string(out, a.username);
+    out += ",\"display_name\":";
+    append_json_string(out, a.display_name);
+    out += '}';
+  }
+  out += ']';
 }
 
 void reply_deactivate(const Reply& reply, std::string& out) {
@@ -133,7 +156,9 @@ void add_native_accounts(NativeDialect& d) {
            {{"username", Type::kString, true}, {"email", Type::kString, true}, {"display_name", Type::kString, true},
             {"password", Type::kString, true}, {"device_name", Type::kString}},
            &build_signup);
-  d.add_op("login", {{"username", Type::kString, true}, {"password", Type::kString, true}, {"device_name", Type::kString}},
+  d.add_op("login",
+           {{"username", Type::kString}, {"email", Type::kString}, {"account", Type::kUint}, {"password", Type::kString, true},
+            {"device_name", Type::kString}},
            &build_login);
   d.add_op("login_token", {{"token", Type::kString, true}}, &build_login_token);
   d.add_op("logout", {}, &build_logout);
@@ -146,6 +171,7 @@ void add_native_accounts(NativeDialect& d) {
   d.add_op("change_email", {{"email", Type::kString, true}, {"password", Type::kString, true}}, &build_change_email);
   d.add_reply<Signup>(&reply_login);
   d.add_reply<Login>(&reply_login);
+  d.add_failure_reply<Login>(&reply_choose_account);
   d.add_reply<LoginToken>(&reply_login);
   d.add_reply<MyDevices>(&reply_devices);
   d.add_reply<Deactivate>(&reply_deactivate);

@@ -212,6 +212,14 @@ bool NativeDialect::gate_reply(const std::string& id, ErrorCode error, std::stri
 
 bool NativeDialect::render_reply(const Outbound& item, std::string& out) const {
   const Reply& reply = item.reply;
+  if (!reply.ok() && !item.request_id.empty())
+    if (auto it = failure_replies_.find(item.command); it != failure_replies_.end() && !reply.body.empty()) {
+      gate_reply(item.request_id, reply.error, reply.message, out);
+      out.pop_back();  // the '}'
+      it->second(reply, out);
+      out += '}';
+      return true;
+    }
   if (!reply.ok() || item.request_id.empty()) return gate_reply(item.request_id, reply.error, reply.message, out);
   begin_reply(out, item.request_id);
   out += ",\"ok\":true";

@@ -68,6 +68,12 @@ class NativeDialect final : public WireDialect {
   void add_reply(ReplyFn fn) {
     replies_[&CommandType::of<C>()] = fn;
   }
+  // For the few refusals that say more than their code (a login by email's accounts to choose
+  // from): appends the body's fields after "message"; called only for failures of the command.
+  template <class C>
+  void add_failure_reply(ReplyFn fn) {
+    failure_replies_[&CommandType::of<C>()] = fn;
+  }
   PushTable& pushes() { return pushes_; }
   const PushTable& pushes() const { return pushes_; }
 
@@ -94,6 +100,7 @@ class NativeDialect final : public WireDialect {
   std::unordered_map<std::string_view, std::size_t> field_by_name_;
   std::unordered_map<std::string_view, Op> ops_;
   std::unordered_map<const CommandType*, ReplyFn> replies_;
+  std::unordered_map<const CommandType*, ReplyFn> failure_replies_;
   PushTable pushes_;
 };
 

@@ -72,6 +72,7 @@ void CredentialPool::work() {
       result.ok = !result.hash.empty();
     } else {
       result.ok = hasher_.verify(job.hash, job.secret);
+      for (const std::string& other : job.alternatives) result.alternatives_matched.push_back(hasher_.verify(other, job.secret));
     }
     sodium_memzero(job.secret.data(), job.secret.size());
     item.second(std::move(result));

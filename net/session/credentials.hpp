@@ -10,6 +10,7 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/base/ids.hpp"
 
@@ -21,12 +22,14 @@ struct CredentialJob {
   std::uint64_t ticket = 0;  // the session's, to match the result
   std::string secret;
   std::string hash;          // kVerify: the stored argon2id string
+  std::vector<std::string> alternatives;  // kVerify: more hashes, each verified too (no early exit)
 };
 
 struct CredentialResult {
   std::uint64_t ticket = 0;
-  bool ok = false;   // kHash: hashed; kVerify: the secret matches
+  bool ok = false;   // kHash: hashed; kVerify: the secret matches `hash`
   std::string hash;  // kHash
+  std::vector<bool> alternatives_matched;  // kVerify: per alternative
 };
 
 // Wrong passwords per address (an address key: net/session/admission.hpp's, so an IPv6 /64 is one),

@@ -1,5 +1,6 @@
 #include "net/session/session_logic.hpp"
 
+#include <algorithm>
 #include <cassert>
 
 #include <sodium.h>
@@ -286,8 +287,12 @@ void SessionLogic::on_proven_reply(Outbound&& item, TimeMs now) {
     wait->version = challenge->version;
     wait->on_failure = challenge->on_failure;
     wait->distinct_from = challenge->distinct_from;
-    if (!start_credential_job(CredentialJob{CredentialJob::Kind::kVerify, wait->ticket, wait->secret, challenge->hash},
-                              item.request_id, now)) {
+    CredentialJob job{CredentialJob::Kind::kVerify, wait->ticket, wait->secret, challenge->hash, {}};
+    for (const CredentialCandidate& other : challenge->alternatives) {
+      job.alternatives.push_back(other.hash);
+      wait->alternatives.push_back(other.proof);
+    }
+    if (!start_credential_job(std::move(job), item.request_id, now)) {
       wait->wipe();
       return;
     }
@@ -320,7 +325,9 @@ void SessionLogic::on_credential(CredentialResult result, TimeMs now) {
   assert(inflight_ > 0);
   --inflight_;
   wait->wipe_secret();
-  if (!result.ok) {
+  const bool matched = result.ok || std::find(result.alternatives_matched.begin(), result.alternatives_matched.end(), true) !=
+                                        result.alternatives_matched.end();
+  if (!matched) {
     wait->wipe();
     if (wait->on_failure) {  // an audit: who tried a wrong password where (bounded by the throttle)
       Command audit = *wait->on_failure;
@@ -346,7 +353,10 @@ void SessionLogic::on_credential(CredentialResult result, TimeMs now) {
     return;
   }
   Command proven = wait->command;
-  proven.type().with_credential(proven, "", wait->subject, wait->version);
+  if (result.ok) proven.type().with_credential(proven, "", wait->subject, wait->version);
+  for (std::size_t i = 0; i < wait->alternatives.size() && i < result.alternatives_matched.size(); ++i)
+    if (result.alternatives_matched[i])
+      proven.type().with_credential(proven, "", wait->alternatives[i].subject, wait->alternatives[i].version);
   submit_proven(std::move(wait), std::move(proven));
 }
 

@@ -167,6 +167,7 @@ class SessionLogic {
     bool verified_once = false;  // the command went back with a proof: a second challenge means the password changed
     std::uint64_t subject = 0;   // the credential the secret is checked against: what it belongs to
     std::uint64_t version = 0;   // and its version
+    std::vector<CredentialProof> alternatives;  // the challenge's other credentials, in its order
     std::shared_ptr<const Command> on_failure;
     std::string throttle_key;    // the challenge's: what a wrong secret counts against ("": nothing)
     std::string new_secret;      // kReplaced: hashed once `secret` is proven

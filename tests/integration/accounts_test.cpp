@@ -120,6 +120,57 @@ TEST_CASE("accounts: bad signups and logins get their codes, and an unknown user
   CHECK(ok(ask(*bob, "s3", R"({"op":"signup","id":"s3","username":"bobby","email":"alice.w@example.org","display_name":"Bob","password":"a good password"})")));
 }
 
+TEST_CASE("accounts: a login by email opens the account its password fits, or lists those it fits to choose from",
+          "[integration][accounts]") {
+  TempDir data;
+  ChatdProcess chatd(data.path(), {"--captcha-difficulty", "0", "--max-accounts-per-email", "3"});
+  Client alice = native_client(chatd.port(), "alice");
+  REQUIRE(ok(ask(*alice, "s", kSignup)));
+  Client bob = native_client(chatd.port(), "bob"), carol = native_client(chatd.port(), "carol");
+  REQUIRE(ok(ask(*bob, "s", R"({"op":"signup","id":"s","username":"bobby","email":"alice.w@example.org","display_name":"Bob","password":"a shared password"})")));
+  REQUIRE(ok(ask(*carol, "s", R"({"op":"signup","id":"s","username":"carol_x","email":"ALICE.W@example.org","display_name":"Carol","password":"a shared password"})")));
+  // A fourth account on that email is one too many.
+  Client dave = native_client(chatd.port(), "dave");
+  CHECK(error_of(ask(*dave, "s", R"({"op":"signup","id":"s","username":"dave_d","email":"alice.w@example.org","display_name":"Dave","password":"a shared password"})")) ==
+        "email_full");
+
+  // Alice's password fits Alice's account alone: logged in as her, whatever the email's case.
+  Client phone = native_client(chatd.port(), "phone");
+  const std::string in = ask(*phone, "l", R"({"op":"login","id":"l","email":"alice.w@EXAMPLE.org","password":"correct horse battery"})");
+  REQUIRE(ok(in));
+  CHECK(in.find(R"("ok":true,"account":1,"username":"alice_w","display_name":"Alice Wonder","device":4,"token":")") != std::string::npos);
+
+  // The shared password fits two: they are listed (Alice is not: her password was not given).
+  Client tablet = native_client(chatd.port(), "tablet");
+  const std::string choose = ask(*tablet, "c", R"({"op":"login","id":"c","email":"alice.w@example.org","password":"a shared password"})");
+  CHECK(choose ==
+        R"({"type":"reply","id":"c","ok":false,"error":"choose_account","message":"the password opens several accounts of that email: log in again naming one",)"
+        R"("accounts":[{"account":2,"username":"bobby","display_name":"Bob"},{"account":3,"username":"carol_x","display_name":"Carol"}]})");
+  CHECK(error_of(ask(*tablet, "d", R"({"op":"devices","id":"d"})")) == "not_logged_in");
+  // Naming one logs in as it.
+  const std::string as_carol =
+      ask(*tablet, "c2", R"({"op":"login","id":"c2","email":"alice.w@example.org","account":3,"password":"a shared password"})");
+  CHECK(as_carol.find(R"("ok":true,"account":3,"username":"carol_x","display_name":"Carol")") != std::string::npos);
+
+  // A wrong password, an unknown email, an account that is not the email's: one answer for all.
+  Client eve = native_client(chatd.port(), "eve");
+  const std::string wrong = ask(*eve, "w", R"({"op":"login","id":"w","email":"alice.w@example.org","password":"not the password"})");
+  const std::string unknown = ask(*eve, "u", R"({"op":"login","id":"u","email":"nobody@example.org","password":"not the password"})");
+  const std::string not_its = ask(*eve, "n", R"({"op":"login","id":"n","email":"nobody@example.org","account":2,"password":"a shared password"})");
+  CHECK(error_of(wrong) == "wrong_password");
+  CHECK(body_of(wrong) == body_of(unknown));
+  CHECK(body_of(wrong) == body_of(not_its));
+  // Both a username and an email, neither, or a chosen account on a username login: bad requests.
+  Client frank = native_client(chatd.port(), "frank");
+  CHECK(error_of(ask(*frank, "b1", R"({"op":"login","id":"b1","username":"alice_w","email":"alice.w@example.org","password":"x"})")) == "bad_request");
+  CHECK(error_of(ask(*frank, "b2", R"({"op":"login","id":"b2","password":"correct horse battery"})")) == "bad_request");
+  CHECK(error_of(ask(*frank, "b3", R"({"op":"login","id":"b3","username":"alice_w","account":1,"password":"correct horse battery"})")) ==
+        "bad_request");
+  CHECK(error_of(ask(*frank, "b4", R"({"op":"login","id":"b4","email":"not-an-address","password":"correct horse battery"})")) ==
+        "invalid_email");
+  CHECK(chatd.stop() == 0);
+}
+
 TEST_CASE("accounts: nothing a user typed at signup is in the log's file in clear, nor in chatreplay", "[integration][accounts][replay]") {
   TempDir data;
   {

@@ -168,6 +168,7 @@ class SimSession final : public SessionIo, public SessionPort, public std::enabl
     std::string old_username;  // a rename's: the name it had
     bool contested = false;    // a signup's or a rename's: an acknowledged account held the name when sent, none letting go
     std::uint64_t releases_before = 0;  // ... and how many releases of the name had been sent by then
+    bool by_email = false;     // a login by the client's own email (its user's accounts')
   };
   std::unordered_map<std::string, AccountAsk> pending_accounts;
   std::unordered_map<std::string, events::DeviceId> pending_revokes;  // request id -> the device named
@@ -359,6 +360,7 @@ class Simulation {
     int changes_in_flight = 0;
   };
   std::map<events::AccountId, AccountPassword> passwords_;
+  std::map<events::AccountId, std::uint32_t> signed_up_by_;  // the user whose email the account has
   std::map<std::string, int> changes_in_flight_;
   // The name an account holds as far as the replies tell ("": none known), and forgetting it.
   std::string name_of(events::AccountId account) const {
@@ -593,6 +595,7 @@ RunResult Simulation::run() {
           CredentialResult r{job.ticket, false, ""};
           if (job.kind == CredentialJob::Kind::kHash) r.hash = sim_hash(job.secret), r.ok = true;
           else r.ok = job.hash == sim_hash(job.secret);
+          for (const std::string& other : job.alternatives) r.alternatives_matched.push_back(other == sim_hash(job.secret));
           if (!r.ok) fault("wrong room password");
           s->logic->on_credential(std::move(r), now_);
           if (!s->dead) {
@@ -716,6 +719,16 @@ std::string Simulation::frame_for(SimSession& s, ActionKind kind, std::uint32_t 
                R"(@sim.example","display_name":"U)" + std::to_string(s.user) + R"(","password":"password-)" + username + "\"}";
       case ActionKind::kLogin: {
         const bool wrong = arg / 3 % 3 == 2 && arg % 2 == 1, other = arg / 3 % 3 == 2 && arg % 2 == 0;
+        if (arg % 3 == 1) {  // by the user's own email, with the password of one of its accounts (the first or the last)
+          events::AccountId own = events::kNoAccount;
+          for (const auto& [signed_up, user] : signed_up_by_)
+            if (user == s.user && (own == events::kNoAccount || arg / 3 % 2)) own = signed_up;
+          const AccountPassword known = own == events::kNoAccount ? AccountPassword{username} : passwords_[own];
+          s.pending_accounts[id] = {kind, "", !wrong, known.which, false, own};
+          s.pending_accounts[id].by_email = true;
+          return R"({"op":"login")" + head + R"(,"email":"u)" + std::to_string(s.user) + R"(@sim.example","password":")" +
+                 (wrong ? std::string("not-the-password") : password(known.base, known.which)) + "\"}";
+        }
         auto held = holder_.find(username);
         const events::AccountId account = held == holder_.end() ? events::kNoAccount : held->second;
         const AccountPassword known = account == events::kNoAccount ? AccountPassword{username} : passwords_[account];
@@ -1340,8 +1353,24 @@ void Simulation::check_account_reply(SimSession& s, std::string_view frame) {
     }
     return;
   }
-  const char* what = asked.kind == ActionKind::kSignup ? "signup" : asked.kind == ActionKind::kLogin ? "password login" : "token login";
+  const char* what = asked.kind == ActionKind::kSignup ? "signup"
+                     : asked.kind == ActionKind::kLogin ? (asked.by_email ? "email login" : "password login")
+                                                        : "token login";
   if (asked.kind == ActionKind::kSignup) --changes_in_flight_[asked.username];
+  // A login by email names, or logs in as, only accounts of that email.
+  auto of_the_email = [&](events::AccountId account) {
+    count("a login by email reaches only the email's accounts");
+    auto signer = signed_up_by_.find(account);
+    if (signer != signed_up_by_.end() && signer->second != s.user)
+      fail("a login by email reaches only the email's accounts",
+           "client " + std::to_string(s.client) + " of user " + std::to_string(s.user) + " was given account " + std::to_string(account));
+  };
+  if (asked.by_email && frame_value(frame, "error") == "choose_account") {
+    fault("email login: choose an account");
+    for (std::size_t at = frame.find("{\"account\":"); at != std::string_view::npos; at = frame.find("{\"account\":", at + 1))
+      of_the_email(std::stoull("0" + frame_value(frame.substr(at), "account")));
+    return;
+  }
   if (!accepted) return fault(std::string(what) + " refused: " + frame_value(frame, "error"));
   fault(what);
   const std::string username = frame_value(frame, "username");
@@ -1351,7 +1380,9 @@ void Simulation::check_account_reply(SimSession& s, std::string_view frame) {
     unique(asked.username);
     if (result_.failed) return;
     passwords_[account] = AccountPassword{asked.username};
+    signed_up_by_[account] = s.user;
   } else if (asked.kind == ActionKind::kLogin) {
+    if (asked.by_email) of_the_email(account);
     count("a wrong password never logs in");
     if (!asked.right_password)
       return fail("a wrong password never logs in", "client " + std::to_string(s.client) + " logged in as \"" + username + "\"");

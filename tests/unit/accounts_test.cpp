@@ -176,6 +176,96 @@ TEST_CASE("accounts: a password login is proven by the session, against the acco
   CHECK(m.run(b, proven).reply.error == errors::kLoggedIn);
 }
 
+TEST_CASE("accounts: a login by email verifies every account of it, and names only those the password opened", "[accounts]") {
+  Model m;
+  const ClientId a = m.connect("a"), b = m.connect("b"), c = m.connect("c");
+  Signup bob = signup("bobby", "Shared@Example.com", "Bob");
+  bob.password_hash = "$argon2id$bob";
+  REQUIRE(m.run(a, signup("alice", "shared@example.com")).reply.ok());
+  REQUIRE(m.run(b, bob).reply.ok());
+  REQUIRE(m.run(c, signup("carol", "carol@example.com", "Carol")).reply.ok());
+  const ClientId d = m.connect("d");
+  auto by_email = [](std::string email, AccountId chosen = kNoAccount) {
+    Login l{"", "tablet", std::move(email)};
+    l.account = chosen;
+    return l;
+  };
+
+  // The challenge: both accounts of the email (its case does not matter), padded to four hashes.
+  Decision ask = m.run(d, by_email("SHARED@example.com"));
+  REQUIRE(ask.reply.error == errors::kCredentialNeeded);
+  const CredentialChallenge ch = ask.reply.body.as<CredentialChallenge>();
+  CHECK(ch.hash == "$argon2id$hash-of-secret");
+  CHECK(ch.subject == 1);
+  REQUIRE(ch.alternatives.size() == 3);
+  CHECK(ch.alternatives[0] == CredentialCandidate{"$argon2id$bob", CredentialProof{2, 1}});
+  CHECK(ch.alternatives[1].proof.subject == kNoAccount);
+  CHECK(ch.alternatives[1].hash == ch.alternatives[2].hash);
+  CHECK(ch.throttle_key.rfind("login-email:", 0) == 0);
+  CHECK(ch.throttle_key.find("shared") == std::string::npos);
+  // An unknown email, or an account chosen that is not the email's: the same work, nobody to open.
+  for (const Login& nobody : {by_email("nobody@example.com"), by_email("shared@example.com", 3)}) {
+    const CredentialChallenge none = m.run(d, nobody).reply.body.as<CredentialChallenge>();
+    CHECK(none.subject == kNoAccount);
+    CHECK(none.hash == ch.alternatives[1].hash);
+    REQUIRE(none.alternatives.size() == 3);
+    for (const CredentialCandidate& other : none.alternatives) CHECK(other.proof.subject == kNoAccount);
+  }
+
+  // The password matched Bob's only: logged in as Bob.
+  Login bobs = by_email("shared@example.com");
+  Login::with_credential(bobs, "", 2, 1);
+  const LoginReply in = logged_in(m.run(d, bobs));
+  CHECK(in.account == 2);
+  CHECK(in.username == "bobby");
+  REQUIRE(m.run(d, Logout{}).reply.ok());
+
+  // It matched both: the client is asked to choose, and nothing happens until it does.
+  Login both = by_email("shared@example.com");
+  Login::with_credential(both, "", 1, 1);
+  Login::with_credential(both, "", 2, 1);
+  const auto hash = m.world.hash();
+  Decision choose = m.run(d, both);
+  CHECK(choose.reply.error == errors::kChooseAccount);
+  CHECK(choose.events.empty());
+  CHECK(m.world.hash() == hash);
+  CHECK(choose.reply.body.as<ChooseAccountReply>().accounts ==
+        std::vector<AccountChoice>{{1, "alice", "Alice A."}, {2, "bobby", "Bob"}});
+  // Naming one: the challenge is that account's alone (padded), and its proof logs in.
+  const CredentialChallenge alone = m.run(d, by_email("shared@example.com", 2)).reply.body.as<CredentialChallenge>();
+  CHECK(alone.subject == 2);
+  CHECK(alone.alternatives.size() == 3);
+  Login chosen = by_email("shared@example.com", 2);
+  Login::with_credential(chosen, "", 2, 1);
+  CHECK(logged_in(m.run(d, chosen)).account == 2);
+  // A stale proof (the password changed since) opens nothing: asked again.
+  Login stale = by_email("carol@example.com");
+  Login::with_credential(stale, "", 3, 0);
+  CHECK(m.run(m.connect("e"), stale).reply.error == errors::kCredentialNeeded);
+  // One of the two, or a chosen account on a username login, is a bad request.
+  CHECK(m.run(m.connect("f"), Login{"alice", "", "shared@example.com"}).reply.error == errors::kBadRequest);
+  CHECK(m.run(m.connect("f"), Login{"", "", ""}).reply.error == errors::kBadRequest);
+  CHECK(m.run(m.connect("f"), by_email("not an address")).reply.error == errors::kInvalidEmail);
+}
+
+TEST_CASE("accounts: an email has at most max_accounts_per_email accounts", "[accounts]") {
+  Model m;
+  m.limits.max_accounts_per_email = 2;
+  REQUIRE(m.run(m.connect("a"), signup("alice", "same@example.com")).reply.ok());
+  const ClientId b = m.connect("b");
+  REQUIRE(m.run(b, signup("bobby", "SAME@example.com")).reply.ok());
+  CHECK(m.run(m.connect("c"), signup("carol", "same@EXAMPLE.com")).reply.error == errors::kEmailFull);
+  const ClientId c = m.connect("c2");
+  REQUIRE(m.run(c, signup("carol", "carol@example.com")).reply.ok());
+  ChangeEmail move{"same@example.com"};
+  ChangeEmail::with_credential(move, "", 3, 1);
+  CHECK(m.run(c, move).reply.error == errors::kEmailFull);
+  // The challenge pads to the limit: two hashes.
+  const CredentialChallenge ch = m.run(m.connect("d"), Login{"", "", "same@example.com"}).reply.body.as<CredentialChallenge>();
+  CHECK(ch.alternatives.size() == 1);
+  CHECK(ch.alternatives[0].proof.subject == 2);
+}
+
 TEST_CASE("accounts: tokens log in until revoked, and a logout revokes its own", "[accounts]") {
   Model m;
   const ClientId a = m.connect("a");

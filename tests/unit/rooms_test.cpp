@@ -415,10 +415,9 @@ TEST_CASE("rooms: a password room asks for a proof of the password, and a new pa
 
   CHECK(ch.subject == 1);
   JoinRoom proven = join("locked");
-  proven.proven_version = 0;
-  proven.proven_room = 2;  // a proof of another room's password (at the same version) opens nothing
+  proven.proven = CredentialProof{2, 0};  // a proof of another room's password (at the same version) opens nothing
   CHECK(m.run(b, proven).reply.error == errors::kCredentialNeeded);
-  proven.proven_room = 1;
+  proven.proven = CredentialProof{1, 0};
   CHECK(m.run(b, proven).reply.ok());
   REQUIRE(m.run(b, LeaveRoom{"locked"}).reply.ok());
 
@@ -427,7 +426,7 @@ TEST_CASE("rooms: a password room asks for a proof of the password, and a new pa
   REQUIRE(m.run(owner, change).reply.ok());
   CHECK(rooms(m).find(1)->password_version == 1);
   CHECK(m.run(b, proven).reply.error == errors::kCredentialNeeded);  // the proof of version 0 is stale
-  proven.proven_version = 1;
+  proven.proven = CredentialProof{1, 1};
   CHECK(m.run(b, proven).reply.ok());
 
   // The audit of a wrong password, and removing the password.

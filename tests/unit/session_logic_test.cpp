@@ -6,6 +6,7 @@
 #include <condition_variable>
 #include <mutex>
 
+#include "core/accounts/commands.hpp"
 #include "net/lowf/dialect.hpp"
 #include "net/native/dialect.hpp"
 #include "net/session/credential_pool.hpp"
@@ -638,7 +639,7 @@ TEST_CASE("passwords: a join is checked against the engine's hash and submitted 
   s->on_frame(R"({"op":"join","id":"j","room":"r","password":"hunter22"})", f.clock.now_ms());
   REQUIRE(f.io.submitted.size() == 1);
   const Command first = f.io.submitted[0].first;
-  CHECK_FALSE(first.as<JoinRoom>().proven_version);
+  CHECK_FALSE(first.as<JoinRoom>().proven);
   CHECK(f.io.submitted[0].second != "\"j\"");  // an id of the session's own: no client id can take its reply
   s->on_outbound(reply_to(first, f.io.submitted[0].second, challenge("$stored", 4, 7)), f.clock.now_ms());
   CHECK(f.io.sent.empty());  // the challenge is never shown
@@ -647,8 +648,7 @@ TEST_CASE("passwords: a join is checked against the engine's hash and submitted 
   CHECK(f.io.jobs[0].hash == "$stored");
   s->on_credential(CredentialResult{f.io.jobs[0].ticket, true, ""}, f.clock.now_ms());
   REQUIRE(f.io.submitted.size() == 2);
-  CHECK(f.io.submitted[1].first.as<JoinRoom>().proven_version == std::optional<std::uint64_t>(4));
-  CHECK(f.io.submitted[1].first.as<JoinRoom>().proven_room == 7);
+  CHECK(f.io.submitted[1].first.as<JoinRoom>().proven == CredentialProof{7, 4});
   // The engine accepts: the reply is the join's.
   Reply joined;
   joined.body = JoinReply{};
@@ -711,6 +711,53 @@ TEST_CASE("passwords: three wrong a minute for one username, from any session, m
   f.clock.advance(60'000);
   CHECK(try_login(*second, "d", "login:alice"));
   CHECK(per_target.size() == 2);
+}
+
+TEST_CASE("passwords: a challenge with alternatives is verified against each, and each match is a proof", "[session][password]") {
+  Fixture f;
+  auto s = f.connected(false);
+  auto ask = [] {
+    Reply r = Reply::failure(errors::kCredentialNeeded, "the account needs its password");
+    CredentialChallenge ch{"$alice", 1, 1, nullptr, "login-email:x"};
+    ch.alternatives = {{"$bob", {2, 3}}, {"$dummy", {0, 0}}};
+    r.body = std::move(ch);
+    return r;
+  };
+  auto login = [&](const std::string& id, bool first, std::vector<bool> others) {
+    s->on_frame(R"({"op":"login","id":")" + id + R"(","email":"shared@example.com","password":"correct horse"})", f.clock.now_ms());
+    const auto [command, internal] = f.io.submitted.back();
+    CHECK(command.as<Login>().email == "shared@example.com");
+    CHECK(command.as<Login>().proven.empty());
+    s->on_outbound(reply_to(command, internal, ask()), f.clock.now_ms());
+    REQUIRE_FALSE(f.io.jobs.empty());
+    const CredentialJob& job = f.io.jobs.back();
+    CHECK(job.kind == CredentialJob::Kind::kVerify);
+    CHECK(job.hash == "$alice");
+    CHECK(job.alternatives == std::vector<std::string>{"$bob", "$dummy"});
+    CredentialResult result{job.ticket, first, ""};
+    result.alternatives_matched = std::move(others);
+    s->on_credential(std::move(result), f.clock.now_ms());
+  };
+  auto logged_in = [&] {
+    Reply r;
+    r.body = LoginReply{2, "bobby", "Bob", 1, "token"};
+    s->on_outbound(reply_to(f.io.submitted.back().first, f.io.submitted.back().second, std::move(r)), f.clock.now_ms());
+  };
+  // Bob's alone matched: one proof, Bob's.
+  const std::size_t before = f.io.submitted.size();
+  login("e1", false, {true, false});
+  REQUIRE(f.io.submitted.size() == before + 2);
+  CHECK(f.io.submitted.back().first.as<Login>().proven == std::vector<CredentialProof>{{2, 3}});
+  logged_in();
+  // Both: two proofs, in the challenge's order.
+  login("e2", true, {true, false});
+  CHECK(f.io.submitted.back().first.as<Login>().proven == std::vector<CredentialProof>{{1, 1}, {2, 3}});
+  logged_in();
+  // None: a wrong password, nothing submitted again.
+  const std::size_t submitted = f.io.submitted.size();
+  login("e3", false, {false, false});
+  CHECK(f.io.submitted.size() == submitted + 1);
+  CHECK(f.io.sent_contains(R"("id":"e3","ok":false,"error":"wrong_password")"));
 }
 
 TEST_CASE("passwords: no password where one is needed, one at a time, an id, a full pool", "[session][password]") {
