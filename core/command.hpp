@@ -44,6 +44,10 @@ enum class CredentialUse : std::uint8_t {
               // new_secret) is hashed (kHashed); the command goes back with the proof and the hash
 };
 
+// The length of a secret the server makes for a client (CommandType::wants_issued_secret): letters
+// and digits, 381 bits.
+inline constexpr std::size_t kIssuedSecretChars = 64;
+
 // What the session must know about a command before the engine sees it (net/session applies these).
 struct CommandTraits {
   bool needs_client = true;      // sent by a client: waits until the session is one; the actor is that client
@@ -133,6 +137,11 @@ struct CommandType : ValueOps {
   // For a command whose secret has rules (a new password's length): an error reply refuses the
   // command before any work is done on the secret. Null: any secret.
   Reply (*check_secret)(const Command& command, std::string_view secret) = nullptr;
+  // For a kHashed command that may ask the server to make its secret instead (OmeChat's 64 random
+  // characters): whether this one does, and where the made secret goes (its reply shows it, once;
+  // the engine keeps only its hash). Null: it never does.
+  bool (*wants_issued_secret)(const Command& command) = nullptr;
+  void (*with_issued_secret)(Command& command, std::string secret) = nullptr;
 
   template <class T>
   static const CommandType& of();
@@ -188,6 +197,10 @@ const CommandType& CommandType::of() {
       t.with_credential = [](Command& c, std::string hash, std::uint64_t subject, std::uint64_t version) {
         T::with_credential(c.as<T>(), std::move(hash), subject, version);
       };
+    if constexpr (requires { &T::with_issued_secret; }) {
+      t.wants_issued_secret = [](const Command& c) { return T::wants_issued_secret(c.as<T>()); };
+      t.with_issued_secret = [](Command& c, std::string secret) { T::with_issued_secret(c.as<T>(), std::move(secret)); };
+    }
     if constexpr (requires { &T::check_secret; })
       t.check_secret = [](const Command& c, std::string_view secret) { return T::check_secret(c.as<T>(), secret); };
     return t;

@@ -20,6 +20,8 @@
 namespace chatd {
 
 // Creates an account and logs the client in as it, through a first device (the reply's token).
+// Its password is the client's, or (issue_secret) one the server makes: kIssuedSecretChars random
+// letters and digits, shown once in the reply, then logged in with as a password.
 struct Signup {
   static constexpr std::string_view kName = "signup";
   static constexpr CommandTraits kTraits{.credential = CredentialUse::kHashed};
@@ -28,8 +30,12 @@ struct Signup {
   std::string display_name;
   std::string device;         // a name for the device the client is on ("" : "unnamed")
   std::string password_hash;  // set by the session only: the argon2id hash of the password
+  bool issue_secret = false;
+  std::string issued_secret;  // set by the session only: the secret it made (for the reply)
   static Reply check_secret(const Signup& c, std::string_view password);
   static void with_credential(Signup& c, std::string hash, std::uint64_t, std::uint64_t) { c.password_hash = std::move(hash); }
+  static bool wants_issued_secret(const Signup& c) { return c.issue_secret; }
+  static void with_issued_secret(Signup& c, std::string secret) { c.issued_secret = std::move(secret); }
   static Reply decide(const projections::World& w, ClientId actor, const Signup& c, const Context& ctx, Decided& out);
   bool operator==(const Signup&) const = default;
 };
@@ -167,6 +173,7 @@ struct LoginReply {
   events::DeviceId device = events::kNoDevice;
   std::string token;
   TimeMs deactivation_cancelled = 0;  // the purge this login called off (when it was due), 0: none
+  std::string secret;                 // a signup's the server made (Signup::issue_secret), shown this once
   bool operator==(const LoginReply&) const = default;
 };
 

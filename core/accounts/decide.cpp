@@ -173,7 +173,8 @@ Reply Signup::decide(const projections::World& w, ClientId actor, const Signup& 
   if (auto refused = display_name_refused(c.display_name)) return *refused;
   if (auto p = device_problem(c.device)) return Reply::failure(errors::kInvalidName, *p);
   // The session hashes a password it was given (after check_secret); none reaches here empty-handed.
-  if (c.password_hash.empty()) return Reply::failure(errors::kWeakPassword, "a password is needed");
+  if (c.password_hash.empty() || (c.issue_secret && c.issued_secret.size() != kIssuedSecretChars))
+    return Reply::failure(errors::kWeakPassword, "a password is needed");
   const SealKey* index = index_key(ctx);
   if (!index) return no_index_key();
   const AccountsState& s = w.get<AccountsState>();
@@ -191,7 +192,9 @@ Reply Signup::decide(const projections::World& w, ClientId actor, const Signup& 
                                sealed.seal(secrets, "username", c.username), sealed.seal(secrets, "email", c.email),
                                sealed.seal(secrets, "display_name", c.display_name),
                                sealed.seal(secrets, "password", c.password_hash)});
-  return add_device_and_log_in(s, account, sealed, c.username, c.display_name, c.device, actor, ctx, out);
+  Reply reply = add_device_and_log_in(s, account, sealed, c.username, c.display_name, c.device, actor, ctx, out);
+  if (c.issue_secret) reply.body.as<LoginReply>().secret = c.issued_secret;
+  return reply;
 }
 
 namespace {

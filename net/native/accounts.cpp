@@ -20,8 +20,12 @@ std::string optional_text(NativeDialect::Fields& f, const char* name) {
 void build_signup(NativeDialect::Fields& f, Decoded& out) {
   Signup c{std::move(*f.text("username")), std::move(*f.text("email")), std::move(*f.text("display_name")),
            optional_text(f, "device_name"), ""};
-  out.request.secret = std::move(*f.text("password"));
-  if (out.request.secret.empty()) return NativeDialect::reject(out, errors::kWeakPassword, "a password is needed");
+  c.issue_secret = f.boolean("issue_secret").value_or(false);
+  if (!c.issue_secret && !f.has("password")) return NativeDialect::reject(out, errors::kBadRequest, "missing 'password' (or 'issue_secret')");
+  out.request.secret = optional_text(f, "password");
+  if (c.issue_secret && !out.request.secret.empty())
+    return NativeDialect::reject(out, errors::kBadRequest, "a password, or a secret the server makes: not both");
+  if (!c.issue_secret && out.request.secret.empty()) return NativeDialect::reject(out, errors::kWeakPassword, "a password is needed");
   out.request.command = std::move(c);
 }
 void build_login(NativeDialect::Fields& f, Decoded& out) {
@@ -79,6 +83,10 @@ void reply_login(const Reply& reply, std::string& out) {
   if (!r.token.empty()) {
     out += ",\"token\":";
     append_json_string(out, r.token);
+  }
+  if (!r.secret.empty()) {
+    out += ",\"secret\":";
+    append_json_string(out, r.secret);
   }
   if (r.deactivation_cancelled) {
     out += ",\"deactivation_cancelled\":";
@@ -154,7 +162,7 @@ void add_native_accounts(NativeDialect& d) {
   using Type = NativeDialect::FieldType;
   d.add_op("signup",
            {{"username", Type::kString, true}, {"email", Type::kString, true}, {"display_name", Type::kString, true},
-            {"password", Type::kString, true}, {"device_name", Type::kString}},
+            {"password", Type::kString}, {"issue_secret", Type::kBool}, {"device_name", Type::kString}},
            &build_signup);
   d.add_op("login",
            {{"username", Type::kString}, {"email", Type::kString}, {"account", Type::kUint}, {"password", Type::kString, true},

@@ -88,6 +88,11 @@ std::optional<std::uint64_t> NativeDialect::Fields::number(std::string_view name
   return s ? std::optional<std::uint64_t>(s->number) : std::nullopt;
 }
 
+std::optional<bool> NativeDialect::Fields::boolean(std::string_view name) const {
+  const Slot* s = slot(name);
+  return s ? std::optional<bool>(s->number != 0) : std::nullopt;
+}
+
 std::string_view NativeDialect::Fields::raw(std::string_view name) const {
   const Slot* s = slot(name);
   return s ? std::string_view(s->text) : std::string_view();
@@ -154,6 +159,12 @@ void NativeDialect::decode(std::string_view frame, Decoded& out) const {
       case FieldType::kUint:
         if (v.get_uint64().get(slot.number)) wrong();
         break;
+      case FieldType::kBool: {
+        bool b = false;
+        if (v.get_bool().get(b)) wrong();
+        else slot.number = b;
+        break;
+      }
       case FieldType::kObject: {
         simdjson::ondemand::object o;
         std::string_view raw;

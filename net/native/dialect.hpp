@@ -26,7 +26,7 @@ namespace chatd {
 
 class NativeDialect final : public WireDialect {
  public:
-  enum class FieldType : std::uint8_t { kString, kUint, kObject };
+  enum class FieldType : std::uint8_t { kString, kUint, kBool, kObject };
   struct FieldSpec {
     std::string_view name;
     FieldType type = FieldType::kString;
@@ -42,6 +42,7 @@ class NativeDialect final : public WireDialect {
     // A kString field's text (the builder may move it out), or null if absent.
     std::string* text(std::string_view name);
     std::optional<std::uint64_t> number(std::string_view name) const;
+    std::optional<bool> boolean(std::string_view name) const;  // a kBool field's value
     std::string_view raw(std::string_view name) const;  // a kObject field's JSON, or "" if absent
 
    private:

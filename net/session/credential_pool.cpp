@@ -2,6 +2,8 @@
 
 #include <sodium.h>
 
+#include "core/command.hpp"
+
 namespace chatd {
 
 std::string Argon2idHasher::hash(std::string_view secret) const {
@@ -67,7 +69,13 @@ void CredentialPool::work() {
     CredentialJob& job = item.first;
     CredentialResult result;
     result.ticket = job.ticket;
-    if (job.kind == CredentialJob::Kind::kHash) {
+    if (job.kind == CredentialJob::Kind::kIssue) {
+      static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+      result.secret.resize(kIssuedSecretChars);
+      for (char& c : result.secret) c = kAlphabet[randombytes_uniform(sizeof kAlphabet - 1)];  // unbiased
+      result.hash = hasher_.hash(result.secret);
+      result.ok = !result.hash.empty();
+    } else if (job.kind == CredentialJob::Kind::kHash) {
       result.hash = hasher_.hash(job.secret);
       result.ok = !result.hash.empty();
     } else {

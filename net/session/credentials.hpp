@@ -17,7 +17,8 @@
 namespace chatd {
 
 struct CredentialJob {
-  enum class Kind : std::uint8_t { kHash, kVerify };
+  // kIssue: makes a secret (kIssuedSecretChars of [A-Za-z0-9], from libsodium's CSPRNG) and hashes it.
+  enum class Kind : std::uint8_t { kHash, kVerify, kIssue };
   Kind kind = Kind::kHash;
   std::uint64_t ticket = 0;  // the session's, to match the result
   std::string secret;
@@ -28,7 +29,8 @@ struct CredentialJob {
 struct CredentialResult {
   std::uint64_t ticket = 0;
   bool ok = false;   // kHash: hashed; kVerify: the secret matches `hash`
-  std::string hash;  // kHash
+  std::string hash;  // kHash, kIssue
+  std::string secret;  // kIssue: the secret made
   std::vector<bool> alternatives_matched;  // kVerify: per alternative
 };
 

@@ -162,20 +162,25 @@ void SessionLogic::handle_request(Request& request, TimeMs now) {
 }
 
 void SessionLogic::dispatch(Command command, std::string request_id, std::string secret, std::string new_secret, TimeMs now) {
-  if (secret.empty()) {
+  const CredentialUse use = command.type().traits.credential;
+  const bool issue = use == CredentialUse::kHashed && command.type().wants_issued_secret && command.type().wants_issued_secret(command);
+  if (issue && !secret.empty()) {
+    sodium_memzero(secret.data(), secret.size());
+    return gate_reply(request_id, errors::kBadRequest, "a password, or a secret the server makes: not both");
+  }
+  if (secret.empty() && !issue) {
     submit_command(std::move(command), std::move(request_id));
     return;
   }
-  const CredentialUse use = command.type().traits.credential;
   // Its replies are told apart by their id (the engine may ask for the password first).
   if (request_id.empty()) return gate_reply(request_id, errors::kBadRequest, "a request with a password needs an id");
   auto wipe = [&] {
     sodium_memzero(secret.data(), secret.size());
     sodium_memzero(new_secret.data(), new_secret.size());
   };
-  // The rules are the stored secret's: the new one's when it replaces another.
+  // The rules are the stored secret's: the new one's when it replaces another (a made one has none).
   const std::string& stored = use == CredentialUse::kReplaced ? new_secret : secret;
-  if (command.type().check_secret)
+  if (!issue && command.type().check_secret)
     if (Reply bad = command.type().check_secret(command, stored); !bad.ok()) {
       wipe();
       return gate_reply(request_id, bad.error, bad.message);
@@ -197,8 +202,8 @@ void SessionLogic::dispatch(Command command, std::string request_id, std::string
   wait->request_id = std::move(request_id);
   wait->ticket = next_ticket_++;
   if (use == CredentialUse::kHashed) {
-    if (!start_credential_job(CredentialJob{CredentialJob::Kind::kHash, wait->ticket, std::move(secret), ""}, wait->request_id, now))
-      return;
+    const auto kind = issue ? CredentialJob::Kind::kIssue : CredentialJob::Kind::kHash;
+    if (!start_credential_job(CredentialJob{kind, wait->ticket, std::move(secret), ""}, wait->request_id, now)) return;
     ++inflight_;  // it holds a slot while it is hashed
     credential_ = std::move(wait);
     return;
@@ -314,6 +319,8 @@ void SessionLogic::on_credential(CredentialResult result, TimeMs now) {
     --inflight_;
     if (!result.ok) return gate_reply(wait->request_id, errors::kBusy, "the password could not be hashed; try again");
     wait->command.type().with_credential(wait->command, std::move(result.hash), wait->subject, wait->version);
+    if (!result.secret.empty() && wait->command.type().with_issued_secret)
+      wait->command.type().with_issued_secret(wait->command, std::move(result.secret));
     if (!wait->verified_once) {  // kHashed: the reply is the command's
       submit_command(std::move(wait->command), std::move(wait->request_id));
       return;

@@ -4,6 +4,8 @@
 // purge that erases an account for good.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <fstream>
 #include <iterator>
@@ -202,6 +204,42 @@ TEST_CASE("accounts: nothing a user typed at signup is in the log's file in clea
   CHECK(all.out.find("account_created account=1") != std::string::npos);
   for (const std::string& out : {state.out, json.out, all.out})
     for (const char* clear : typed) CHECK(out.find(clear) == std::string::npos);
+}
+
+TEST_CASE("accounts: a signup may take a secret the server makes, shown once and kept nowhere in clear", "[integration][accounts]") {
+  TempDir data;
+  std::string secret;
+  {
+    ChatdProcess chatd(data.path(), kNoCaptcha);
+    Client alice = native_client(chatd.port(), "alice");
+    const std::string signed_up = ask(*alice, "s",
+        R"({"op":"signup","id":"s","username":"omegle_fan","email":"fan@example.org","display_name":"Fan","issue_secret":true})");
+    REQUIRE(ok(signed_up));
+    secret = field(signed_up, "secret");
+    REQUIRE(secret.size() == 64);
+    CHECK(std::all_of(secret.begin(), secret.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)); }));
+    // It is the account's password from then on; the login's reply does not show it again.
+    Client phone = native_client(chatd.port(), "phone");
+    const std::string in = ask(*phone, "l", R"({"op":"login","id":"l","username":"omegle_fan","password":")" + secret + R"("})");
+    REQUIRE(ok(in));
+    CHECK(in.find(secret) == std::string::npos);
+    CHECK(in.find("\"secret\"") == std::string::npos);
+    CHECK(error_of(ask(*phone, "w", R"({"op":"login","id":"w","username":"omegle_fan","password":"not the secret"})")) == "logged_in");
+    Client other = native_client(chatd.port(), "other");
+    CHECK(error_of(ask(*other, "w", R"({"op":"login","id":"w","username":"omegle_fan","password":"not the secret"})")) == "wrong_password");
+    // Each signup gets its own.
+    const std::string second = ask(*other, "s2",
+        R"({"op":"signup","id":"s2","username":"omegle_two","email":"fan@example.org","display_name":"Two","issue_secret":true})");
+    REQUIRE(ok(second));
+    CHECK(field(second, "secret") != secret);
+    // A password and a made secret at once is a bad request.
+    Client third = native_client(chatd.port(), "third");
+    CHECK(error_of(ask(*third, "s3",
+                       R"({"op":"signup","id":"s3","username":"omegle_3rd","email":"fan@example.org","display_name":"3","issue_secret":true,"password":"correct horse"})")) ==
+          "bad_request");
+    CHECK(chatd.stop() == 0);
+  }
+  CHECK(read_whole(data.path() + "/data.mdb").find(secret.substr(0, 16)) == std::string::npos);
 }
 
 TEST_CASE("accounts: three wrong passwords a minute for a username hold its logins, from every connection", "[integration][accounts]") {

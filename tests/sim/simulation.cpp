@@ -169,6 +169,7 @@ class SimSession final : public SessionIo, public SessionPort, public std::enabl
     bool contested = false;    // a signup's or a rename's: an acknowledged account held the name when sent, none letting go
     std::uint64_t releases_before = 0;  // ... and how many releases of the name had been sent by then
     bool by_email = false;     // a login by the client's own email (its user's accounts')
+    bool issue_secret = false;  // a signup's: the server makes the password
   };
   std::unordered_map<std::string, AccountAsk> pending_accounts;
   std::unordered_map<std::string, events::DeviceId> pending_revokes;  // request id -> the device named
@@ -358,9 +359,11 @@ class Simulation {
     std::string base;
     int which = 0;
     int changes_in_flight = 0;
+    std::string issued;  // the first password, when the server made it at signup
   };
   std::map<events::AccountId, AccountPassword> passwords_;
   std::map<events::AccountId, std::uint32_t> signed_up_by_;  // the user whose email the account has
+  std::uint64_t secrets_issued_ = 0;                         // by the simulated credential pool
   std::map<std::string, int> changes_in_flight_;
   // The name an account holds as far as the replies tell ("": none known), and forgetting it.
   std::string name_of(events::AccountId account) const {
@@ -593,8 +596,15 @@ RunResult Simulation::run() {
           CredentialJob job = std::move(s->credential_jobs.front());
           s->credential_jobs.pop_front();
           CredentialResult r{job.ticket, false, ""};
-          if (job.kind == CredentialJob::Kind::kHash) r.hash = sim_hash(job.secret), r.ok = true;
-          else r.ok = job.hash == sim_hash(job.secret);
+          if (job.kind == CredentialJob::Kind::kIssue) {
+            r.secret = "issued" + std::to_string(++secrets_issued_);
+            r.secret.resize(kIssuedSecretChars, 'x');
+            r.hash = sim_hash(r.secret), r.ok = true;
+          } else if (job.kind == CredentialJob::Kind::kHash) {
+            r.hash = sim_hash(job.secret), r.ok = true;
+          } else {
+            r.ok = job.hash == sim_hash(job.secret);
+          }
           for (const std::string& other : job.alternatives) r.alternatives_matched.push_back(other == sim_hash(job.secret));
           if (!r.ok) fault("wrong room password");
           s->logic->on_credential(std::move(r), now_);
@@ -704,7 +714,9 @@ std::string Simulation::frame_for(SimSession& s, ActionKind kind, std::uint32_t 
       return std::next(holder_.begin(), static_cast<std::ptrdiff_t>(pick % holder_.size()))->first;
     };
     const std::string head = R"(,"id":)" + id;
-    auto password = [](const std::string& u, int which) { return "password-" + u + (which ? "-2" : ""); };
+    auto password = [](const AccountPassword& p, int which) {
+      return which == 0 && !p.issued.empty() ? p.issued : "password-" + p.base + (which ? "-2" : "");
+    };
     // A name is contested when an acknowledged account holds it and nothing in flight may let it go.
     auto contested = [&](const std::string& name) { return holder_.count(name) && releases_in_flight_[name] == 0; };
     // The client's own account, as the replies routed to it tell: its id, its name, its password.
@@ -715,8 +727,10 @@ std::string Simulation::frame_for(SimSession& s, ActionKind kind, std::uint32_t 
       case ActionKind::kSignup:
         s.pending_accounts[id] = {kind, username, true, 0, false, events::kNoAccount, "", contested(username), releases_sent_[username]};
         ++changes_in_flight_[username];
+        s.pending_accounts[id].issue_secret = arg % 4 == 1;  // a secret the server makes, instead of a password
         return R"({"op":"signup")" + head + R"(,"username":")" + username + R"(","email":"u)" + std::to_string(s.user) +
-               R"(@sim.example","display_name":"U)" + std::to_string(s.user) + R"(","password":"password-)" + username + "\"}";
+               R"(@sim.example","display_name":"U)" + std::to_string(s.user) +
+               (arg % 4 == 1 ? std::string(R"(","issue_secret":true})") : R"(","password":"password-)" + username + "\"}");
       case ActionKind::kLogin: {
         const bool wrong = arg / 3 % 3 == 2 && arg % 2 == 1, other = arg / 3 % 3 == 2 && arg % 2 == 0;
         if (arg % 3 == 1) {  // by the user's own email, with the password of one of its accounts (the first or the last)
@@ -727,7 +741,7 @@ std::string Simulation::frame_for(SimSession& s, ActionKind kind, std::uint32_t 
           s.pending_accounts[id] = {kind, "", !wrong, known.which, false, own};
           s.pending_accounts[id].by_email = true;
           return R"({"op":"login")" + head + R"(,"email":"u)" + std::to_string(s.user) + R"(@sim.example","password":")" +
-                 (wrong ? std::string("not-the-password") : password(known.base, known.which)) + "\"}";
+                 (wrong ? std::string("not-the-password") : password(known, known.which)) + "\"}";
         }
         auto held = holder_.find(username);
         const events::AccountId account = held == holder_.end() ? events::kNoAccount : held->second;
@@ -736,19 +750,19 @@ std::string Simulation::frame_for(SimSession& s, ActionKind kind, std::uint32_t 
         const bool stale = other && account != events::kNoAccount && known.changes_in_flight == 0 && changes_in_flight_[username] == 0;
         s.pending_accounts[id] = {kind, username, !wrong, which, stale, account};
         return R"({"op":"login")" + head + R"(,"username":")" + username + R"(","password":")" +
-               (wrong ? std::string("not-the-password") : password(known.base, which)) + "\"}";
+               (wrong ? std::string("not-the-password") : password(known, which)) + "\"}";
       }
       case ActionKind::kChangePassword: {
         s.pending_accounts[id] = {kind, mine, true, 1 - my_password.which, false, me};
         if (me != events::kNoAccount) ++passwords_[me].changes_in_flight;
-        return R"({"op":"change_password")" + head + R"(,"password":")" + password(my_password.base, my_password.which) +
-               R"(","new_password":")" + password(my_password.base, 1 - my_password.which) + "\"}";
+        return R"({"op":"change_password")" + head + R"(,"password":")" + password(my_password, my_password.which) +
+               R"(","new_password":")" + password(my_password, 1 - my_password.which) + "\"}";
       }
       case ActionKind::kDeactivate: {
         s.pending_accounts[id] = {kind, mine, true, my_password.which, false, me};
         ++releases_in_flight_[mine];
         ++releases_sent_[mine];
-        return R"({"op":"deactivate")" + head + R"(,"password":")" + password(my_password.base, my_password.which) + "\"}";
+        return R"({"op":"deactivate")" + head + R"(,"password":")" + password(my_password, my_password.which) + "\"}";
       }
       case ActionKind::kLoginToken: {
         const auto& tokens = user_tokens_[s.user];
@@ -764,7 +778,7 @@ std::string Simulation::frame_for(SimSession& s, ActionKind kind, std::uint32_t 
         ++changes_in_flight_[mine];
         ++changes_in_flight_[to];
         return R"({"op":"change_username")" + head + R"(,"username":")" + to + R"(","password":")" +
-               password(my_password.base, my_password.which) + "\"}";
+               password(my_password, my_password.which) + "\"}";
       }
       case ActionKind::kSetProfile: {
         if (arg % 5 == 4) return R"({"op":"clear_profile")" + head + R"(,"field":"avatar"})";
@@ -1381,6 +1395,12 @@ void Simulation::check_account_reply(SimSession& s, std::string_view frame) {
     if (result_.failed) return;
     passwords_[account] = AccountPassword{asked.username};
     signed_up_by_[account] = s.user;
+    count("a secret the server makes is shown once, to its signup");
+    const std::string issued = frame_value(frame, "secret");
+    if (issued.size() != (asked.issue_secret ? kIssuedSecretChars : 0))
+      return fail("a secret the server makes is shown once, to its signup",
+                  "signup of \"" + asked.username + "\" got a secret of " + std::to_string(issued.size()) + " characters");
+    passwords_[account].issued = issued;
   } else if (asked.kind == ActionKind::kLogin) {
     if (asked.by_email) of_the_email(account);
     count("a wrong password never logs in");

@@ -127,6 +127,23 @@ TEST_CASE("accounts: a bad signup is refused with its code and changes nothing",
   CHECK(accounts(m).by_email.begin()->second == std::vector<AccountId>{1, 2});
 }
 
+TEST_CASE("accounts: a signup with a secret the server made shows it once in its reply, and stores only its hash", "[accounts]") {
+  Model m;
+  Signup c = signup("alice");
+  c.issue_secret = true;
+  CHECK(m.run(m.connect("a"), c).reply.error == errors::kWeakPassword);  // the session made none: refused
+  c.issued_secret = std::string(kIssuedSecretChars, 'k');
+  const ClientId b = m.connect("b");
+  Decision d = m.run(b, c);
+  CHECK(logged_in(d).secret == c.issued_secret);
+  CHECK(stored(d).find(std::string(16, 'k')) == std::string::npos);
+  // Only that reply: a later login shows no secret.
+  Login proven{"alice", "phone"};
+  Login::with_credential(proven, "", 1, 1);
+  CHECK(logged_in(m.run(m.connect("c"), proven)).secret.empty());
+  CHECK(logged_in(m.run(m.connect("d"), signup("bobby"))).secret.empty());
+}
+
 TEST_CASE("accounts: a password login is proven by the session, against the account's hash", "[accounts]") {
   Model m;
   const ClientId a = m.connect("a"), b = m.connect("b");

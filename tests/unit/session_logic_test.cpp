@@ -831,6 +831,61 @@ TEST_CASE("passwords: the pool runs jobs off the caller's thread and refuses pas
   CHECK(t.size() <= 3);  // bounded
 }
 
+TEST_CASE("passwords: the pool makes a new secret of 64 letters and digits each time, and hashes it", "[password]") {
+  Argon2idHasher hasher;
+  std::mutex m;
+  std::condition_variable cv;
+  std::vector<CredentialResult> results;
+  {
+    CredentialPool pool(hasher, 2, 4);
+    for (std::uint64_t i = 1; i <= 2; ++i)
+      CHECK(pool.post(CredentialJob{CredentialJob::Kind::kIssue, i, "", ""}, [&](CredentialResult r) {
+        std::lock_guard lock(m);
+        results.push_back(std::move(r));
+        cv.notify_all();
+      }));
+    std::unique_lock lock(m);
+    CHECK(cv.wait_for(lock, std::chrono::seconds(10), [&] { return results.size() == 2; }));
+  }
+  REQUIRE(results.size() == 2);
+  for (const CredentialResult& r : results) {
+    CHECK(r.ok);
+    REQUIRE(r.secret.size() == kIssuedSecretChars);
+    CHECK(std::all_of(r.secret.begin(), r.secret.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)); }));
+    CHECK(hasher.verify(r.hash, r.secret));
+    CHECK(r.hash.find(r.secret) == std::string::npos);
+  }
+  CHECK(results[0].secret != results[1].secret);
+}
+
+TEST_CASE("passwords: a signup may ask for a secret the server makes instead of a password", "[session][password]") {
+  Fixture f;
+  auto s = f.connected(false);
+  const std::string head = R"({"op":"signup","username":"alice_w","email":"a@example.org","display_name":"A",)";
+  s->on_frame(head + R"("id":"s","issue_secret":true})", f.clock.now_ms());
+  CHECK(f.io.submitted.empty());  // the pool makes and hashes it first
+  REQUIRE(f.io.jobs.size() == 1);
+  CHECK(f.io.jobs[0].kind == CredentialJob::Kind::kIssue);
+  CHECK(f.io.jobs[0].secret.empty());
+  CredentialResult made{f.io.jobs[0].ticket, true, "$argon2id$made"};
+  made.secret = std::string(kIssuedSecretChars, 'Q');
+  s->on_credential(std::move(made), f.clock.now_ms());
+  REQUIRE(f.io.submitted.size() == 1);
+  const Signup& c = f.io.submitted[0].first.as<Signup>();
+  CHECK(c.password_hash == "$argon2id$made");
+  CHECK(c.issued_secret == std::string(kIssuedSecretChars, 'Q'));
+  // Both a password and a made secret, or neither: refused before any work.
+  s->on_frame(head + R"("id":"b","issue_secret":true,"password":"correct horse"})", f.clock.now_ms());
+  CHECK(f.io.sent_contains(R"("id":"b","ok":false,"error":"bad_request")"));
+  s->on_frame(head + R"("id":"n","issue_secret":false})", f.clock.now_ms());
+  CHECK(f.io.sent_contains(R"("id":"n","ok":false,"error":"bad_request")"));
+  s->on_frame(head + R"("id":"e","password":""})", f.clock.now_ms());
+  CHECK(f.io.sent_contains(R"("id":"e","ok":false,"error":"weak_password")"));
+  s->on_frame(head + R"("id":"t","issue_secret":"yes"})", f.clock.now_ms());
+  CHECK(f.io.sent_contains(R"("id":"t","ok":false,"error":"bad_request")"));
+  CHECK(f.io.jobs.size() == 1);
+}
+
 TEST_CASE("passwords: a challenge is matched to its own request, never to another with the same client id", "[session][password]") {
   Fixture f;
   auto s = f.connected(false);
