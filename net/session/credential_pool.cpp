@@ -8,7 +8,7 @@ namespace chatd {
 
 std::string Argon2idHasher::hash(std::string_view secret) const {
   char out[crypto_pwhash_STRBYTES];
-  if (crypto_pwhash_str_alg(out, secret.data(), secret.size(), kOpsLimit, kMemLimit, crypto_pwhash_ALG_ARGON2ID13) != 0)
+  if (crypto_pwhash_str_alg(out, secret.data(), secret.size(), ops_limit_, mem_limit_, crypto_pwhash_ALG_ARGON2ID13) != 0)
     return "";
   return out;
 }

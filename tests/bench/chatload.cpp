@@ -68,6 +68,7 @@ struct Options {
   double seconds = 10;
   double rate = 0;  // messages per second in all; 0: as fast as the window allows
   int window = 8;   // sends in flight per client
+  double logins = 0;  // relay: password logins per second beside it, in all (0: none)
   // room
   int rooms = 1;
   int members = 1000;
@@ -77,6 +78,7 @@ struct Options {
   int procs = 1;
   int concurrency = 64;
   bool quiet = false;
+  std::vector<std::string> server_args;  // more options for the spawned server (--server-arg)
 };
 
 std::int64_t now_ns() { return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock_::now().time_since_epoch()).count(); }
@@ -125,7 +127,10 @@ class Client {
     if (cec) co_return false;
     sock.set_option(tcp::no_delay(true), ec);
     auto [hec] = co_await ws_.async_handshake("127.0.0.1", o_.path, kTuple);
-    if (hec) co_return false;
+    if (hec) {
+      std::fprintf(stderr, "chatload: a WebSocket handshake failed: %s\n", hec.message().c_str());
+      co_return false;
+    }
     ws_.text(true);
     if (lowf_) co_return true;  // lowf's server speaks second
     auto hello = co_await read();
@@ -168,8 +173,16 @@ class Client {
     if (!named) co_return false;
     const bool searched = co_await write(std::move(search));
     if (!searched) co_return false;
-    std::optional<std::string> paired = co_await read_until(lowf_ ? "\"body\":2" : "\"type\":\"paired\"");
-    co_return paired.has_value();
+    // Until paired; a refusal of the name or the search ends it (reported, rather than a wait forever).
+    for (;;) {
+      std::optional<std::string> f = co_await read();
+      if (!f) co_return false;
+      if (f->find(lowf_ ? "\"body\":2" : "\"type\":\"paired\"") != std::string::npos) co_return true;
+      if (!lowf_ && f->find("\"ok\":false") != std::string::npos) {
+        std::fprintf(stderr, "chatload: %s: %s\n", name.c_str(), f->c_str());
+        co_return false;
+      }
+    }
   }
 
   std::string send_frame(std::int64_t id, std::int64_t stamp) const {
@@ -204,6 +217,12 @@ class Client {
   const bool lowf_;
 };
 
+// Closes `client` when `deadline` expires, unless it is cancelled first.
+asio::awaitable<void> close_at(std::shared_ptr<asio::steady_timer> deadline, std::shared_ptr<Client> client) {
+  auto [ec] = co_await deadline->async_wait(kTuple);
+  if (!ec) client->close();
+}
+
 // Runs `make(io, thread)` coroutines on `threads` io_contexts, one thread each, until all end.
 template <typename Spawn>
 void run_threads(int threads, Spawn spawn) {
@@ -216,29 +235,153 @@ void run_threads(int threads, Spawn spawn) {
   for (auto& w : workers) w.join();
 }
 
+// ---- password logins ------------------------------------------------------------------------
+
+struct LoginStats {
+  std::atomic<int> ready{0}, failed_setup{0};
+  std::atomic<std::uint64_t> ok{0}, failed{0};
+  std::mutex mu;
+  std::vector<std::uint32_t> latencies_us;  // login request to its reply
+};
+
+// One account's client: signs up (its own account, so that no two clients share a throttle),
+// then from `start_ns` (once set) for `seconds` logs in with the password and out again, `rate`
+// times a second (0: back to back). Each login is argon2id's verify on the server's pool.
+asio::awaitable<void> login_client(asio::io_context& io, const Options& o, int index, int clients, double rate,
+                                   const std::atomic<std::int64_t>& start_ns, LoginStats& stats) {
+  Client c(io, o);
+  const std::string user = "load_" + std::to_string(index);
+  const std::string password = "load password " + std::to_string(index);
+  bool good = co_await c.open();
+  if (good) {
+    std::string signup = R"({"op":"signup","id":"s","username":")" + user + R"(","email":")" + user +
+                         R"(@example.org","display_name":"Load","password":")" + password + "\"}";
+    good = co_await c.write(std::move(signup));
+  }
+  std::optional<std::string> reply;
+  if (good) reply = co_await c.read_until("\"id\":\"s\"");
+  if (good && (!reply || reply->find("\"ok\":true") == std::string::npos)) good = false;
+  if (good) {
+    good = co_await c.write(R"({"op":"logout","id":"o"})");
+    if (good) reply = co_await c.read_until("\"id\":\"o\"");
+  }
+  if (!good) ++stats.failed_setup;
+  ++stats.ready;
+  if (!good) co_return;
+  asio::steady_timer timer(io);
+  while (start_ns.load() == 0) {
+    timer.expires_after(std::chrono::milliseconds(2));
+    co_await timer.async_wait(kTuple);
+  }
+  const std::int64_t t_end = start_ns.load() + static_cast<std::int64_t>(o.seconds * 1e9);
+  const std::int64_t period = rate > 0 ? static_cast<std::int64_t>(1e9 / rate) : 0;
+  std::int64_t next = start_ns.load() + period * index / clients;  // spread over one period
+  std::vector<std::uint32_t> mine;
+  for (int n = 0;; ++n) {
+    if (period > 0 && now_ns() < next) {
+      timer.expires_after(std::chrono::nanoseconds(next - now_ns()));
+      co_await timer.async_wait(kTuple);
+    }
+    if (now_ns() >= t_end) break;
+    next += period;
+    const std::string id = "l" + std::to_string(n);
+    const std::int64_t sent = now_ns();
+    const bool written = co_await c.write(R"({"op":"login","id":")" + id + R"(","username":")" + user + R"(","password":")" + password + "\"}");
+    if (!written) break;
+    reply = co_await c.read_until("\"id\":\"" + id + "\"");
+    if (!reply) break;
+    if (reply->find("\"ok\":true") == std::string::npos) {
+      ++stats.failed;
+      continue;
+    }
+    ++stats.ok;
+    mine.push_back(static_cast<std::uint32_t>((now_ns() - sent) / 1000));
+    const bool out = co_await c.write(R"({"op":"logout","id":"o"})");
+    if (!out) break;
+    reply = co_await c.read_until("\"id\":\"o\"");
+    if (!reply) break;
+  }
+  c.close();
+  std::lock_guard lock(stats.mu);
+  stats.latencies_us.insert(stats.latencies_us.end(), mine.begin(), mine.end());
+}
+
+// How many login clients carry `rate` logins a second: each waits for its reply, about 25 ms of
+// argon2id, so one client does at most ~20 a second.
+int login_clients_for(double rate) { return std::max(2, static_cast<int>(rate / 5)); }
+
+struct LoginResult {
+  std::uint64_t ok = 0, failed = 0;
+  int setup_failures = 0;
+  double per_sec = 0, p50_ms = 0, p99_ms = 0;
+};
+
+LoginResult login_result(LoginStats& stats, double seconds) {
+  LoginResult r;
+  r.ok = stats.ok;
+  r.failed = stats.failed;
+  r.setup_failures = stats.failed_setup;
+  r.per_sec = static_cast<double>(r.ok) / seconds;
+  r.p50_ms = percentile(stats.latencies_us, 0.50) / 1000;
+  r.p99_ms = percentile(stats.latencies_us, 0.99) / 1000;
+  return r;
+}
+
+// `clients` accounts logging in and out back to back for o.seconds: logins per second.
+LoginResult login_load(const Options& o, int clients) {
+  LoginStats stats;
+  std::atomic<std::int64_t> start_ns{0};
+  asio::io_context io(1);
+  for (int i = 0; i < clients; ++i) asio::co_spawn(io, login_client(io, o, i, clients, 0, start_ns, stats), asio::detached);
+  std::thread starter([&] {
+    while (stats.ready.load() < clients) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    start_ns = now_ns();
+  });
+  io.run();
+  starter.join();
+  return login_result(stats, o.seconds);
+}
+
 // ---- relay ----------------------------------------------------------------------------------
 
 struct RelayResult {
   std::uint64_t clients_paired = 0, sent = 0, acked = 0, delivered = 0, delivered_in_window = 0;
   double delivered_per_sec = 0, p50_us = 0, p99_us = 0, p999_us = 0;
+  LoginResult logins;  // --logins: the password logins made beside it
 };
 
 RelayResult relay(const Options& o) {
   const int clients = o.pairs * 2;
-  std::atomic<int> paired{0}, failed{0};
+  std::atomic<int> paired{0}, failed{0}, opening{0};
   std::atomic<std::uint64_t> sent{0}, acked{0}, delivered{0}, in_window{0};
   std::atomic<std::int64_t> start_ns{0};
   std::mutex lat_mu;
   std::vector<std::uint32_t> latencies;
   const double per_client_rate = o.rate > 0 ? o.rate / clients : 0;
+  // Password logins beside the relay, from their own clients on the first thread, in its window.
+  LoginStats login_stats;
+  const int login_clients = o.logins > 0 ? login_clients_for(o.logins) : 0;
 
   auto client_main = [&](asio::io_context& io, int index) -> asio::awaitable<void> {
-    Client c(io, o);
+    auto client = std::make_shared<Client>(io, o);
+    Client& c = *client;
     const std::string name = "c" + std::to_string(index);
-    // Pair in order: client 2k searches just before 2k+1, so the two are paired together.
     // One co_await per statement: g++ 12 miscompiles co_await inside || and &&.
+    // Setting up is bounded: a client not paired by then is closed and counted as failed (one
+    // failed connection leaves its would-be partner searching alone).
+    auto deadline = std::make_shared<asio::steady_timer>(io, std::chrono::seconds(60));
+    asio::co_spawn(io, close_at(deadline, client), asio::detached);
+    // At most o.concurrency handshakes at once: past --max-handshakes (1024) chatd answers 503.
+    asio::steady_timer pace(io);
+    while (opening.fetch_add(1) >= o.concurrency) {
+      --opening;
+      pace.expires_after(std::chrono::milliseconds(1));
+      co_await pace.async_wait(kTuple);
+    }
     bool ready = co_await c.open();
+    --opening;
     if (ready) ready = co_await c.pair_up(name);
+    deadline->cancel();
     if (!ready) {
       ++failed;
       ++paired;
@@ -246,10 +389,11 @@ RelayResult relay(const Options& o) {
     }
     ++paired;
     asio::steady_timer timer(io);
-    while (paired.load() < clients) {  // everyone is paired before the clock starts
+    while (paired.load() < clients || login_stats.ready.load() < login_clients) {  // everyone is ready before the clock starts
       timer.expires_after(std::chrono::milliseconds(5));
       co_await timer.async_wait(kTuple);
     }
+    if (failed.load() > 0 && index == 0) std::fprintf(stderr, "chatload: %d of %d clients not paired\n", failed.load(), clients);
     std::int64_t expected = 0;
     start_ns.compare_exchange_strong(expected, now_ns());
     const std::int64_t t0 = start_ns.load();
@@ -334,8 +478,12 @@ RelayResult relay(const Options& o) {
   };
   run_threads(o.threads, [&](asio::io_context& io, int t) {
     for (int i = t; i < clients; i += o.threads) asio::co_spawn(io, client_main(io, i), asio::detached);
+    if (t == 0)
+      for (int i = 0; i < login_clients; ++i)
+        asio::co_spawn(io, login_client(io, o, i, login_clients, o.logins / login_clients, start_ns, login_stats), asio::detached);
   });
   RelayResult r;
+  if (login_clients) r.logins = login_result(login_stats, o.seconds);
   r.clients_paired = static_cast<std::uint64_t>(clients - failed.load());
   r.sent = sent;
   r.acked = acked;
@@ -634,11 +782,13 @@ struct Spawned {
 
 std::unique_ptr<Spawned> spawn(Options& o, int max_connections) {
   auto s = std::make_unique<Spawned>();
-  s->chatd = std::make_unique<chatd::testing::ChatdProcess>(
-      s->data.path(),
-      std::vector<std::string>{"--rate", "0", "--captcha-difficulty", std::to_string(o.captcha_difficulty), "--max-connections",
+  std::vector<std::string> args{"--rate", "0", "--captcha-difficulty", std::to_string(o.captcha_difficulty), "--max-connections",
                                std::to_string(max_connections), "--max-connections-per-address", std::to_string(max_connections),
-                               "--idle-timeout", "0", "--silence-timeout", "0", "--max-inflight", "64"});
+                               "--idle-timeout", "0", "--silence-timeout", "0", "--max-inflight", "64",
+                               // every client is on 127.0.0.1: the per-address bound of password work would hold the logins
+                               "--password-work-per-address", "1048576"};
+  args.insert(args.end(), o.server_args.begin(), o.server_args.end());
+  s->chatd = std::make_unique<chatd::testing::ChatdProcess>(s->data.path(), std::move(args));
   o.port = s->chatd->port();
   o.server_pid = s->chatd->pid();
   return s;
@@ -660,12 +810,13 @@ std::map<std::string, std::uint64_t> count_events(const std::string& dir) {
 
 // The command line: a mode, then options.
 chatd::bench::Options command_line(Options& o) {
-  chatd::bench::Options c("chatload relay|room|idle|connect|smoke",
+  chatd::bench::Options c("chatload relay|room|idle|connect|login|smoke",
                           "load on chatd or any lowf-compatible server on 127.0.0.1 (docs/benchmarks.md):\n"
                           "  relay    pairs relay messages; delivered/s and send-to-delivery latency\n"
                           "  room     K rooms of M members, one poster each; deliveries/s, per server CPU-second, publish-to-last-delivery latency\n"
                           "  idle     connections that stay open; the server's memory per connection\n"
                           "  connect  handshake, hello and captcha, then close; connects/s\n"
+                          "  login    accounts logging in with their password and out again; logins/s (argon2id on the pool)\n"
                           "  smoke    each of them small, checked against the server's log (ctest)");
   c.add("--port", "P", "a server already listening on 127.0.0.1:P (default: spawn the chatd built here)",
         [&](const std::string& v) { o.port = static_cast<std::uint16_t>(std::stoi(v)), o.spawn = false; });
@@ -680,12 +831,16 @@ chatd::bench::Options command_line(Options& o) {
   c.add("--rate", "R", "relay: messages per second in all (default: as fast as the window allows)",
         [&](const std::string& v) { o.rate = std::stod(v); });
   c.add("--window", "W", "relay: messages in flight per client", [&](const std::string& v) { o.window = std::stoi(v); });
+  c.add("--logins", "R", "relay: password logins per second beside it (0: none); login: clients logging in back to back (8)",
+        [&](const std::string& v) { o.logins = std::stod(v); });
+  c.add("--server-arg", "ARG", "one more option for the spawned server (repeat it: --server-arg --password-nice --server-arg 0)",
+        [&](const std::string& v) { o.server_args.push_back(v); });
   c.add("--rooms", "K", "room: rooms", [&](const std::string& v) { o.rooms = std::stoi(v); });
   c.add("--members", "M", "room: members of each room (one of them posts)", [&](const std::string& v) { o.members = std::stoi(v); });
   c.add("--connections", "N", "idle, connect: how many (at most 100000)", [&](const std::string& v) { o.connections = std::stoi(v); });
   c.flag("--pair", "idle: pair the connections", [&] { o.pair = true; });
   c.add("--procs", "P", "idle: generator processes (each on its own 127.0.0.x)", [&](const std::string& v) { o.procs = std::stoi(v); });
-  c.add("--concurrency", "C", "idle, connect: connections opening at once", [&](const std::string& v) { o.concurrency = std::stoi(v); });
+  c.add("--concurrency", "C", "relay, idle, connect: connections opening at once (64)", [&](const std::string& v) { o.concurrency = std::stoi(v); });
   return c;
 }
 
@@ -820,7 +975,20 @@ int main(int argc, char** argv) {
                 static_cast<unsigned long long>(r.delivered));
     std::printf("relay: %.0f delivered messages/s; send-to-delivery latency p50 %.2f ms, p99 %.2f ms, p999 %.2f ms\n",
                 r.delivered_per_sec, r.p50_us / 1000, r.p99_us / 1000, r.p999_us / 1000);
+    if (o.logins > 0)
+      std::printf("relay: beside it %llu password logins (%.1f/s, %llu refused, %d accounts not set up); login latency p50 %.2f ms, p99 %.2f ms\n",
+                  static_cast<unsigned long long>(r.logins.ok), r.logins.per_sec, static_cast<unsigned long long>(r.logins.failed),
+                  r.logins.setup_failures, r.logins.p50_ms, r.logins.p99_ms);
     return r.clients_paired == static_cast<std::uint64_t>(o.pairs * 2) ? 0 : 1;
+  }
+  if (o.mode == "login") {
+    const int clients = o.logins > 0 ? static_cast<int>(o.logins) : 8;
+    LoginResult r = login_load(o, clients);
+    std::printf("login: %d accounts logging in and out back to back for %.0f s: %llu logins, %llu refused, %d not set up: "
+                "%.1f logins/s, latency p50 %.2f ms, p99 %.2f ms\n",
+                clients, o.seconds, static_cast<unsigned long long>(r.ok), static_cast<unsigned long long>(r.failed), r.setup_failures,
+                r.per_sec, r.p50_ms, r.p99_ms);
+    return r.failed == 0 && r.setup_failures == 0 ? 0 : 1;
   }
   if (o.mode == "connect") {
     ConnectResult r = connect_rate(o);
