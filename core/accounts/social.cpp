@@ -109,6 +109,14 @@ Reply with_body(auto body) {
 
 }  // namespace
 
+std::optional<AccountCard> card_of_client(const projections::World& w, ClientId member, ClientId reader, const Context& ctx) {
+  const projections::AccountLogin* login = w.get<AccountsState>().login_of(member);
+  if (!login) return std::nullopt;
+  const std::optional<Target> t = listable(w, login->account, ctx);
+  if (!t) return std::nullopt;
+  return card_of(w.get<AccountsState>(), *t, reader_of(w, reader));
+}
+
 Reply SetProfileField::decide(const projections::World& w, ClientId actor, const SetProfileField& c, const Context& ctx, Decided& out) {
   const Own own = own_account(w, actor, ctx);
   if (own.refused) return *own.refused;

@@ -141,6 +141,11 @@ struct AccountCard {
   bool operator==(const AccountCard&) const = default;
 };
 
+// The card of the account client `member` is logged in as (none: no login, or its account is
+// deactivated), with the card fields client `reader` may see: how other domains show an account
+// (a room's member list).
+std::optional<AccountCard> card_of_client(const projections::World& w, ClientId member, ClientId reader, const Context& ctx);
+
 struct AccountsPage {
   std::vector<AccountCard> accounts;  // in id order
   events::AccountId next_after = events::kNoAccount;  // pass as `after` for the next page; 0: no more

@@ -9,8 +9,10 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include "core/accounts/social.hpp"
 #include "core/command.hpp"
 #include "core/decide.hpp"
 #include "projections/rooms/state.hpp"
@@ -188,6 +190,15 @@ struct NamesReply {
   std::vector<std::string> names;
   std::uint64_t total = 0;
   bool operator==(const NamesReply&) const = default;
+};
+
+// ListMembers' reply: the members' names, as NamesReply's, and the account card of each member
+// logged in to one, with the card fields the reader may see (core/accounts/social.hpp).
+struct MembersReply {
+  std::vector<std::string> names;
+  std::uint64_t total = 0;
+  std::vector<std::pair<std::uint32_t, AccountCard>> accounts;  // (index in names, card)
+  bool operator==(const MembersReply&) const = default;
 };
 
 // A room the operator's configuration names (chatd --room): it has no owner and never expires.

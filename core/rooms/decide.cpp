@@ -277,18 +277,20 @@ Reply ListRooms::decide(const projections::World& w, ClientId actor, const ListR
   return reply;
 }
 
-Reply ListMembers::decide(const projections::World& w, ClientId actor, const ListMembers& c, const Context&, Decided&) {
+Reply ListMembers::decide(const projections::World& w, ClientId actor, const ListMembers& c, const Context& ctx, Decided&) {
   if (!client_of(w, actor)) return not_connected();
   RoomId id = kNoRoom;
   const Room* r = room_for(w.get<RoomsState>(), c.room, actor, id);
   if (!r) return no_such_room();
   if (!r->is_member(actor)) return Reply::failure(errors::kNotAMember, "join the room to see who is in it");
   const StrangerState& strangers = w.get<StrangerState>();
-  NamesReply body;
+  MembersReply body;
   body.total = r->members.size();
   for (const auto& [member, since] : r->members) {
     if (body.names.size() == kMaxListedNames) break;
     const projections::Stranger* m = strangers.find(member);
+    if (std::optional<AccountCard> card = card_of_client(w, member, actor, ctx))
+      body.accounts.emplace_back(static_cast<std::uint32_t>(body.names.size()), std::move(*card));
     body.names.push_back(m ? m->name : std::string());
   }
   Reply reply;

@@ -105,6 +105,11 @@ class NativeDialect final : public WireDialect {
   PushTable pushes_;
 };
 
+struct AccountCard;
+// `{"account":1,"username":...,"display_name":...,"profile":{...}}`: an account as every list shows
+// it (net/native/social.cpp).
+void append_account_card(const AccountCard& card, std::string& out);
+
 // The domains' parts of the native dialect (net/native/<domain>.cpp).
 void add_native_session(NativeDialect& d);
 void add_native_stranger(NativeDialect& d);

@@ -201,6 +201,34 @@ void reply_rooms(const Reply& reply, std::string& out) {
   }
 }
 
+// The names, and an "accounts" list of the members logged in to one: the index of the member's
+// name and its card, as the reader may see it.
+void reply_members(const Reply& reply, std::string& out) {
+  const MembersReply& m = reply.body.as<MembersReply>();
+  key(out, "members");
+  out += '[';
+  for (std::size_t i = 0; i < m.names.size(); ++i) {
+    if (i) out += ',';
+    append_json_string(out, m.names[i]);
+  }
+  out += ']';
+  key(out, "total");
+  append_json_uint(out, m.total);
+  if (m.accounts.empty()) return;
+  key(out, "accounts");
+  out += '[';
+  for (std::size_t i = 0; i < m.accounts.size(); ++i) {
+    if (i) out += ',';
+    std::string card;
+    append_account_card(m.accounts[i].second, card);
+    out += "{\"member\":";
+    append_json_uint(out, m.accounts[i].first);
+    out += ',';
+    out.append(card, 1);  // the card's fields, after its '{'
+  }
+  out += ']';
+}
+
 void reply_names(const char* list, const Reply& reply, std::string& out) {
   const NamesReply& n = reply.body.as<NamesReply>();
   key(out, list);
@@ -290,7 +318,7 @@ void add_native_rooms(NativeDialect& d) {
   d.add_reply<CreateRoom>(&reply_join);
   d.add_reply<JoinRoom>(&reply_join);
   d.add_reply<ListRooms>(&reply_rooms);
-  d.add_reply<ListMembers>([](const Reply& r, std::string& out) { reply_names("members", r, out); });
+  d.add_reply<ListMembers>(&reply_members);
   d.add_reply<MyRooms>([](const Reply& r, std::string& out) { reply_names("rooms", r, out); });
   d.add_reply<ListOnline>([](const Reply& r, std::string& out) { reply_names("names", r, out); });
   d.pushes().add<&render_message>();

@@ -113,11 +113,8 @@ void reply_page(const Reply& reply, std::string& out) {
   const AccountsPage& page = reply.body.as<AccountsPage>();
   out += ",\"accounts\":[";
   for (std::size_t i = 0; i < page.accounts.size(); ++i) {
-    const AccountCard& card = page.accounts[i];
-    out += i ? ",{" : "{";
-    append_names(card.account, card.username, card.display_name, out);
-    append_profile(card.fields, out);
-    out += '}';
+    if (i) out += ',';
+    append_account_card(page.accounts[i], out);
   }
   out += ']';
   if (page.next_after != events::kNoAccount) {
@@ -127,6 +124,13 @@ void reply_page(const Reply& reply, std::string& out) {
 }
 
 }  // namespace
+
+void append_account_card(const AccountCard& card, std::string& out) {
+  out += '{';
+  append_names(card.account, card.username, card.display_name, out);
+  append_profile(card.fields, out);
+  out += '}';
+}
 
 void add_native_social(NativeDialect& d) {
   using Type = NativeDialect::FieldType;

@@ -203,7 +203,16 @@ class PaletteSession final : public DialectSession {
       case Asked::kList:
         if (r.ok()) {
           out += "Users connected to room '" + room_ + "':\r\n";
-          for (const std::string& name : r.body.as<NamesReply>().names) out += "  - " + terminal_safe(name) + "\r\n";
+          const MembersReply& members = r.body.as<MembersReply>();
+          auto account = members.accounts.begin();
+          for (std::size_t i = 0; i < members.names.size(); ++i) {
+            out += "  - " + terminal_safe(members.names[i]);
+            // A member logged in to an account: its display name and username (chatsock had none).
+            for (; account != members.accounts.end() && account->first < i; ++account) {}
+            if (account != members.accounts.end() && account->first == i)
+              out += " (" + terminal_safe(account->second.display_name) + ", @" + account->second.username + ")";
+            out += "\r\n";
+          }
         } else {
           out += terminal_safe(r.message) + "\r\n";
         }

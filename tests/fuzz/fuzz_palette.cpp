@@ -58,7 +58,12 @@ Reply answer(const Command& c, std::size_t n) {
   } else if (c.is<OpenDm>()) {
     // The other side's name is as the engine has it: whatever its owner typed.
     r.body = DmReply{DmListing{static_cast<events::DmId>(n + 1), "w\x1b]0;\x1b[5m", n}, n % 2 == 0};
-  } else if (c.is<ListMembers>() || c.is<ListOnline>()) {
+  } else if (c.is<ListMembers>()) {
+    // A member's display name is what its owner typed (the engine refuses controls; escaped anyway).
+    MembersReply m{{"a", "b\x1b[5m"}, 2, {}};
+    m.accounts.emplace_back(1, AccountCard{1, "bob_b", "B\x1b]0;ob", {}});
+    r.body = std::move(m);
+  } else if (c.is<ListOnline>()) {
     r.body = NamesReply{{"a", "b\x1b[5m"}, 2};
   }
   return r;

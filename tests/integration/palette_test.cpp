@@ -215,6 +215,12 @@ TEST_CASE("palette: a palette user and a native user in one room see each other,
   REQUIRE(alice->until("[room/general]> ") != "");
   alice->send(":list\r\n");
   CHECK(alice->until("[room/general]> ") == "Users connected to room 'general':\r\n  - alice\r\n  - bob\r\n\r\n[room/general]> ");
+  // Logged in to an account, a member is listed with its display name and username.
+  bob->send(R"({"op":"signup","id":"s","username":"bob_builder","email":"bob@example.org","display_name":"Bob B.","password":"a long password"})");
+  REQUIRE(bob->recv_until(R"("id":"s","ok":true)"));
+  alice->send(":list\r\n");
+  CHECK(alice->until("[room/general]> ") ==
+        "Users connected to room 'general':\r\n  - alice\r\n  - bob (Bob B., @bob_builder)\r\n\r\n[room/general]> ");
 }
 
 TEST_CASE("palette: :dm opens a DM with a user online, its chat view, :list and :close", "[integration][palette][dms]") {

@@ -1,7 +1,7 @@
 // Integration tests of profiles, follows and the account search: the real chatd over real
 // WebSocket. A field of each audience (public, followers, private), read by the owner, a follower,
 // another account and a client without one, on every path that shows it: the profile, a follower
-// list, a search. None shows a reader what its audience does not include, and the log's file holds
+// list, a search, a room's member list. None shows a reader what its audience does not include, and the log's file holds
 // none of the values in clear.
 #include <catch2/catch.hpp>
 
@@ -115,6 +115,8 @@ TEST_CASE("social: no path shows a reader a field its audience leaves out", "[in
     REQUIRE(ok(set_profile(*alice, "religion", "Follower-only creed", "followers")));
     REQUIRE(ok(ask(*fan, "f", R"({"op":"follow","id":"f","username":"alice_p"})")));
     REQUIRE(ok(ask(*alice, "f", R"({"op":"follow","id":"f","username":"other_p"})")));  // alice in other_p's followers
+    REQUIRE(ok(ask(*alice, "c", R"({"op":"create_room","id":"c","room":"fjord"})")));
+    for (WsClient* c : {fan.get(), other.get(), guest.get()}) REQUIRE(ok(ask(*c, "j", R"({"op":"join","id":"j","room":"fjord"})")));
 
     struct Reader {
       const char* who;
@@ -152,6 +154,16 @@ TEST_CASE("social: no path shows a reader a field its audience leaves out", "[in
       CHECK(has(found, kPrivateCountry) == r.owner);
       CHECK(ask(*r.client, "q", R"({"op":"search_accounts","id":"q","country":"NO"})") ==
             R"({"type":"reply","id":"q","ok":true,"accounts":[]})");
+
+      // A room's member list: every member's name, and the card of each one logged in.
+      const std::string members = ask(*r.client, "m", R"({"op":"members","id":"m","room":"fjord"})");
+      REQUIRE(has(members, R"("members":["alice_p","fanny_p","other_p","guest"],"total":4,"accounts":[{"member":0,"account":1,"username":"alice_p","display_name":"The alice_p")"));
+      CHECK(has(members, R"({"member":1,"account":2,"username":"fanny_p")"));
+      CHECK(!has(members, R"("member":3)"));  // the guest has no account
+      CHECK(has(members, kPublicLanguages));
+      CHECK(has(members, kFollowerAvatar) == r.followers);
+      CHECK(has(members, kPrivateCountry) == r.owner);
+      CHECK(!has(members, "5550 1234"));
     }
     // The follower list of alice herself, read by a stranger: fanny's card, fanny's public fields.
     CHECK(has(ask(*guest, "l", R"({"op":"followers","id":"l","username":"alice_p"})"), R"("username":"fanny_p")"));

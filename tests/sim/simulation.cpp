@@ -1248,6 +1248,8 @@ void Simulation::check_outbound(SimSession& s, const Outbound& item) {
       if (item.command == &CommandType::of<ListFollowers>() || item.command == &CommandType::of<ListFollowing>() ||
           item.command == &CommandType::of<SearchAccounts>())
         for (const AccountCard& card : item.reply.body.as<AccountsPage>().accounts) check_profile_fields(s, card.account, card.fields);
+      if (item.command == &CommandType::of<ListMembers>())
+        for (const auto& [index, card] : item.reply.body.as<MembersReply>().accounts) check_profile_fields(s, card.account, card.fields);
       if (result_.failed) return;
     }
     if (item.command == &CommandType::of<Logout>() && item.reply.ok()) {

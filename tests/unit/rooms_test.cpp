@@ -319,8 +319,9 @@ TEST_CASE("rooms: hidden rooms are not listed and are no_such_room to non-member
   // A public room one is not in says so.
   CHECK(m.run(other, ListMembers{"open"}).reply.error == errors::kNotAMember);
 
-  const NamesReply members = m.run(member, ListMembers{"secret"}).reply.body.as<NamesReply>();
+  const MembersReply members = m.run(member, ListMembers{"secret"}).reply.body.as<MembersReply>();
   CHECK(members.names == std::vector<std::string>{"Owner", "Member"});
+  CHECK(members.accounts.empty());  // nobody is logged in to an account
 }
 
 TEST_CASE("rooms: only the owner updates or deletes, and members hear of it", "[rooms]") {

@@ -7,6 +7,7 @@
 #include "core/accounts/profile.hpp"
 #include "core/accounts/social.hpp"
 #include "core/base/civil_date.hpp"
+#include "core/rooms/commands.hpp"
 #include "events/codec.hpp"
 #include "projections/accounts/state.hpp"
 #include "projections/world_codec.hpp"
@@ -163,6 +164,41 @@ TEST_CASE("social: follower lists show each entry's card fields as the reader ma
   CHECK(page(m.run(t.alice, ListFollowers{})).accounts.at(0).username == "fanny");
   CHECK(m.run(t.guest, ListFollowers{}).reply.error == errors::kNotLoggedIn);
   CHECK(m.run(t.guest, ListFollowers{AccountRef{"nobody"}}).reply.error == errors::kNoSuchAccount);
+}
+
+TEST_CASE("social: a room's member list shows each logged-in member's card as the reader may see it", "[social][rooms]") {
+  ThreeAudiences t;
+  Model& m = t.m;
+  CreateRoom harbour;
+  harbour.name = "harbour";
+  REQUIRE(m.run(t.alice, harbour).reply.ok());
+  for (ClientId c : {t.fan, t.other, t.guest}) REQUIRE(m.run(c, JoinRoom{"harbour", std::nullopt, std::nullopt}).reply.ok());
+  auto alice_in = [&](ClientId reader) {
+    Decision d = m.run(reader, ListMembers{"harbour"});
+    REQUIRE(d.reply.ok());
+    const MembersReply r = d.reply.body.as<MembersReply>();
+    CHECK(r.names == std::vector<std::string>{"alice", "fanny", "other", "guest"});
+    REQUIRE(r.accounts.size() == 3);  // the guest has no account: a name only
+    CHECK(r.accounts[1].first == 1);
+    CHECK(r.accounts[1].second.username == "fanny");
+    CHECK(r.accounts[0].first == 0);
+    CHECK(r.accounts[0].second.username == "alice");
+    CHECK(r.accounts[0].second.display_name == "The alice");
+    return fields_of(r.accounts[0].second);
+  };
+  using Seen = std::map<std::string, std::string>;
+  CHECK(alice_in(t.alice) == Seen{{"country", "DE"}, {"languages", "en, de"}, {"sex", "female"}});
+  CHECK(alice_in(t.fan) == Seen{{"country", "DE"}, {"languages", "en, de"}});
+  CHECK(alice_in(t.other) == Seen{{"languages", "en, de"}});
+  CHECK(alice_in(t.guest) == Seen{{"languages", "en, de"}});
+  // Logged out, a member is its name only (deactivating logs every client of the account out).
+  REQUIRE(m.run(t.other, Logout{}).reply.ok());
+  Decision after = m.run(t.guest, ListMembers{"harbour"});
+  CHECK(after.reply.body.as<MembersReply>().accounts.size() == 2);
+  Deactivate off;
+  Deactivate::with_credential(off, "", 2, 1);
+  REQUIRE(m.run(t.fan, off).reply.ok());
+  CHECK(m.run(t.guest, ListMembers{"harbour"}).reply.body.as<MembersReply>().accounts.size() == 1);
 }
 
 TEST_CASE("social: a search finds public values only, so it never tells a hidden one", "[social]") {
