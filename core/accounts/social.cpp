@@ -109,6 +109,8 @@ Reply with_body(auto body) {
 
 }  // namespace
 
+bool account_shown(const projections::World& w, AccountId account, const Context& ctx) { return listable(w, account, ctx).has_value(); }
+
 std::optional<AccountCard> card_of_client(const projections::World& w, ClientId member, ClientId reader, const Context& ctx) {
   const projections::AccountLogin* login = w.get<AccountsState>().login_of(member);
   if (!login) return std::nullopt;

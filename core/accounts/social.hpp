@@ -146,6 +146,9 @@ struct AccountCard {
 // (a room's member list).
 std::optional<AccountCard> card_of_client(const projections::World& w, ClientId member, ClientId reader, const Context& ctx);
 
+// Whether other domains may show `account` (it exists and is not deactivated).
+bool account_shown(const projections::World& w, events::AccountId account, const Context& ctx);
+
 struct AccountsPage {
   std::vector<AccountCard> accounts;  // in id order
   events::AccountId next_after = events::kNoAccount;  // pass as `after` for the next page; 0: no more

@@ -139,6 +139,16 @@ struct MyRooms {
   bool operator==(const MyRooms&) const = default;
 };
 
+// The public rooms created by the accounts the actor's account follows (Rooms' wish), by room id
+// after `after`, kRoomsPerPage at a time.
+struct FollowedRooms {
+  static constexpr std::string_view kName = "followed_rooms";
+  static constexpr CommandTraits kTraits{};
+  events::RoomId after = events::kNoRoom;
+  static Reply decide(const projections::World& w, ClientId actor, const FollowedRooms& c, const Context& ctx, Decided& out);
+  bool operator==(const FollowedRooms&) const = default;
+};
+
 // Everyone online, by name (chatsock's :listall).
 struct ListOnline {
   static constexpr std::string_view kName = "online";
@@ -190,6 +200,13 @@ struct NamesReply {
   std::vector<std::string> names;
   std::uint64_t total = 0;
   bool operator==(const NamesReply&) const = default;
+};
+
+// FollowedRooms' reply: each room with the account that created it, by room id.
+struct FollowedRoomsReply {
+  std::vector<std::pair<events::AccountId, RoomListing>> rooms;
+  events::RoomId next_after = events::kNoRoom;  // pass as `after` for the next page; 0: no more
+  bool operator==(const FollowedRoomsReply&) const = default;
 };
 
 // ListMembers' reply: the members' names, as NamesReply's, and the account card of each member

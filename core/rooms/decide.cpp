@@ -3,10 +3,12 @@
 #include <set>
 
 #include "core/base/text_rules.hpp"
+#include "core/accounts/errors.hpp"
 #include "core/lifecycle.hpp"
 #include "core/rooms/commands.hpp"
 #include "core/rooms/errors.hpp"
 #include "core/stranger/errors.hpp"
+#include "projections/accounts/state.hpp"
 #include "projections/rooms/state.hpp"
 #include "projections/stranger/state.hpp"
 
@@ -271,6 +273,36 @@ Reply ListRooms::decide(const projections::World& w, ClientId actor, const ListR
       break;
     }
     body.rooms.push_back(RoomListing{r->name, r->topic, r->settings, r->members.size()});
+  }
+  Reply reply;
+  reply.body = std::move(body);
+  return reply;
+}
+
+Reply FollowedRooms::decide(const projections::World& w, ClientId actor, const FollowedRooms& c, const Context& ctx, Decided&) {
+  if (!client_of(w, actor)) return not_connected();
+  const projections::AccountsState& accounts = w.get<projections::AccountsState>();
+  const projections::AccountLogin* login = accounts.login_of(actor);
+  if (!login) return Reply::failure(errors::kNotLoggedIn, "log in first");
+  const RoomsState& s = w.get<RoomsState>();
+  std::map<RoomId, events::AccountId> found;  // by id, after `after`
+  if (auto following = accounts.following.find(login->account); following != accounts.following.end())
+    for (events::AccountId followed : following->second) {
+      auto owned = s.by_owner_account.find(followed);
+      if (owned == s.by_owner_account.end() || !account_shown(w, followed, ctx)) continue;
+      for (auto it = owned->second.upper_bound(c.after); it != owned->second.end(); ++it) found.emplace(*it, followed);
+    }
+  FollowedRoomsReply body;
+  RoomId last = kNoRoom;
+  for (const auto& [id, account] : found) {
+    const Room* r = s.find(id);
+    if (!r || r->settings.visibility != Visibility::kPublic) continue;  // hidden since: no longer shown
+    if (body.rooms.size() == kRoomsPerPage) {
+      body.next_after = last;
+      break;
+    }
+    body.rooms.emplace_back(account, RoomListing{r->name, r->topic, r->settings, r->members.size()});
+    last = id;
   }
   Reply reply;
   reply.body = std::move(body);

@@ -156,7 +156,7 @@ LowfDialect::LowfDialect() {
   pushes_.add<&render_renamed>();
   // lowf is stranger chat only: its clients can join no room.
   pushes_.add_silent<projections::RoomMessagePush, projections::MemberJoinedPush, projections::MemberLeftPush,
-                     projections::RoomUpdatedPush, projections::RoomDeletedPush>();
+                     projections::RoomUpdatedPush, projections::RoomDeletedPush, projections::FollowedRoomCreatedPush>();
   // Nor a DM: a DM is never opened with a lowf client (core/dms), and a lowf client opens none.
   pushes_.add_silent<projections::DmOpenedPush, projections::DmMessagePush, projections::DmClosedPush>();
   // Nor log in: lowf's page has no way to.

@@ -102,6 +102,7 @@ void build_post(NativeDialect::Fields& f, Decoded& out) {
 void build_rooms(NativeDialect::Fields& f, Decoded& out) { out.request.command = ListRooms{take(f, "cursor")}; }
 void build_members(NativeDialect::Fields& f, Decoded& out) { out.request.command = ListMembers{take(f, "room")}; }
 void build_my_rooms(NativeDialect::Fields&, Decoded& out) { out.request.command = MyRooms{}; }
+void build_followed_rooms(NativeDialect::Fields& f, Decoded& out) { out.request.command = FollowedRooms{f.number("after").value_or(0)}; }
 void build_online(NativeDialect::Fields&, Decoded& out) { out.request.command = ListOnline{}; }
 
 // ---- rendering ----
@@ -179,19 +180,24 @@ void reply_join(const Reply& reply, std::string& out) {
   out += ']';
 }
 
+// A listed room's fields after its '{' ("room":..., "topic", the settings, "members").
+void listing_members(const RoomListing& l, std::string& out) {
+  out += "\"room\":";
+  append_json_string(out, l.name);
+  key(out, "topic");
+  append_json_string(out, events::to_string(l.topic));
+  settings_members(l.settings, out);
+  key(out, "members");
+  append_json_uint(out, l.members);
+}
+
 void reply_rooms(const Reply& reply, std::string& out) {
   const RoomsReply& r = reply.body.as<RoomsReply>();
   key(out, "rooms");
   out += '[';
   for (std::size_t i = 0; i < r.rooms.size(); ++i) {
-    const RoomListing& l = r.rooms[i];
-    out += i ? ",{\"room\":" : "{\"room\":";
-    append_json_string(out, l.name);
-    key(out, "topic");
-    append_json_string(out, events::to_string(l.topic));
-    settings_members(l.settings, out);
-    key(out, "members");
-    append_json_uint(out, l.members);
+    out += i ? ",{" : "{";
+    listing_members(r.rooms[i], out);
     out += '}';
   }
   out += ']';
@@ -199,6 +205,33 @@ void reply_rooms(const Reply& reply, std::string& out) {
     key(out, "next");
     append_json_string(out, r.next);
   }
+}
+
+void reply_followed_rooms(const Reply& reply, std::string& out) {
+  const FollowedRoomsReply& r = reply.body.as<FollowedRoomsReply>();
+  key(out, "rooms");
+  out += '[';
+  for (std::size_t i = 0; i < r.rooms.size(); ++i) {
+    out += i ? ",{" : "{";
+    listing_members(r.rooms[i].second, out);
+    key(out, "account");
+    append_json_uint(out, r.rooms[i].first);
+    out += '}';
+  }
+  out += ']';
+  if (r.next_after != events::kNoRoom) {
+    key(out, "next_after");
+    append_json_uint(out, r.next_after);
+  }
+}
+
+bool render_followed_room(const FollowedRoomCreatedPush& p, bool, std::string& out) {
+  out += "{\"type\":\"followed_room_created\"";
+  room_members(p.room_name, p.room, out);
+  key(out, "account");
+  append_json_uint(out, p.account);
+  out += '}';
+  return true;
 }
 
 // The names, and an "accounts" list of the members logged in to one: the index of the member's
@@ -312,12 +345,14 @@ void add_native_rooms(NativeDialect& d) {
             {"media_type", Type::kString}, {"bytes", Type::kUint}},
            &build_post);
   d.add_op("rooms", {{"cursor", Type::kString}}, &build_rooms);
+  d.add_op("followed_rooms", {{"after", Type::kUint}}, &build_followed_rooms);
   d.add_op("members", {{"room", Type::kString, true}}, &build_members);
   d.add_op("my_rooms", {}, &build_my_rooms);
   d.add_op("online", {}, &build_online);
   d.add_reply<CreateRoom>(&reply_join);
   d.add_reply<JoinRoom>(&reply_join);
   d.add_reply<ListRooms>(&reply_rooms);
+  d.add_reply<FollowedRooms>(&reply_followed_rooms);
   d.add_reply<ListMembers>(&reply_members);
   d.add_reply<MyRooms>([](const Reply& r, std::string& out) { reply_names("rooms", r, out); });
   d.add_reply<ListOnline>([](const Reply& r, std::string& out) { reply_names("names", r, out); });
@@ -326,6 +361,7 @@ void add_native_rooms(NativeDialect& d) {
   d.pushes().add<&render_left>();
   d.pushes().add<&render_updated>();
   d.pushes().add<&render_deleted>();
+  d.pushes().add<&render_followed_room>();
 }
 
 }  // namespace chatd

@@ -577,6 +577,8 @@ PaletteDialect::PaletteDialect(PaletteOptions options) : options_(std::move(opti
                      MemberLeftPush, RoomUpdatedPush>();
   // Its users cannot log in yet (no :login), so no login of theirs ends.
   pushes_.add_silent<LoggedOutPush>();
+  // A palette session cannot log in yet, so it follows nobody.
+  pushes_.add_silent<FollowedRoomCreatedPush>();
 }
 
 std::unique_ptr<DialectSession> PaletteDialect::open_session() const { return std::make_unique<PaletteSession>(options_); }

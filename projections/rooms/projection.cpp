@@ -6,6 +6,7 @@
 
 #include "core/base/text_rules.hpp"
 #include "events/session/events.hpp"
+#include "projections/accounts/state.hpp"
 #include "projections/domain.hpp"
 #include "projections/rooms/state.hpp"
 #include "projections/stranger/state.hpp"
@@ -68,6 +69,10 @@ Status apply_created(World& w, const Event& e, const RoomCreated& p) {
   r.expire_idle_ms = p.expire_idle_ms;
   r.created = e.time;
   r.last_activity = e.time;
+  if (const AccountLogin* login = w.get<AccountsState>().login_of(p.owner)) {
+    r.owner_account = login->account;
+    s.by_owner_account[login->account].insert(p.room);
+  }
   s.last_room = p.room;
   s.rooms.emplace(p.room, std::move(r));
   s.by_key.emplace(std::move(key), p.room);
@@ -94,6 +99,10 @@ Status apply_deleted(World& w, const Event& e, const RoomDeleted& p) {
   if (p.why == RoomEnd::kExpired && e.time < r->expires_at()) return impossible(e, "the room has not expired");
   if (p.why == RoomEnd::kConfig && (r->owner != kNoClient || p.by != kNoClient)) return impossible(e, "not a configured room");
   for (const auto& [member, since] : r->members) remove_joined(s, member, p.room);
+  if (auto owned = s.by_owner_account.find(r->owner_account); owned != s.by_owner_account.end()) {
+    owned->second.erase(p.room);
+    if (owned->second.empty()) s.by_owner_account.erase(owned);
+  }
   s.by_key.erase(room_name_key(r->name));
   s.rooms.erase(p.room);
   return Status::Ok();
@@ -226,6 +235,21 @@ void notify_posted(const World& w, const Event& e, const RoomPosted& p, PushSink
            members_of(*r, p.from));
 }
 
+// A public room created by a client logged in to an account: its followers' clients hear of it
+// (never of a hidden one). notify() sees the World before the event: the login is the creator's.
+void notify_created(const World& w, const Event&, const RoomCreated& p, PushSink& out) {
+  if (p.visibility != Visibility::kPublic) return;
+  const AccountsState& accounts = w.get<AccountsState>();
+  const AccountLogin* login = accounts.login_of(p.owner);
+  if (!login) return;
+  auto followers = accounts.followers.find(login->account);
+  if (followers == accounts.followers.end()) return;
+  std::vector<Recipient> to;
+  for (const auto& [client, follower_login] : accounts.logins)
+    if (followers->second.count(follower_login.account)) to.push_back(Recipient{client});
+  if (!to.empty()) out.push(Push{.body = FollowedRoomCreatedPush{login->account, p.room, p.name}}, std::move(to));
+}
+
 void notify_updated(const World& w, const Event&, const RoomUpdated& p, PushSink& out) {
   const Room* r = w.get<RoomsState>().find(p.room);
   if (!r || r->members.empty()) return;
@@ -278,6 +302,7 @@ void add_rooms_projection(Projections& p) {
   p.add_push<MemberLeftPush>("rooms");
   p.add_push<RoomUpdatedPush>("rooms");
   p.add_push<RoomDeletedPush>("rooms");
+  p.add_push<FollowedRoomCreatedPush>("rooms");
 
   p.apply<&apply_created>();
   p.apply<&apply_updated>();
@@ -289,6 +314,7 @@ void add_rooms_projection(Projections& p) {
   p.react<&react_started>();
   p.react<&react_disconnected>();
 
+  p.notify<&notify_created>();
   p.notify<&notify_joined>();
   p.notify<&notify_left>();
   p.notify<&notify_posted>();

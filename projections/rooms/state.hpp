@@ -9,10 +9,12 @@
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <set>
 #include <string>
 #include <tuple>
 #include <vector>
 
+#include "events/accounts/events.hpp"
 #include "events/rooms/events.hpp"
 #include "projections/push.hpp"
 
@@ -46,6 +48,9 @@ struct RoomMessage {
 struct Room {
   std::string name;  // as its creator wrote it
   ClientId owner = kNoClient;
+  // The account its owner was logged in to when it created the room (kNoAccount: none): whose
+  // followers hear of it and find it (core/rooms: FollowedRooms).
+  events::AccountId owner_account = events::kNoAccount;
   MediaKind topic = MediaKind::kText;
   events::RoomSettings settings;
   std::string password_hash;        // argon2id; empty: anyone may join
@@ -66,7 +71,8 @@ struct Room {
   TimeMs expires_at() const;
 
   static constexpr auto fields() {
-    return std::tuple{events::field<&Room::name>("name"), events::field<&Room::owner>("owner"), events::field<&Room::topic>("topic"),
+    return std::tuple{events::field<&Room::name>("name"), events::field<&Room::owner>("owner"),
+                      events::field<&Room::owner_account>("owner_account"), events::field<&Room::topic>("topic"),
                       events::field<&Room::settings>("settings"), events::field<&Room::password_hash>("password_hash"),
                       events::field<&Room::password_version>("password_version"), events::field<&Room::history_limit>("history_limit"),
                       events::field<&Room::expire_idle_ms>("expire_idle_ms"), events::field<&Room::created>("created"),
@@ -80,6 +86,7 @@ struct RoomsState {
   std::map<RoomId, Room> rooms;
   std::map<std::string, RoomId> by_key;             // room_name_key(name) -> id, live rooms only
   std::map<ClientId, std::vector<RoomId>> joined;   // the rooms each client is in, in the order it joined
+  std::map<events::AccountId, std::set<RoomId>> by_owner_account;  // live rooms created by a logged-in client
   RoomId last_room = events::kNoRoom;               // ids are handed out after it
   std::uint64_t posts = 0;                          // every room's, ever
   std::uint64_t password_failures = 0;              // every room's, ever
@@ -101,7 +108,7 @@ struct RoomsState {
     return std::tuple{events::field<&RoomsState::last_room>("last_room"), events::field<&RoomsState::posts>("posts"),
                       events::field<&RoomsState::password_failures>("password_failures"),
                       events::field<&RoomsState::rooms>("rooms"), events::field<&RoomsState::by_key>("by_key"),
-                      events::field<&RoomsState::joined>("joined")};
+                      events::field<&RoomsState::joined>("joined"), events::field<&RoomsState::by_owner_account>("by_owner_account")};
   }
 };
 
@@ -137,6 +144,14 @@ struct RoomUpdatedPush {
   std::string room_name;
   events::RoomSettings settings;
   bool operator==(const RoomUpdatedPush&) const = default;
+};
+// A public room was created by an account the recipient follows (Rooms' Notify, which never ran).
+struct FollowedRoomCreatedPush {
+  static constexpr std::string_view kName = "followed_room_created";
+  events::AccountId account = events::kNoAccount;  // who created it
+  RoomId room = events::kNoRoom;
+  std::string room_name;
+  bool operator==(const FollowedRoomCreatedPush&) const = default;
 };
 // The room ended; its members are out of it.
 struct RoomDeletedPush {

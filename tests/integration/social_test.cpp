@@ -195,3 +195,32 @@ TEST_CASE("social: no path shows a reader a field its audience leaves out", "[in
   const std::string file((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   for (const char* clear : {"followers-only.png", "Follower-only creed", "5550 1234", "en, nb"}) CHECK(file.find(clear) == std::string::npos);
 }
+
+TEST_CASE("social: followers hear of a public room an account creates, and list the rooms of whom they follow",
+          "[integration][social][rooms]") {
+  TempDir data;
+  ChatdProcess chatd(data.path(), kNoCaptcha);
+  Client alice = signed_up(chatd.port(), "alice_p");
+  Client bob = signed_up(chatd.port(), "bobby_p");
+  Client carol = signed_up(chatd.port(), "carol_p");
+  Client guest = native_client(chatd.port(), "guest");
+  REQUIRE(ok(ask(*bob, "f", R"({"op":"follow","id":"f","username":"alice_p"})")));
+
+  REQUIRE(ok(ask(*alice, "c", R"({"op":"create_room","id":"c","room":"fjord","title":"Fjords"})")));
+  CHECK(bob->recv() == std::optional<std::string>(R"({"type":"followed_room_created","room":"fjord","room_id":1,"account":1})"));
+  // A hidden room is news to nobody: bob's next frame is the reply to what he asks next.
+  REQUIRE(ok(ask(*alice, "c", R"({"op":"create_room","id":"c","room":"hideout","visibility":"hidden"})")));
+  bob->send(R"({"op":"followed_rooms","id":"l"})");
+  const auto listed = bob->recv();
+  REQUIRE(listed);
+  CHECK(*listed == R"({"type":"reply","id":"l","ok":true,"rooms":[{"room":"fjord","topic":"text","title":"Fjords","description":"",)"
+                   R"("visibility":"public","limit":0,"members":1,"account":1}]})");
+  CHECK(listed->find("hideout") == std::string::npos);
+  // Carol follows nobody; the guest has no account; carol's room is nobody's news.
+  CHECK(ask(*carol, "l", R"({"op":"followed_rooms","id":"l"})") == R"({"type":"reply","id":"l","ok":true,"rooms":[]})");
+  CHECK(error_of(ask(*guest, "l", R"({"op":"followed_rooms","id":"l"})")) == "not_logged_in");
+  REQUIRE(ok(ask(*carol, "c", R"({"op":"create_room","id":"c","room":"quay"})")));
+  bob->send(R"({"op":"followed_rooms","id":"l2","after":1})");
+  CHECK(bob->recv() == std::optional<std::string>(R"({"type":"reply","id":"l2","ok":true,"rooms":[]})"));
+  CHECK(chatd.stop() == 0);
+}

@@ -201,6 +201,60 @@ TEST_CASE("social: a room's member list shows each logged-in member's card as th
   CHECK(m.run(t.guest, ListMembers{"harbour"}).reply.body.as<MembersReply>().accounts.size() == 1);
 }
 
+TEST_CASE("social: followers hear of a public room an account creates and find it, but never a hidden one", "[social][rooms]") {
+  ThreeAudiences t;  // fanny follows alice
+  Model& m = t.m;
+  CreateRoom harbour, secret, second;
+  harbour.name = "harbour";
+  secret.name = "lighthouse";
+  secret.visibility = Visibility::kHidden;
+  second.name = "boats";
+  // The news, from the pushes of the last run.
+  auto news = [&] {
+    std::vector<std::pair<FollowedRoomCreatedPush, std::vector<ClientId>>> out;
+    for (const auto& sent : m.pushes)
+      if (const auto* p = sent.push.body.get_if<FollowedRoomCreatedPush>()) {
+        std::vector<ClientId> to;
+        for (const auto& r : sent.to) to.push_back(r.client);
+        out.emplace_back(*p, to);
+      }
+    return out;
+  };
+  REQUIRE(m.run(t.alice, harbour).reply.ok());
+  CHECK(news() == std::vector<std::pair<FollowedRoomCreatedPush, std::vector<ClientId>>>{{{1, 1, "harbour"}, {t.fan}}});
+  REQUIRE(m.run(t.alice, secret).reply.ok());
+  CHECK(news().empty());
+  // A room by a client without an account, or by one nobody follows, is nobody's news.
+  REQUIRE(m.run(t.guest, second).reply.ok());
+  CHECK(news().empty());
+  REQUIRE(m.run(t.other, CreateRoom{"quay"}).reply.ok());
+  CHECK(news().empty());
+
+  auto followed = [&](ClientId reader) {
+    Decision d = m.run(reader, FollowedRooms{});
+    REQUIRE(d.reply.ok());
+    std::vector<std::pair<AccountId, std::string>> out;
+    for (const auto& [account, listing] : d.reply.body.as<FollowedRoomsReply>().rooms) out.emplace_back(account, listing.name);
+    return out;
+  };
+  using Rooms = std::vector<std::pair<AccountId, std::string>>;
+  CHECK(followed(t.fan) == Rooms{{1, "harbour"}});  // not the hidden one
+  CHECK(followed(t.other).empty());
+  CHECK(followed(t.alice).empty());  // one does not follow oneself
+  CHECK(m.run(t.guest, FollowedRooms{}).reply.error == errors::kNotLoggedIn);
+  Decision after = m.run(t.fan, FollowedRooms{1});
+  CHECK(after.reply.body.as<FollowedRoomsReply>().rooms.empty());  // paging: rooms after id 1
+  // The room is listed while it lives and its creator's account is shown.
+  REQUIRE(m.run(t.alice, DeleteRoom{"harbour"}).reply.ok());
+  CHECK(followed(t.fan).empty());
+  REQUIRE(m.run(t.alice, harbour).reply.ok());
+  CHECK(followed(t.fan).size() == 1);
+  Deactivate off;
+  Deactivate::with_credential(off, "", 1, 1);
+  REQUIRE(m.run(t.alice, off).reply.ok());
+  CHECK(followed(t.fan).empty());
+}
+
 TEST_CASE("social: a search finds public values only, so it never tells a hidden one", "[social]") {
   ThreeAudiences t;
   Model& m = t.m;
