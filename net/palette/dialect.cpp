@@ -4,6 +4,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/accounts/commands.hpp"
+#include "core/accounts/errors.hpp"
 #include "core/base/text_rules.hpp"
 #include "core/dms/commands.hpp"
 #include "core/dms/errors.hpp"
@@ -57,6 +59,13 @@ bool render_dm_closed(const DmClosedPush& p, bool, std::string& out) {
   out += 'C' + std::to_string(p.dm) + kSep + (p.left ? "1" : "0") + p.by_name;
   return true;
 }
+bool render_logged_out(const LoggedOutPush& p, bool, std::string& out) {
+  out += 'L';
+  out += p.why == LogoutCause::kPasswordChanged ? "your password was changed"
+         : p.why == LogoutCause::kDeactivated   ? "your account was deactivated"
+                                                : "this device was revoked";
+  return true;
+}
 bool render_system(const SystemNoticePush& p, bool, std::string& out) {
   out += 'S';
   out += p.text;
@@ -78,7 +87,12 @@ std::string terminal_safe(std::string_view text) {
 }
 
 // What a request the palette sent is for, to word its reply.
-enum class Asked : std::uint8_t { kUsername, kRooms, kJoin, kList, kListAll, kClose, kPost, kOpenDm, kCloseDm };
+enum class Asked : std::uint8_t { kUsername, kRooms, kJoin, kList, kListAll, kClose, kPost, kOpenDm, kCloseDm, kLogin, kLogout };
+
+// Telnet's echo option (RFC 857): the server says it echoes, so the client stops showing what is
+// typed (the password), then that it does not.
+constexpr std::string_view kEchoOff = "\xff\xfb\x01";  // IAC WILL ECHO
+constexpr std::string_view kEchoOn = "\xff\xfc\x01";   // IAC WONT ECHO
 
 // The DM id a push's frame starts with (0 if none), and the rest after its separator.
 events::DmId take_dm_id(std::string_view& frame) {
@@ -126,6 +140,19 @@ class PaletteSession final : public DialectSession {
         out.local = "\r\n" + prompt();
         return;
       case Phase::kChatView: return chat_view(line, out);
+      case Phase::kPassword: {
+        // The line is the password of `:login <username>`: never echoed, never kept here.
+        phase_ = Phase::kMenu;
+        std::string password(line);
+        if (password.empty()) {
+          out.local = std::string(kEchoOn) + "\r\nNo password: not logged in.\r\n" + prompt();
+          return;
+        }
+        ask(out, Login{std::move(login_username_), "palette"}, Asked::kLogin, std::move(password));
+        login_username_.clear();
+        out.local = std::string(kEchoOn) + "\r\n";
+        return;
+      }
       case Phase::kMenu: break;
     }
     if (waiting_) {  // (the transport holds lines while a reply is awaited: holds_input)
@@ -249,6 +276,22 @@ class PaletteSession final : public DialectSession {
         else out += terminal_safe(r.message) + "\r\n";
         unfocus_dm();
         break;
+      case Asked::kLogin:
+        if (r.ok()) {
+          const LoginReply& in = r.body.as<LoginReply>();
+          out += "You are logged in as '" + terminal_safe(in.display_name) + "' (@" + in.username + ").\r\n";
+          if (in.deactivation_cancelled) out += "Your account was to be deleted: logging in called that off.\r\n";
+        } else if (r.error == errors::kWrongPassword) {
+          out += "Wrong username or password!\r\n";
+        } else if (r.error == errors::kLoggedIn) {
+          out += "You are logged in already! Execute :logout first.\r\n";
+        } else {
+          out += terminal_safe(r.message) + "\r\n";
+        }
+        break;
+      case Asked::kLogout:
+        out += r.ok() ? "You are logged out.\r\n" : "You are not logged in!\r\n";
+        break;
       case Asked::kPost:
         if (r.ok()) return false;  // the own message's repaint follows, then the cursor (as chatsock)
         {
@@ -292,6 +335,10 @@ class PaletteSession final : public DialectSession {
       }
       return true;
     }
+    if (tag == 'L') {  // logged out by another device of the account
+      out += "\r\nYou were logged out: " + std::string(shared) + ".\r\n" + (phase_ == Phase::kChatView ? "> " : prompt());
+      return true;
+    }
     if (tag == 'D') {
       if (shared != room_) return false;
       const std::string line = "The room '" + room_ + "' was closed.";
@@ -313,7 +360,7 @@ class PaletteSession final : public DialectSession {
   }
 
  private:
-  enum class Phase : std::uint8_t { kUsername, kMenu, kChatView, kConfirmQuit };
+  enum class Phase : std::uint8_t { kUsername, kMenu, kChatView, kConfirmQuit, kPassword };
 
   std::string prompt() const {
     if (!room_.empty()) return "[room/" + room_ + "]> ";
@@ -468,9 +515,19 @@ class PaletteSession final : public DialectSession {
           "  :rooms             - List all the availiable chatrooms\r\n"
           "  :join <chatroom>   - Join chatroom with the name <chatroom> (and its password, if it has one)\r\n"
           "  :dm <user>         - Open a DM with user <user>\r\n"
+          "  :login <username>  - Log in to your account (the password is asked next, not shown)\r\n"
+          "  :logout            - Log out of it\r\n"
           "  :close             - Close your connection with the chatroom / dm\r\n"
           "  :quit              - Close your connection with the chat server entirely\r\n");
     }
+    if (name == "login") {
+      if (words.size() != 2) return local("The :login command expects a <username>; the password is asked next.\r\n");
+      login_username_ = std::string(words[1]);
+      phase_ = Phase::kPassword;
+      out.local = "Password: " + std::string(kEchoOff);
+      return;
+    }
+    if (name == "logout") return bare ? ask(out, Logout{}, Asked::kLogout) : local(kNoArguments);
     if (name == "rooms") return bare ? ask(out, ListRooms{}, Asked::kRooms) : local(kNoArguments);
     if (name == "listall") return bare ? ask(out, ListOnline{}, Asked::kListAll) : local(kNoArguments);
     if (name == "list") {
@@ -549,6 +606,7 @@ class PaletteSession final : public DialectSession {
   bool waiting_ = false;  // a command's reply is awaited (lines typed meanwhile are dropped, as chatsock did not read them)
   bool joined_with_password_ = false;
   std::string pending_name_;
+  std::string login_username_;  // between `:login <username>` and the password line
   std::string room_;  // the room the user is in; empty: none
   events::DmId dm_ = events::kNoDm;  // the DM in focus (in a room or a DM, never both); none: kNoDm
   std::string dm_with_;              // its other side's name, escaped
@@ -575,9 +633,8 @@ PaletteDialect::PaletteDialect(PaletteOptions options) : options_(std::move(opti
   // What a chatsock user was never told, the palette does not say either.
   pushes_.add_silent<SessionEndedPush, StatePush, PairedPush, MessagePush, PartnerLeftPush, RenamedPush, MemberJoinedPush,
                      MemberLeftPush, RoomUpdatedPush>();
-  // Its users cannot log in yet (no :login), so no login of theirs ends.
-  pushes_.add_silent<LoggedOutPush>();
-  // A palette session cannot log in yet, so it follows nobody.
+  pushes_.add<&render_logged_out>();
+  // It has no way to follow anyone (no :follow): the news of a followed account's room is not its.
   pushes_.add_silent<FollowedRoomCreatedPush>();
 }
 

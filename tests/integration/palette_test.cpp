@@ -417,3 +417,41 @@ TEST_CASE("palette: a real telnet in tmux sees chatsock's screen", "[integration
   for (int i = 0; i < 18; ++i) CHECK(lines[i].empty());
   CHECK(bob->recv_until("hello from telnet"));
 }
+
+TEST_CASE("palette: :login asks the password without echo, logs in to the account, and :logout ends it",
+          "[integration][palette][accounts]") {
+  TempDir data;
+  ChatdProcess chatd(data.path(), palette_args());
+  auto native = native_client(chatd.port(), "web");
+  const std::string signed_up = ask(*native, "s",
+      R"({"op":"signup","id":"s","username":"alice_w","email":"alice@example.org","display_name":"Alice W.","password":"a long password"})");
+  REQUIRE(ok(signed_up));
+  auto c = palette_user(chatd.palette_port(), "alice");
+  auto says = [&](const std::string& line, const std::string& until) {
+    c->send(line + "\r\n");
+    return c->until(until);
+  };
+  CHECK(says(":login", "\r\n> ") == "The :login command expects a <username>; the password is asked next.\r\n\r\n> ");
+  // The password prompt turns the client's echo off (IAC WILL ECHO); the answer turns it on again.
+  CHECK(says(":login alice_w", "Password: \xff\xfb\x01") == "Password: \xff\xfb\x01");
+  CHECK(says("not the password", "\r\n> ") == "\xff\xfc\x01\r\nWrong username or password!\r\n\r\n> ");
+  CHECK(says(":login nobody_here", "\xff\xfb\x01") != "");
+  CHECK(says("a long password", "\r\n> ") == "\xff\xfc\x01\r\nWrong username or password!\r\n\r\n> ");  // the same answer
+  CHECK(says(":login alice_w", "\xff\xfb\x01") != "");
+  CHECK(says("a long password", "\r\n> ") == "\xff\xfc\x01\r\nYou are logged in as 'Alice W.' (@alice_w).\r\n\r\n> ");
+  CHECK(says(":login alice_w", "\xff\xfb\x01") != "");
+  CHECK(says("a long password", "\r\n> ") == "\xff\xfc\x01\r\nYou are logged in already! Execute :logout first.\r\n\r\n> ");
+  // The login is a device of the account, named for the palette; the member list shows the account.
+  const std::string devices = ask(*native, "d", R"({"op":"devices","id":"d"})");
+  CHECK(devices.find(R"("name":"palette")") != std::string::npos);
+  CHECK(says(":join general", "\r\n[room/general]> ") != "");
+  CHECK(says(":list", "[room/general]> ") == "Users connected to room 'general':\r\n  - alice (Alice W., @alice_w)\r\n\r\n[room/general]> ");
+  // A password change elsewhere signs the palette out, and says so.
+  REQUIRE(ok(ask(*native, "p", R"({"op":"change_password","id":"p","password":"a long password","new_password":"another long one"})")));
+  CHECK(c->until("[room/general]> ") == "\r\nYou were logged out: your password was changed.\r\n[room/general]> ");
+  CHECK(says(":logout", "[room/general]> ") == "You are not logged in!\r\n\r\n[room/general]> ");
+  CHECK(says(":login alice_w", "\xff\xfb\x01") != "");
+  CHECK(says("another long one", "[room/general]> ").find("You are logged in as 'Alice W.'") != std::string::npos);
+  CHECK(says(":logout", "[room/general]> ") == "You are logged out.\r\n\r\n[room/general]> ");
+  CHECK(chatd.stop() == 0);
+}
