@@ -96,6 +96,9 @@ class LmdbLog final : public EventLog {
   Status begin_read(ReadTxn& read, bool with_cursor) const;
   Status refresh_map_size() const;
   Status grow_map();
+  // After a commit that erased a key: rewrites the key store's page twice, so that the page the
+  // key was on is written over (see lmdb_log.cpp).
+  Status scrub_freed_pages();
   Status read_last_seq(Seq* out) const;
   Status scan_chunks(Seq from, const EncodedVisitor& visit) const;
 

@@ -124,7 +124,7 @@ Script generate(std::uint64_t seed, std::uint32_t users, TimeMs duration_ms) {
   // Accounts, from a stream of their own: for about half the seeds, some users sign up (racing for
   // three usernames), log in with right, wrong and old passwords and with tokens, log out, revoke,
   // change passwords and usernames, deactivate (and are purged), set their avatar for one of the
-  // three audiences, read each other's profiles, lists and searches, and follow.
+  // three audiences, read each other's profiles, lists and searches, follow, and create rooms.
   SeededRandom accounts_rng(seed * 0xbf58476d1ce4e5b9ULL + 13);
   std::vector<std::uint32_t> holders(accounts_rng.uniform(2) == 0 ? 0 : 2 + accounts_rng.uniform(users / 8 + 1));
   for (std::uint32_t& u : holders) u = static_cast<std::uint32_t>(accounts_rng.uniform(users));
@@ -142,6 +142,8 @@ Script generate(std::uint64_t seed, std::uint32_t users, TimeMs duration_ms) {
       else if (pick < 66) a.kind = ActionKind::kSetProfile;
       else if (pick < 78) a.kind = ActionKind::kReadAccounts, a.arg = static_cast<std::uint32_t>(accounts_rng.uniform(400));
       else if (pick < 85) a.kind = ActionKind::kFollow, a.arg = static_cast<std::uint32_t>(accounts_rng.uniform(300));
+      // A room created while logged in: news to the account's followers (when it is public).
+      else if (pick < 89) a.kind = ActionKind::kCreateRoom, a.arg = static_cast<std::uint32_t>(accounts_rng.uniform(kSimRooms));
       s.actions.push_back(a);
     }
   }

@@ -382,6 +382,7 @@ class Simulation {
   };
   std::unordered_map<std::string, AvatarInfo> avatars_;
   std::set<std::pair<events::AccountId, events::AccountId>> ever_followed_;
+  std::map<events::RoomId, bool> room_public_;  // every room created, whether public when created
   std::uint64_t avatar_count_ = 0;
   std::map<std::pair<ClientId, events::DmId>, std::uint64_t> last_dm_number_;
   std::set<std::uint64_t> right_password_;  // connections that sent small's password right
@@ -1093,6 +1094,7 @@ void Simulation::apply_committed(const Engine::BatchResult& result) {
     }
     if (const auto* p = e.payload.get_if<events::Paired>()) pair_sides_[p->pair] = {p->seeker, p->waiter};
     if (const auto* f = e.payload.get_if<events::Followed>()) ever_followed_.insert({f->follower, f->followee});
+    if (const auto* c = e.payload.get_if<events::RoomCreated>()) room_public_[c->room] = c->visibility == events::Visibility::kPublic;
     if (const auto* p = e.payload.get_if<events::RoomPosted>()) {
       RoomPostInfo info{seq, p->room, p->number, p->from, {}};
       if (const projections::Room* r = before.get<RoomsState>().find(p->room))
@@ -1275,6 +1277,19 @@ void Simulation::check_outbound(SimSession& s, const Outbound& item) {
     return;
   }
   if (const auto* m = item.push->body.get_if<projections::RoomMessagePush>()) return check_room_message(s, item, *m);
+  if (const auto* news = item.push->body.get_if<projections::FollowedRoomCreatedPush>()) {
+    // The news of a room goes only to an account that followed its creator, and never of a hidden room.
+    const char* const kInvariant = "a followed account's new room is told to its followers only, never a hidden one";
+    fault("followed room created");
+    count(kInvariant);
+    auto created = room_public_.find(news->room);
+    if (created != room_public_.end() && !created->second)
+      return fail(kInvariant, "client " + std::to_string(s.client) + " was told of hidden room " + news->room_name);
+    if (s.account == events::kNoAccount || !ever_followed_.count({s.account, news->account}))
+      return fail(kInvariant, "client " + std::to_string(s.client) + " (account " + std::to_string(s.account) +
+                                  ") was told of a room by account " + std::to_string(news->account));
+    return;
+  }
   if (item.push->body.type()->domain == std::string_view("dms")) return check_dm_push(s, item);
   if (const auto* out = item.push->body.get_if<projections::LoggedOutPush>()) {
     revoked_devices_.insert(out->device);

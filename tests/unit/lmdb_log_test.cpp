@@ -10,6 +10,8 @@
 #include <cstdlib>
 #include <thread>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -404,4 +406,34 @@ TEST_CASE("logs: raw scans and single reads give the stored bytes of exactly the
     CHECK(log->read(n + 1, event).code() == Status::Code::kNotFound);
     CHECK(log->read(0, event).code() == Status::Code::kNotFound);
   }
+}
+
+TEST_CASE("lmdb log: an erased key's bytes are gone from the file once the erasing append returns", "[lmdb][keys]") {
+  TempDir dir;
+  SealKey key;
+  for (std::size_t i = 0; i < key.size(); ++i) key[i] = static_cast<std::uint8_t>(0xA0 + i % 16) ^ static_cast<std::uint8_t>(i * 7);
+  const std::string needle(reinterpret_cast<const char*>(key.data()), key.size());
+  auto in_file = [&] {
+    std::ifstream in(dir.path + "/data.mdb", std::ios::binary);
+    const std::string all((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    return all.find(needle) != std::string::npos;
+  };
+  auto encoded = [](Seq first, std::size_t n) {
+    std::vector<std::string> out;
+    for (const Event& e : messages(first, n)) out.push_back(encode(e));
+    return out;
+  };
+  auto log = open_log(dir.path);
+  const std::vector<KeyChange> put{KeyChange{"account:1", key}}, erase{KeyChange{"account:1", std::nullopt}};
+  REQUIRE(log->append_encoded(1, encoded(1, 10), put).ok());
+  REQUIRE(in_file());  // the check sees a key where there is one
+  // Without the scrub, the page the key was on kept it for two more commits (LMDB reuses a freed
+  // page from the second transaction after the one that freed it).
+  REQUIRE(log->append_encoded(11, encoded(11, 1), erase).ok());
+  CHECK_FALSE(in_file());
+  CHECK(log->last_seq() == 11);
+  bool any = false;
+  CHECK(log->read_keys([&](std::string_view, const SealKey&) { return any = true, true; }).ok());
+  CHECK_FALSE(any);  // the scrub's own record is never left behind
+  REQUIRE(log->append_encoded(12, encoded(12, 1)).ok());
 }
