@@ -31,8 +31,8 @@ struct Limits {
   // Accounts (core/accounts/): the longest username, how many devices (logins with a token) one
   // account may hold (the oldest is not dropped for a new one: the user revokes it), and how long
   // a deactivated account waits for its purge (a login before then calls it off). Several accounts
-  // may share an email, up to max_accounts_per_email: a login by email verifies the password
-  // against that many hashes (about 22 ms each, on the credential pool), however many there are.
+  // may share an email; a login by email verifies the password against max_accounts_per_email
+  // hashes (about 22 ms each, on the credential pool): the oldest of its accounts, padded.
   std::size_t max_username_chars = 32;
   std::size_t max_devices_per_account = 20;
   std::size_t max_accounts_per_email = 4;

@@ -204,7 +204,7 @@ const std::vector<Option>& options() {
       {"max-devices-per-account", "N", "devices (logins with a token) one account may hold; revoke one to add another (20)",
        unsigned_value(&Config::max_devices_per_account, 1, 1000)},
       {"max-accounts-per-email", "N",
-       "accounts that may share one email; a login by email costs this many argon2id checks (4)",
+       "accounts of one email a login by email may open (its oldest; the others log in by username); each login by email costs this many argon2id checks (4)",
        unsigned_value(&Config::max_accounts_per_email, 1, 64)},
       {"deactivation-grace", "SECONDS",
        "a deactivated account is purged (its personal data erased) this long after, unless it logs in before (2592000: 30 days)",

@@ -23,7 +23,7 @@ using projections::World;
 
 constexpr char kMagic[8] = {'C', 'H', 'A', 'T', 'D', 'S', 'N', 'P'};
 // 2: the World is written domain by domain (projections/world_codec.hpp).
-constexpr std::uint64_t kFormat = 2;
+constexpr std::uint64_t kFormat = 3;  // 3: rooms remember their creator's account
 
 // Ties a snapshot to its log: the first event (a log's server_started, unique to that log's
 // creation) and the event at the snapshot's seq (which differs once a rewritten log diverges).

@@ -75,13 +75,6 @@ std::optional<Reply> unless_proven(const Account& a, AccountId account, const Ac
   return challenge;
 }
 
-// An email shared by as many accounts as it may be: a login by it verifies that many hashes.
-std::optional<Reply> email_full(const AccountsState& s, const std::string& email_index, const Context& ctx) {
-  auto it = s.by_email.find(email_index);
-  if (it == s.by_email.end() || it->second.size() < ctx.limits.max_accounts_per_email) return std::nullopt;
-  return Reply::failure(errors::kEmailFull, "that email address has as many accounts as it may");
-}
-
 // The rules every password follows (the session checks them before it hashes one).
 Reply password_rules(std::string_view password) {
   const long chars = utf8_length(password);
@@ -181,7 +174,6 @@ Reply Signup::decide(const projections::World& w, ClientId actor, const Signup& 
   const std::string username_index = blind_index(*index, "username", c.username);
   if (s.by_username.count(username_index)) return Reply::failure(errors::kUsernameTaken, "that username is taken");
   const std::string email_index = blind_index(*index, "email", ascii_lower(c.email));
-  if (auto refused = email_full(s, email_index, ctx)) return *refused;
 
   Random& secrets = ctx.secret_random();
   const AccountId account = s.last_account + 1;
@@ -228,10 +220,19 @@ Reply login_by_email(const AccountsState& s, const SealKey& index, ClientId acto
                      Decided& out) {
   if (auto p = email_problem(c.email)) return Reply::failure(errors::kInvalidEmail, *p);
   const std::string email_index = blind_index(index, "email", ascii_lower(c.email));
+  // The email's oldest max_accounts_per_email accounts (by id): an email's accounts are not
+  // bounded (a bound would tell anyone who signs up with an email how many it has, and let them
+  // fill it), the work of a login by it is. The others log in by username.
   std::vector<AccountId> candidates, opened;
-  if (auto it = s.by_email.find(email_index); it != s.by_email.end())
+  if (auto it = s.by_email.find(email_index); it != s.by_email.end()) {
+    std::vector<AccountId> of_email;
     for (AccountId id : it->second)
-      if ((c.account == kNoAccount || c.account == id) && account_key(ctx, id)) candidates.push_back(id);
+      if (account_key(ctx, id)) of_email.push_back(id);
+    std::sort(of_email.begin(), of_email.end());
+    if (of_email.size() > ctx.limits.max_accounts_per_email) of_email.resize(ctx.limits.max_accounts_per_email);
+    for (AccountId id : of_email)
+      if (c.account == kNoAccount || c.account == id) candidates.push_back(id);
+  }
   for (AccountId id : candidates)
     if (proof_of(c.proven, id) == CredentialProof{id, s.find(id)->credential}) opened.push_back(id);
 
@@ -380,8 +381,6 @@ Reply ChangeEmail::decide(const projections::World& w, ClientId actor, const Cha
   const AccountSeal sealed(*own.key, own.login->account);
   if (sealed.open("email", own.account->email) == c.email) return unchanged("that email address");
   const std::string email_index = blind_index(*index, "email", ascii_lower(c.email));
-  if (email_index != own.account->email_index)
-    if (auto refused = email_full(w.get<AccountsState>(), email_index, ctx)) return *refused;
   if (auto challenge = unless_proven(*own.account, own.login->account, sealed, c.proven)) return *challenge;
   return accept(out, EmailChanged{own.login->account, actor, email_index,
                                   sealed.seal(ctx.secret_random(), "email", c.email)});

@@ -15,7 +15,6 @@ inline constexpr ErrorCode kNotLoggedIn{"not_logged_in"};
 inline constexpr ErrorCode kNoSuchDevice{"no_such_device"};       // the account has no device of that id
 inline constexpr ErrorCode kTooManyDevices{"too_many_devices"};   // revoke one first
 inline constexpr ErrorCode kChooseAccount{"choose_account"};      // the email's password opened several: name one
-inline constexpr ErrorCode kEmailFull{"email_full"};              // the email has Limits::max_accounts_per_email accounts
 inline constexpr ErrorCode kUnchanged{"unchanged"};                // the new value is the current one
 inline constexpr ErrorCode kNoSuchAccount{"no_such_account"};    // no account has that username or id (or it is deactivated)
 inline constexpr ErrorCode kInvalidProfileField{"invalid_profile_field"};  // not a field of the profile table

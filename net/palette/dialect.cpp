@@ -336,7 +336,7 @@ class PaletteSession final : public DialectSession {
       return true;
     }
     if (tag == 'L') {  // logged out by another device of the account
-      out += "\r\nYou were logged out: " + std::string(shared) + ".\r\n" + (phase_ == Phase::kChatView ? "> " : prompt());
+      out += "\r\nYou were logged out: " + terminal_safe(shared) + ".\r\n" + (phase_ == Phase::kChatView ? "> " : prompt());
       return true;
     }
     if (tag == 'D') {

@@ -229,7 +229,8 @@ bool SessionLogic::start_credential_job(CredentialJob job, const std::string& re
       gate_reply(request_id, errors::kRateLimited, "too many passwords from your address; wait a minute");
       return false;
     }
-    options_.address_password_work->failed(key ? *key : addr_, now);  // counts the work, right or wrong
+    // Counts the work, right or wrong: each hash a job checks (a login by email checks several).
+    for (std::size_t i = 0; i <= job.alternatives.size(); ++i) options_.address_password_work->failed(key ? *key : addr_, now);
   }
   if (io_.start_credential(std::move(job))) return true;
   gate_reply(request_id, errors::kBusy, "the server is busy checking passwords; try again");

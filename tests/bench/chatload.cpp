@@ -291,7 +291,9 @@ asio::awaitable<void> login_client(asio::io_context& io, const Options& o, int i
     reply = co_await c.read_until("\"id\":\"" + id + "\"");
     if (!reply) break;
     if (reply->find("\"ok\":true") == std::string::npos) {
-      ++stats.failed;
+      ++stats.failed;  // (rate_limited, busy): wait a little rather than ask again at once
+      timer.expires_after(std::chrono::milliseconds(100));
+      co_await timer.async_wait(kTuple);
       continue;
     }
     ++stats.ok;

@@ -44,11 +44,11 @@ struct Measure {
 Measure measure(const Cost& cost, std::size_t workers, double seconds) {
   const Argon2idHasher hasher(cost.passes, cost.mib * 1024 * 1024);
   const std::string hash = hasher.hash("correct horse battery");
-  CredentialPool pool(hasher, workers, workers * 4);
   std::mutex mu;
   std::condition_variable cv;
   std::uint64_t done = 0, posted = 0;
   bool wrong_result = false;
+  CredentialPool pool(hasher, workers, workers * 4);  // after what its callbacks use: stopped first
   const auto start = Clock::now();
   const auto end = start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
   std::unique_lock lock(mu);
@@ -65,7 +65,11 @@ Measure measure(const Cost& cost, std::size_t workers, double seconds) {
         cv.notify_all();
       });
       lock.lock();
-      if (!queued) return Measure{0, 0, false};
+      if (!queued) {
+        lock.unlock();
+        pool.stop();
+        return Measure{0, 0, false};
+      }
     }
     if (Clock::now() >= end && done == posted) break;
     cv.wait_for(lock, std::chrono::milliseconds(50));
