@@ -166,6 +166,16 @@ void react_started(World& w, const Event& e, const ServerStarted&) {
   s.joined.clear();
 }
 
+// A purged account leaves no tie behind: its rooms live on, nobody's.
+void react_purged(World& w, const Event&, const AccountPurged& p) {
+  RoomsState& s = w.get<RoomsState>();
+  auto owned = s.by_owner_account.find(p.account);
+  if (owned == s.by_owner_account.end()) return;
+  for (RoomId id : owned->second)
+    if (Room* r = find(s, id)) r->owner_account = events::kNoAccount;
+  s.by_owner_account.erase(owned);
+}
+
 void react_disconnected(World& w, const Event& e, const ClientDisconnected& p) {
   RoomsState& s = w.get<RoomsState>();
   auto it = s.joined.find(p.client);
@@ -313,6 +323,7 @@ void add_rooms_projection(Projections& p) {
   p.apply<&apply_password_failed>();
   p.react<&react_started>();
   p.react<&react_disconnected>();
+  p.react<&react_purged>();
 
   p.notify<&notify_created>();
   p.notify<&notify_joined>();

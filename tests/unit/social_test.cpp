@@ -8,6 +8,7 @@
 #include "core/accounts/social.hpp"
 #include "core/base/civil_date.hpp"
 #include "core/rooms/commands.hpp"
+#include "core/session/commands.hpp"
 #include "events/codec.hpp"
 #include "projections/accounts/state.hpp"
 #include "projections/world_codec.hpp"
@@ -253,6 +254,12 @@ TEST_CASE("social: followers hear of a public room an account creates and find i
   Deactivate::with_credential(off, "", 1, 1);
   REQUIRE(m.run(t.alice, off).reply.ok());
   CHECK(followed(t.fan).empty());
+  // Purged, the account leaves no tie to its rooms: they live on, nobody's.
+  m.now += m.limits.deactivation_grace_ms;
+  REQUIRE(m.run(Command{Tick{}, kNoClient}).events.size() == 1);
+  CHECK_FALSE(m.world.get<RoomsState>().by_owner_account.count(1));
+  CHECK(m.world.get<RoomsState>().by_owner_account.count(3));  // other's quay is still other's
+  for (const auto& [id, room] : m.world.get<RoomsState>().rooms) CHECK(room.owner_account != 1);
 }
 
 TEST_CASE("social: a search finds public values only, so it never tells a hidden one", "[social]") {
