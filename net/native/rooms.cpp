@@ -234,19 +234,24 @@ bool render_followed_room(const FollowedRoomCreatedPush& p, bool, std::string& o
   return true;
 }
 
+// ,"list":["a","b"],"total":N
+void names_list(const char* list, const std::vector<std::string>& names, std::uint64_t total, std::string& out) {
+  key(out, list);
+  out += '[';
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    if (i) out += ',';
+    append_json_string(out, names[i]);
+  }
+  out += ']';
+  key(out, "total");
+  append_json_uint(out, total);
+}
+
 // The names, and an "accounts" list of the members logged in to one: the index of the member's
 // name and its card, as the reader may see it.
 void reply_members(const Reply& reply, std::string& out) {
   const MembersReply& m = reply.body.as<MembersReply>();
-  key(out, "members");
-  out += '[';
-  for (std::size_t i = 0; i < m.names.size(); ++i) {
-    if (i) out += ',';
-    append_json_string(out, m.names[i]);
-  }
-  out += ']';
-  key(out, "total");
-  append_json_uint(out, m.total);
+  names_list("members", m.names, m.total, out);
   if (m.accounts.empty()) return;
   key(out, "accounts");
   out += '[';
@@ -264,15 +269,7 @@ void reply_members(const Reply& reply, std::string& out) {
 
 void reply_names(const char* list, const Reply& reply, std::string& out) {
   const NamesReply& n = reply.body.as<NamesReply>();
-  key(out, list);
-  out += '[';
-  for (std::size_t i = 0; i < n.names.size(); ++i) {
-    if (i) out += ',';
-    append_json_string(out, n.names[i]);
-  }
-  out += ']';
-  key(out, "total");
-  append_json_uint(out, n.total);
+  names_list(list, n.names, n.total, out);
 }
 
 bool render_message(const RoomMessagePush& p, bool own, std::string& out) {
