@@ -72,12 +72,8 @@ void build_change_email(NativeDialect::Fields& f, Decoded& out) {
 
 void reply_login(const Reply& reply, std::string& out) {
   const LoginReply& r = reply.body.as<LoginReply>();
-  out += ",\"account\":";
-  append_json_uint(out, r.account);
-  out += ",\"username\":";
-  append_json_string(out, r.username);
-  out += ",\"display_name\":";
-  append_json_string(out, r.display_name);
+  out += ',';
+  append_account_names(r.account, r.username, r.display_name, out);
   out += ",\"device\":";
   append_json_uint(out, r.device);
   if (!r.token.empty()) {
@@ -100,12 +96,8 @@ void reply_choose_account(const Reply& reply, std::string& out) {
   out += ",\"accounts\":[";
   for (std::size_t i = 0; i < choice->accounts.size(); ++i) {
     const AccountChoice& a = choice->accounts[i];
-    out += i ? ",{\"account\":" : "{\"account\":";
-    append_json_uint(out, a.account);
-    out += ",\"username\":";
-    append_json_string(out, a.username);
-    out += ",\"display_name\":";
-    append_json_string(out, a.display_name);
+    out += i ? ",{" : "{";
+    append_account_names(a.account, a.username, a.display_name, out);
     out += '}';
   }
   out += ']';

@@ -106,8 +106,11 @@ class NativeDialect final : public WireDialect {
 };
 
 struct AccountCard;
-// `{"account":1,"username":...,"display_name":...,"profile":{...}}`: an account as every list shows
-// it (net/native/social.cpp).
+// How the native dialect names an account, everywhere (net/native/social.cpp):
+// `"account":1,"username":...,"display_name":...`; a card adds `,"profile":{...}`, and
+// append_account_card wraps it in braces, as every list shows an account.
+void append_account_names(std::uint64_t account, const std::string& username, const std::string& display_name, std::string& out);
+void append_account_card_fields(const AccountCard& card, std::string& out);
 void append_account_card(const AccountCard& card, std::string& out);
 
 // The domains' parts of the native dialect (net/native/<domain>.cpp).

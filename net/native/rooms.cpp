@@ -257,12 +257,11 @@ void reply_members(const Reply& reply, std::string& out) {
   out += '[';
   for (std::size_t i = 0; i < m.accounts.size(); ++i) {
     if (i) out += ',';
-    std::string card;
-    append_account_card(m.accounts[i].second, card);
     out += "{\"member\":";
     append_json_uint(out, m.accounts[i].first);
     out += ',';
-    out.append(card, 1);  // the card's fields, after its '{'
+    append_account_card_fields(m.accounts[i].second, out);
+    out += '}';
   }
   out += ']';
 }

@@ -76,14 +76,6 @@ void append_profile(const std::vector<ProfileEntry>& fields, std::string& out) {
   out += '}';
 }
 
-void append_names(events::AccountId account, const std::string& username, const std::string& display_name, std::string& out) {
-  out += "\"account\":";
-  append_json_uint(out, account);
-  out += ",\"username\":";
-  append_json_string(out, username);
-  out += ",\"display_name\":";
-  append_json_string(out, display_name);
-}
 
 void reply_set_profile(const Reply& reply, std::string& out) {
   const ProfileEntry& e = reply.body.as<ProfileEntry>();
@@ -99,7 +91,7 @@ void reply_set_profile(const Reply& reply, std::string& out) {
 void reply_profile(const Reply& reply, std::string& out) {
   const ProfileReply& r = reply.body.as<ProfileReply>();
   out += ',';
-  append_names(r.account, r.username, r.display_name, out);
+  append_account_names(r.account, r.username, r.display_name, out);
   out += ",\"followers\":";
   append_json_uint(out, r.followers);
   out += ",\"following\":";
@@ -125,10 +117,23 @@ void reply_page(const Reply& reply, std::string& out) {
 
 }  // namespace
 
+void append_account_names(events::AccountId account, const std::string& username, const std::string& display_name, std::string& out) {
+  out += "\"account\":";
+  append_json_uint(out, account);
+  out += ",\"username\":";
+  append_json_string(out, username);
+  out += ",\"display_name\":";
+  append_json_string(out, display_name);
+}
+
+void append_account_card_fields(const AccountCard& card, std::string& out) {
+  append_account_names(card.account, card.username, card.display_name, out);
+  append_profile(card.fields, out);
+}
+
 void append_account_card(const AccountCard& card, std::string& out) {
   out += '{';
-  append_names(card.account, card.username, card.display_name, out);
-  append_profile(card.fields, out);
+  append_account_card_fields(card, out);
   out += '}';
 }
 
