@@ -268,7 +268,7 @@ int run_chatd(const Config& requested) {
   io.run();
   // The pool's queued jobs hold their sessions: they go while the io_context they belong to is
   // still there, and no job finishes into it afterwards.
-  ctx.credentials.stop();
+  ctx.credentials->stop();
   runner.stop();  // processes the disconnects the sessions submitted, then returns
   std::cout << "chatd: stopped at seq " << log->last_seq() << std::endl;
   return 0;

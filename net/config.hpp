@@ -80,6 +80,7 @@ struct Config {
 
   std::size_t password_workers = 2;        // threads that hash and check passwords (argon2id)
   std::size_t password_queue = 64;         // passwords waiting for them; past it: busy
+  bool password_process = true;            // those threads in a child process, at SCHED_IDLE
   std::uint32_t password_failures_per_address = 10;  // wrong passwords a minute from one address
   std::uint32_t password_failures_per_account = 3;   // wrong passwords a minute for one username, from anywhere
   std::uint32_t password_work_per_address = 60;      // passwords hashed or checked a minute for one address

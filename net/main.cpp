@@ -1,10 +1,16 @@
 // chatd's entry point: options, then the server (net/chatd.hpp).
 #include <iostream>
 
+#include <string>
+
 #include "net/config.hpp"
 #include "net/chatd.hpp"
+#include "net/session/credential_process.hpp"
 
 int main(int argc, char** argv) {
+  // chatd's own credential worker (net/session/credential_process.hpp), started by chatd itself.
+  if (argc == 4 && argv[1] == chatd::kCredentialWorkerFlag)
+    return chatd::run_credential_worker(chatd::kCredentialWorkerFd, std::stoul(argv[2]), std::stoul(argv[3]));
   chatd::Config config;
   std::vector<std::string> problems;
   chatd::parse_config(std::vector<std::string>(argv + 1, argv + argc), config, problems);

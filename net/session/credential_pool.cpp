@@ -1,5 +1,6 @@
 #include "net/session/credential_pool.hpp"
 
+#include <pthread.h>
 #include <sodium.h>
 
 #include "core/command.hpp"
@@ -22,7 +23,10 @@ bool Argon2idHasher::verify(std::string_view hash, std::string_view secret) cons
 
 CredentialPool::CredentialPool(const PasswordHasher& hasher, std::size_t threads, std::size_t max_queued)
     : hasher_(hasher), max_queued_(max_queued) {
-  for (std::size_t i = 0; i < threads; ++i) threads_.emplace_back([this] { work(); });
+  for (std::size_t i = 0; i < threads; ++i) threads_.emplace_back([this] {
+      pthread_setname_np(pthread_self(), "chatd-password");  // for top -H and perf
+      work();
+    });
 }
 
 CredentialPool::~CredentialPool() { stop(); }
@@ -44,7 +48,10 @@ void CredentialPool::stop() {
 bool CredentialPool::post(CredentialJob job, Done done) {
   {
     std::lock_guard lock(mutex_);
-    if (stopping_ || jobs_.size() >= max_queued_) return false;
+    if (stopping_ || jobs_.size() >= max_queued_) {
+      sodium_memzero(job.secret.data(), job.secret.size());
+      return false;
+    }
     jobs_.emplace_back(std::move(job), std::move(done));
   }
   wake_.notify_one();

@@ -1,6 +1,8 @@
 // CredentialPool: a few threads that hash and verify passwords, so that argon2id (about 22 ms and
 // 19 MiB a hash at OWASP's minimum, DESIGN.md) never runs on the network thread or the engine. The
-// queue is bounded: a full one refuses (the session answers `busy`) instead of growing.
+// queue is bounded: a full one refuses (the session answers `busy`) instead of growing. chatd runs
+// it in a child process of its own (net/session/credential_process.hpp); tests and the benchmark
+// run it here.
 // Thread-safety: post() may be called from any thread; `done` runs on a pool thread (the caller
 // posts the result back to its own thread). The destructor finishes the jobs already taken and
 // drops the rest.
@@ -48,19 +50,28 @@ class Argon2idHasher final : public PasswordHasher {
   std::size_t mem_limit_;
 };
 
-class CredentialPool {
+// Where the sessions' credential jobs go: threads of this process (CredentialPool) or a child
+// process (CredentialProcess).
+class CredentialService {
  public:
   using Done = std::function<void(CredentialResult)>;
+  virtual ~CredentialService() = default;
+  // Queues `job`; false (and `done` is never called) if the queue is full or the service stopped.
+  virtual bool post(CredentialJob job, Done done) = 0;
+  // Drops the queued jobs (wiping their secrets) and their callbacks, waits for those running, and
+  // takes no more.
+  virtual void stop() = 0;
+};
 
+class CredentialPool final : public CredentialService {
+ public:
   CredentialPool(const PasswordHasher& hasher, std::size_t threads, std::size_t max_queued);
-  ~CredentialPool();
+  ~CredentialPool() override;
   CredentialPool(const CredentialPool&) = delete;
   CredentialPool& operator=(const CredentialPool&) = delete;
 
-  // Queues `job`; false (and `done` is never called) if the queue is full or the pool stopped.
-  bool post(CredentialJob job, Done done);
-  // Drops the queued jobs (wiping their secrets), waits for those running, and takes no more.
-  void stop();
+  bool post(CredentialJob job, Done done) override;
+  void stop() override;
   std::size_t queued() const;
 
  private:

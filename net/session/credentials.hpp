@@ -32,6 +32,9 @@ struct CredentialResult {
   std::string hash;  // kHash, kIssue
   std::string secret;  // kIssue: the secret made
   std::vector<bool> alternatives_matched;  // kVerify: per alternative
+  // Nothing was hashed or checked (the worker process ended, or its queue was full): not a wrong
+  // password; the session answers busy.
+  bool unavailable = false;
 };
 
 // Wrong passwords per address (an address key: net/session/admission.hpp's, so an IPv6 /64 is one),

@@ -315,6 +315,12 @@ void SessionLogic::on_proven_reply(Outbound&& item, TimeMs now) {
 void SessionLogic::on_credential(CredentialResult result, TimeMs now) {
   if (!credential_ || credential_->ticket != result.ticket || closing_) return;
   std::unique_ptr<CredentialWait> wait = std::move(credential_);
+  if (result.unavailable) {  // not checked at all: no wrong password is counted
+    assert(inflight_ > 0);
+    --inflight_;
+    wait->wipe();
+    return gate_reply(wait->request_id, errors::kBusy, "passwords cannot be checked right now; try again");
+  }
   if (!wait->verifying) {  // hashed
     assert(inflight_ > 0);
     --inflight_;

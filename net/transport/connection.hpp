@@ -147,7 +147,7 @@ class Connection final : public SessionPort,
   }
 
   bool start_credential(CredentialJob job) override {
-    return ctx_.credentials.post(std::move(job), [self = this->shared_from_this()](CredentialResult result) mutable {
+    return ctx_.credentials->post(std::move(job), [self = this->shared_from_this()](CredentialResult result) mutable {
       // On a pool thread: the result goes back to the session's own thread.
       boost::asio::post(self->stream_.get_executor(), [self, result = std::move(result)]() mutable {
         self->logic_.on_credential(std::move(result), self->ctx_.clock.now_ms());

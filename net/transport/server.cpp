@@ -127,7 +127,9 @@ ServerContext::ServerContext(const Config& c, EngineRunner& r, CaptchaService& c
       runner(r),
       captcha(cs),
       palette(PaletteOptions{c.palette_welcome, c.palette_name_limit, c.palette_chatview, c.palette_message_limit}),
-      credentials(hasher, c.password_workers, c.password_queue),
+      credentials(c.password_process
+                      ? std::unique_ptr<CredentialService>(std::make_unique<CredentialProcess>("/proc/self/exe", c.password_workers, c.password_queue))
+                      : std::make_unique<CredentialPool>(hasher, c.password_workers, c.password_queue)),
       admission(admission_limits(c)),
       password_failures(c.password_failures_per_address, 60'000),
       password_work(c.password_work_per_address, 60'000),

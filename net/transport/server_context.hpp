@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <exception>
 #include <functional>
+#include <memory>
 #include <string>
 #include <unordered_map>
 
@@ -18,6 +19,7 @@
 #include "net/palette/dialect.hpp"
 #include "net/session/captcha_service.hpp"
 #include "net/session/credential_pool.hpp"
+#include "net/session/credential_process.hpp"
 #include "net/session/session_logic.hpp"
 #include "net/session/admission.hpp"
 #include "net/transport/deadline_queue.hpp"
@@ -66,7 +68,8 @@ struct ServerContext {
   PaletteDialect palette;
   OperatorTokens operators;  // filled before the server starts; the options point at it
   Argon2idHasher hasher;
-  CredentialPool credentials;  // thread-safe; its results are posted back to the sessions' thread
+  // Thread-safe; its results are posted back to the sessions' thread.
+  std::unique_ptr<CredentialService> credentials;
   SessionOptions native_options;
   SessionOptions lowf_options;
   SessionOptions palette_options;

@@ -680,6 +680,28 @@ TEST_CASE("passwords: a wrong one is refused, audited, and three a minute make t
   CHECK(per_address.size() == 1);
 }
 
+TEST_CASE("passwords: a check that could not run is busy, and counts as no wrong password", "[session][password]") {
+  Fixture f;
+  FailureThrottle per_address(1, 60'000);
+  f.options.address_failures = &per_address;
+  auto s = f.connected(false);
+  for (int i = 0; i < 4; ++i) {  // past the session's three and the address's one
+    const std::string id = "\"u" + std::to_string(i) + "\"";
+    s->on_frame(R"({"op":"join","id":)" + id + R"(,"room":"r","password":"guess"})", f.clock.now_ms());
+    REQUIRE(f.io.jobs.size() == static_cast<std::size_t>(i));
+    s->on_outbound(reply_to(f.io.submitted.back().first, f.io.submitted.back().second, challenge("$stored", 1, 7)), f.clock.now_ms());
+    REQUIRE(f.io.jobs.size() == static_cast<std::size_t>(i + 1));
+    CredentialResult lost{f.io.jobs.back().ticket, false, ""};
+    lost.unavailable = true;  // the worker process ended with it
+    s->on_credential(std::move(lost), f.clock.now_ms());
+    CHECK(f.io.sent_contains(R"("id":)" + id + R"(,"ok":false,"error":"busy")"));
+    CHECK_FALSE(f.io.submitted.back().first.is<RecordWrongPassword>());  // nobody tried a wrong one
+  }
+  CHECK(per_address.size() == 0);
+  CHECK_FALSE(f.io.sent_contains("wrong_password"));
+  CHECK_FALSE(f.io.sent_contains("rate_limited"));
+}
+
 TEST_CASE("passwords: three wrong a minute for one username, from any session, make its logins wait", "[session][password]") {
   Fixture f;
   f.options.max_password_failures = 100;  // not the session's bound: the username's

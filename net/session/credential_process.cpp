@@ -1,0 +1,374 @@
+#include "net/session/credential_process.hpp"
+
+#include <sched.h>
+#include <signal.h>
+#include <sodium.h>
+#include <spawn.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <iostream>
+
+extern char** environ;
+
+namespace chatd {
+namespace {
+
+// Bounds of the wire, far above what a session sends (a password is at most 1,024 bytes, an
+// argon2id string about 100, an email login 4 alternatives): a message past them is a bug.
+constexpr std::size_t kMaxWireString = 64 * 1024;
+constexpr std::size_t kMaxWireAlternatives = 256;
+constexpr std::size_t kMaxWireMessage = 1024 * 1024;
+
+void put_u64(std::string& out, std::uint64_t v) {
+  for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>(v >> (8 * i)));
+}
+void put_u32(std::string& out, std::uint32_t v) {
+  for (int i = 0; i < 4; ++i) out.push_back(static_cast<char>(v >> (8 * i)));
+}
+void put_string(std::string& out, std::string_view s) {
+  put_u32(out, static_cast<std::uint32_t>(s.size()));
+  out.append(s);
+}
+
+// Reads the wire; any short or oversized field makes it fail for good.
+class WireReader {
+ public:
+  explicit WireReader(std::string_view bytes) : rest_(bytes) {}
+  bool ok() const { return ok_; }
+  bool done() const { return ok_ && rest_.empty(); }
+  std::uint8_t u8() { return static_cast<std::uint8_t>(take(1)[0]); }
+  std::uint32_t u32() {
+    std::string_view b = take(4);
+    std::uint32_t v = 0;
+    for (int i = 0; i < 4; ++i) v |= static_cast<std::uint32_t>(static_cast<unsigned char>(b[i])) << (8 * i);
+    return v;
+  }
+  std::uint64_t u64() {
+    std::string_view b = take(8);
+    std::uint64_t v = 0;
+    for (int i = 0; i < 8; ++i) v |= static_cast<std::uint64_t>(static_cast<unsigned char>(b[i])) << (8 * i);
+    return v;
+  }
+  std::string string() {
+    const std::uint32_t n = u32();
+    if (n > kMaxWireString) ok_ = false;
+    return std::string(take(ok_ ? n : 0));
+  }
+
+ private:
+  std::string_view take(std::size_t n) {
+    static constexpr char kZeros[8] = {};
+    if (!ok_ || rest_.size() < n) {
+      ok_ = false;
+      return std::string_view(kZeros, n <= sizeof kZeros ? n : 0);
+    }
+    std::string_view b = rest_.substr(0, n);
+    rest_.remove_prefix(n);
+    return b;
+  }
+  std::string_view rest_;
+  bool ok_ = true;
+};
+
+void wipe(std::string& s) { sodium_memzero(s.data(), s.size()); }
+
+}  // namespace
+
+std::string encode_credential_job(std::uint64_t id, const CredentialJob& job) {
+  std::string out;
+  put_u64(out, id);
+  out.push_back(static_cast<char>(job.kind));
+  put_string(out, job.secret);
+  put_string(out, job.hash);
+  put_u32(out, static_cast<std::uint32_t>(job.alternatives.size()));
+  for (const std::string& hash : job.alternatives) put_string(out, hash);
+  return out;
+}
+
+std::optional<std::pair<std::uint64_t, CredentialJob>> decode_credential_job(std::string_view bytes) {
+  WireReader in(bytes);
+  CredentialJob job;
+  const std::uint64_t id = in.u64();
+  const std::uint8_t kind = in.u8();
+  if (kind > static_cast<std::uint8_t>(CredentialJob::Kind::kIssue)) return std::nullopt;
+  job.kind = static_cast<CredentialJob::Kind>(kind);
+  job.secret = in.string();
+  job.hash = in.string();
+  const std::uint32_t n = in.u32();
+  if (n > kMaxWireAlternatives) return std::nullopt;
+  for (std::uint32_t i = 0; i < n && in.ok(); ++i) job.alternatives.push_back(in.string());
+  if (!in.done()) {
+    wipe(job.secret);
+    return std::nullopt;
+  }
+  return std::make_pair(id, std::move(job));
+}
+
+std::string encode_credential_result(std::uint64_t id, const CredentialResult& result) {
+  std::string out;
+  put_u64(out, id);
+  out.push_back(static_cast<char>((result.ok ? 1 : 0) | (result.unavailable ? 2 : 0)));
+  put_string(out, result.hash);
+  put_string(out, result.secret);
+  put_u32(out, static_cast<std::uint32_t>(result.alternatives_matched.size()));
+  for (bool matched : result.alternatives_matched) out.push_back(matched ? 1 : 0);
+  return out;
+}
+
+std::optional<std::pair<std::uint64_t, CredentialResult>> decode_credential_result(std::string_view bytes) {
+  WireReader in(bytes);
+  CredentialResult result;
+  const std::uint64_t id = in.u64();
+  const std::uint8_t flags = in.u8();
+  if (flags > 3) return std::nullopt;
+  result.ok = (flags & 1) != 0;
+  result.unavailable = (flags & 2) != 0;
+  result.hash = in.string();
+  result.secret = in.string();
+  const std::uint32_t n = in.u32();
+  if (n > kMaxWireAlternatives) return std::nullopt;
+  for (std::uint32_t i = 0; i < n && in.ok(); ++i) {
+    const std::uint8_t matched = in.u8();
+    if (matched > 1) return std::nullopt;
+    result.alternatives_matched.push_back(matched == 1);
+  }
+  if (!in.done()) {
+    wipe(result.secret);
+    return std::nullopt;
+  }
+  return std::make_pair(id, std::move(result));
+}
+
+int run_credential_worker(int fd, std::size_t threads, std::size_t max_queued) {
+  // It ends when chatd closes the socket: a Ctrl-C or a service manager's SIGTERM to the whole
+  // group is chatd's to handle, and a job half-answered would be lost.
+  // Its name in ps and top ("exe" otherwise, from /proc/self/exe).
+  ::prctl(PR_SET_NAME, "chatd-password", 0, 0, 0);
+  ::signal(SIGINT, SIG_IGN);
+  ::signal(SIGTERM, SIG_IGN);
+  ::signal(SIGPIPE, SIG_IGN);
+  // The pool's threads inherit the policy: they run only when nothing else of the machine's
+  // ordinary work wants the core, and hold nothing that chatd waits for.
+  const sched_param idle{};
+  if (sched_setscheduler(0, SCHED_IDLE, &idle) != 0)
+    std::cerr << "chatd credential worker: cannot run at SCHED_IDLE: " << std::strerror(errno) << "\n";
+  if (sodium_init() < 0) {
+    std::cerr << "chatd credential worker: libsodium did not start\n";
+    return 1;
+  }
+  Argon2idHasher hasher;
+  std::mutex send_mutex;
+  auto answer = [&](std::uint64_t id, CredentialResult& result) {
+    std::string bytes = encode_credential_result(id, result);
+    {
+      std::lock_guard lock(send_mutex);
+      // A parent that is gone reads nothing; the recv below sees its end.
+      (void)::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+    }
+    wipe(bytes);
+    wipe(result.secret);
+  };
+  // Declared after what its callbacks use: stopped and destroyed first.
+  CredentialPool pool(hasher, threads, max_queued);
+  std::string buffer(kMaxWireMessage, '\0');
+  int status = 0;
+  for (;;) {
+    const ssize_t n = ::recv(fd, buffer.data(), buffer.size(), MSG_TRUNC);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;  // chatd closed its end, or is gone
+    if (static_cast<std::size_t>(n) > buffer.size()) {
+      std::cerr << "chatd credential worker: a job of " << n << " bytes is past the wire's bound\n";
+      status = 3;
+      break;
+    }
+    auto decoded = decode_credential_job(std::string_view(buffer.data(), static_cast<std::size_t>(n)));
+    sodium_memzero(buffer.data(), static_cast<std::size_t>(n));
+    if (!decoded) {
+      std::cerr << "chatd credential worker: a malformed job\n";
+      status = 3;
+      break;
+    }
+    const std::uint64_t id = decoded->first;
+    if (!pool.post(std::move(decoded->second), [&answer, id](CredentialResult result) { answer(id, result); })) {
+      CredentialResult full;
+      full.unavailable = true;
+      answer(id, full);
+    }
+  }
+  pool.stop();
+  return status;
+}
+
+CredentialProcess::CredentialProcess(std::string program, std::size_t threads, std::size_t max_queued)
+    : program_(std::move(program)), threads_(threads), max_pending_(threads + max_queued) {
+  {
+    std::lock_guard lock(mutex_);
+    spawn_locked();
+  }
+  reader_ = std::thread([this] { read_loop(); });
+}
+
+CredentialProcess::~CredentialProcess() { stop(); }
+
+bool CredentialProcess::spawn_locked() {
+  int ends[2];
+  if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, ends) != 0) {
+    std::cerr << "chatd: cannot start the credential worker: socketpair: " << std::strerror(errno) << "\n";
+    return false;
+  }
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  // dup2 onto fd 3 clears close-on-exec there; every other descriptor of chatd (its listeners,
+  // its connections, the log) stays out of the worker.
+  posix_spawn_file_actions_adddup2(&actions, ends[1], kCredentialWorkerFd);
+  posix_spawn_file_actions_addclosefrom_np(&actions, kCredentialWorkerFd + 1);
+  const std::string threads = std::to_string(threads_);
+  const std::string queued = std::to_string(max_pending_ - threads_);
+  std::string flag(kCredentialWorkerFlag);
+  std::string name = "chatd";
+  char* argv[] = {name.data(), flag.data(), const_cast<char*>(threads.c_str()),
+                  const_cast<char*>(queued.c_str()), nullptr};
+  pid_t pid = -1;
+  const int error = ::posix_spawn(&pid, program_.c_str(), &actions, nullptr, argv, environ);
+  posix_spawn_file_actions_destroy(&actions);
+  ::close(ends[1]);
+  if (error != 0) {
+    ::close(ends[0]);
+    std::cerr << "chatd: cannot start the credential worker " << program_ << ": " << std::strerror(error) << "\n";
+    return false;
+  }
+  socket_ = ends[0];
+  pid_ = pid;
+  return true;
+}
+
+bool CredentialProcess::post(CredentialJob job, Done done) {
+  std::string bytes;
+  {
+    std::lock_guard lock(mutex_);
+    if (stopping_ || socket_ < 0 || pending_.size() >= max_pending_) {
+      wipe(job.secret);
+      return false;
+    }
+    const std::uint64_t id = next_id_++;
+    bytes = encode_credential_job(id, job);
+    wipe(job.secret);
+    // Non-blocking: the bound above keeps the socket's buffer far from full; a full one refuses.
+    if (::send(socket_, bytes.data(), bytes.size(), MSG_NOSIGNAL | MSG_DONTWAIT) != static_cast<ssize_t>(bytes.size())) {
+      wipe(bytes);
+      return false;
+    }
+    pending_.emplace(id, Pending{job.ticket, std::move(done)});
+  }
+  wipe(bytes);
+  return true;
+}
+
+void CredentialProcess::fail_pending(std::map<std::uint64_t, Pending>& pending) {
+  for (auto& [id, p] : pending) {
+    CredentialResult result;
+    result.ticket = p.ticket;
+    result.unavailable = true;
+    p.done(std::move(result));
+  }
+  pending.clear();
+}
+
+void CredentialProcess::read_loop() {
+  std::string buffer(kMaxWireMessage, '\0');
+  for (;;) {
+    int fd = -1;
+    {
+      std::unique_lock lock(mutex_);
+      while (!stopping_ && socket_ < 0) {
+        // Started again at most once a second: a worker that cannot start does not spin.
+        if (changed_.wait_for(lock, std::chrono::seconds(1), [&] { return stopping_; })) break;
+        spawn_locked();
+      }
+      if (socket_ < 0) return;  // stopping
+      fd = socket_;
+    }
+    for (;;) {
+      const ssize_t n = ::recv(fd, buffer.data(), buffer.size(), MSG_TRUNC);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0 || static_cast<std::size_t>(n) > buffer.size()) break;
+      auto decoded = decode_credential_result(std::string_view(buffer.data(), static_cast<std::size_t>(n)));
+      sodium_memzero(buffer.data(), static_cast<std::size_t>(n));
+      if (!decoded) break;  // a worker that says nonsense is ended and replaced
+      Pending p;
+      {
+        std::lock_guard lock(mutex_);
+        auto it = pending_.find(decoded->first);
+        if (it == pending_.end()) continue;  // dropped by stop()
+        p = std::move(it->second);
+        pending_.erase(it);
+      }
+      decoded->second.ticket = p.ticket;
+      p.done(std::move(decoded->second));
+    }
+    // The worker ended (or stop() shut the socket): its jobs are answered, and it is replaced.
+    std::map<std::uint64_t, Pending> lost;
+    pid_t pid = -1;
+    bool stopping = false;
+    {
+      std::lock_guard lock(mutex_);
+      ::close(socket_);
+      socket_ = -1;
+      pid = pid_;
+      pid_ = -1;
+      lost.swap(pending_);
+      stopping = stopping_;
+    }
+    if (pid > 0) {
+      // Our end is closed: a worker still running sees it and ends after the hash in hand; one
+      // that does not within 2 s is killed.
+      int status = 0;
+      bool reaped = false;
+      for (int i = 0; i < 200 && !reaped; ++i) {
+        reaped = ::waitpid(pid, &status, WNOHANG) == pid;
+        if (!reaped) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      }
+      if (!reaped) {
+        ::kill(pid, SIGKILL);
+        ::waitpid(pid, &status, 0);
+      }
+      if (!stopping)
+        std::cerr << "chatd: the credential worker (pid " << pid << ") ended"
+                  << (WIFSIGNALED(status) ? " on signal " + std::to_string(WTERMSIG(status))
+                                          : " with status " + std::to_string(WEXITSTATUS(status)))
+                  << "; " << lost.size() << " password jobs answered busy; starting another\n";
+    }
+    if (stopping) {
+      lost.clear();  // stop() drops them without an answer, as the pool does
+      return;
+    }
+    fail_pending(lost);
+  }
+}
+
+void CredentialProcess::stop() {
+  std::map<std::uint64_t, Pending> dropped;
+  {
+    std::lock_guard lock(mutex_);
+    if (stopping_ && !reader_.joinable()) return;
+    stopping_ = true;
+    dropped.swap(pending_);
+    if (socket_ >= 0) ::shutdown(socket_, SHUT_RDWR);  // the reader's recv and the worker's see the end
+  }
+  changed_.notify_all();
+  dropped.clear();  // their callbacks (and what they hold) go here, on the caller's thread
+  if (reader_.joinable()) reader_.join();
+}
+
+pid_t CredentialProcess::worker_pid() const {
+  std::lock_guard lock(mutex_);
+  return pid_;
+}
+
+}  // namespace chatd
