@@ -464,8 +464,12 @@ RelayResult relay(const Options& o) {
       wake.expires_after(std::chrono::milliseconds(10));
       co_await wake.async_wait(kTuple);
     }
-    // The partner's last messages: read until 300 ms pass without a frame, then close.
-    while (!reader_done && now_ns() - last_frame_ns < 300'000'000LL) {
+    // The partner's last messages: read until 300 ms pass without a frame, then close. At a fixed
+    // rate a client hears from its partner only every 1 / per_client_rate (400 ms at 5,000/s over
+    // 1,000 pairs): quiet for three of those, or its last message was counted lost.
+    const std::int64_t quiet_ns =
+        std::max<std::int64_t>(300'000'000LL, per_client_rate > 0 ? static_cast<std::int64_t>(3e9 / per_client_rate) : 0);
+    while (!reader_done && now_ns() - last_frame_ns < quiet_ns) {
       wake.expires_after(std::chrono::milliseconds(10));
       co_await wake.async_wait(kTuple);
     }
