@@ -364,6 +364,7 @@ class Simulation {
   std::map<events::AccountId, AccountPassword> passwords_;
   std::map<events::AccountId, std::uint32_t> signed_up_by_;  // the user whose email the account has
   std::uint64_t secrets_issued_ = 0;                         // by the simulated credential pool
+  std::uint64_t credential_jobs_ = 0;                        // every 23rd is lost with its worker
   std::map<std::string, int> changes_in_flight_;
   // The name an account holds as far as the replies tell ("": none known), and forgetting it.
   std::string name_of(events::AccountId account) const {
@@ -597,7 +598,12 @@ RunResult Simulation::run() {
           CredentialJob job = std::move(s->credential_jobs.front());
           s->credential_jobs.pop_front();
           CredentialResult r{job.ticket, false, ""};
-          if (job.kind == CredentialJob::Kind::kIssue) {
+          if (++credential_jobs_ % 23 == 0) {
+            // The worker process died with the job (net/session/credential_process.hpp): the
+            // session must answer busy and count no wrong password.
+            fault("password worker lost the check");
+            r.unavailable = true;
+          } else if (job.kind == CredentialJob::Kind::kIssue) {
             r.secret = "issued" + std::to_string(++secrets_issued_);
             r.secret.resize(kIssuedSecretChars, 'x');
             r.hash = sim_hash(r.secret), r.ok = true;
@@ -606,8 +612,10 @@ RunResult Simulation::run() {
           } else {
             r.ok = job.hash == sim_hash(job.secret);
           }
-          for (const std::string& other : job.alternatives) r.alternatives_matched.push_back(other == sim_hash(job.secret));
-          if (!r.ok) fault("wrong room password");
+          if (!r.unavailable) {
+            for (const std::string& other : job.alternatives) r.alternatives_matched.push_back(other == sim_hash(job.secret));
+            if (!r.ok) fault("wrong room password");
+          }
           s->logic->on_credential(std::move(r), now_);
           if (!s->dead) {
             schedule_timer(*s);
