@@ -81,7 +81,11 @@ void wipe(std::string& s) { sodium_memzero(s.data(), s.size()); }
 }  // namespace
 
 std::string encode_credential_job(std::uint64_t id, const CredentialJob& job) {
+  // Sized first: a string that grows frees its old buffer, with the secret in it, unwiped.
+  std::size_t size = 8 + 1 + 4 + job.secret.size() + 4 + job.hash.size() + 4;
+  for (const std::string& hash : job.alternatives) size += 4 + hash.size();
   std::string out;
+  out.reserve(size);
   put_u64(out, id);
   out.push_back(static_cast<char>(job.kind));
   put_string(out, job.secret);
@@ -101,9 +105,9 @@ std::optional<std::pair<std::uint64_t, CredentialJob>> decode_credential_job(std
   job.secret = in.string();
   job.hash = in.string();
   const std::uint32_t n = in.u32();
-  if (n > kMaxWireAlternatives) return std::nullopt;
-  for (std::uint32_t i = 0; i < n && in.ok(); ++i) job.alternatives.push_back(in.string());
-  if (!in.done()) {
+  if (n <= kMaxWireAlternatives)
+    for (std::uint32_t i = 0; i < n && in.ok(); ++i) job.alternatives.push_back(in.string());
+  if (n > kMaxWireAlternatives || !in.done()) {
     wipe(job.secret);
     return std::nullopt;
   }
@@ -111,7 +115,8 @@ std::optional<std::pair<std::uint64_t, CredentialJob>> decode_credential_job(std
 }
 
 std::string encode_credential_result(std::uint64_t id, const CredentialResult& result) {
-  std::string out;
+  std::string out;  // sized first, as a job is: an issued secret rides in it
+  out.reserve(8 + 1 + 4 + result.hash.size() + 4 + result.secret.size() + 4 + result.alternatives_matched.size());
   put_u64(out, id);
   out.push_back(static_cast<char>((result.ok ? 1 : 0) | (result.unavailable ? 2 : 0)));
   put_string(out, result.hash);
@@ -132,13 +137,13 @@ std::optional<std::pair<std::uint64_t, CredentialResult>> decode_credential_resu
   result.hash = in.string();
   result.secret = in.string();
   const std::uint32_t n = in.u32();
-  if (n > kMaxWireAlternatives) return std::nullopt;
-  for (std::uint32_t i = 0; i < n && in.ok(); ++i) {
+  bool valid = n <= kMaxWireAlternatives;
+  for (std::uint32_t i = 0; valid && i < n && in.ok(); ++i) {
     const std::uint8_t matched = in.u8();
-    if (matched > 1) return std::nullopt;
+    valid = matched <= 1;
     result.alternatives_matched.push_back(matched == 1);
   }
-  if (!in.done()) {
+  if (!valid || !in.done()) {
     wipe(result.secret);
     return std::nullopt;
   }
@@ -174,8 +179,10 @@ int run_credential_worker(int fd, std::size_t threads, std::size_t max_queued) {
     wipe(bytes);
     wipe(result.secret);
   };
-  // Declared after what its callbacks use: stopped and destroyed first.
-  CredentialPool pool(hasher, threads, max_queued);
+  // Declared after what its callbacks use: stopped and destroyed first. Its queue holds all the
+  // parent may send (threads + max_queued): a thread that answered but has not yet taken its next
+  // job must not make the pool look full.
+  CredentialPool pool(hasher, threads, threads + max_queued);
   std::string buffer(kMaxWireMessage, '\0');
   int status = 0;
   for (;;) {
@@ -183,6 +190,7 @@ int run_credential_worker(int fd, std::size_t threads, std::size_t max_queued) {
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) break;  // chatd closed its end, or is gone
     if (static_cast<std::size_t>(n) > buffer.size()) {
+      sodium_memzero(buffer.data(), buffer.size());
       std::cerr << "chatd credential worker: a job of " << n << " bytes is past the wire's bound\n";
       status = 3;
       break;
@@ -297,7 +305,11 @@ void CredentialProcess::read_loop() {
     for (;;) {
       const ssize_t n = ::recv(fd, buffer.data(), buffer.size(), MSG_TRUNC);
       if (n < 0 && errno == EINTR) continue;
-      if (n <= 0 || static_cast<std::size_t>(n) > buffer.size()) break;
+      if (n <= 0) break;
+      if (static_cast<std::size_t>(n) > buffer.size()) {  // past the wire's bound: a broken worker
+        sodium_memzero(buffer.data(), buffer.size());
+        break;
+      }
       auto decoded = decode_credential_result(std::string_view(buffer.data(), static_cast<std::size_t>(n)));
       sodium_memzero(buffer.data(), static_cast<std::size_t>(n));
       if (!decoded) break;  // a worker that says nonsense is ended and replaced
@@ -305,7 +317,10 @@ void CredentialProcess::read_loop() {
       {
         std::lock_guard lock(mutex_);
         auto it = pending_.find(decoded->first);
-        if (it == pending_.end()) continue;  // dropped by stop()
+        if (it == pending_.end()) {  // dropped by stop()
+          wipe(decoded->second.secret);
+          continue;
+        }
         p = std::move(it->second);
         pending_.erase(it);
       }

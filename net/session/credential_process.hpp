@@ -13,8 +13,11 @@
 // every job it reads, a full queue as `unavailable`; if it ends, the jobs it held are answered
 // `unavailable` (the sessions say busy; no wrong password is counted) and it is started again, at
 // most once a second.
-// Thread-safety: post() and stop() from any thread; `done` runs on the reader thread (the caller
-// posts the result back to its own thread).
+// The cost of SCHED_IDLE: while every core is busy with ordinary work (chatd's or any other
+// process's), hashing waits, logins wait with it, and past the queue they are answered busy.
+// Thread-safety: post() from any thread; stop() from one thread, never from `done`, which runs on
+// the reader thread (the caller posts the result back to its own thread). The restart spawns
+// under the mutex, so a post() meanwhile waits for the spawn (about a millisecond).
 #pragma once
 
 #include <sys/types.h>

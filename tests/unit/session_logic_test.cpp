@@ -685,9 +685,12 @@ TEST_CASE("passwords: a check that could not run is busy, and counts as no wrong
   FailureThrottle per_address(1, 60'000);
   f.options.address_failures = &per_address;
   auto s = f.connected(false);
-  for (int i = 0; i < 4; ++i) {  // past the session's three and the address's one
+  for (int i = 0; i < 6; ++i) {  // past the session's three, the address's one, the in-flight bound (4)
     const std::string id = "\"u" + std::to_string(i) + "\"";
+    f.clock.advance(1'000);  // within the session's rate
+    const std::size_t submitted = f.io.submitted.size();
     s->on_frame(R"({"op":"join","id":)" + id + R"(,"room":"r","password":"guess"})", f.clock.now_ms());
+    REQUIRE(f.io.submitted.size() == submitted + 1);
     REQUIRE(f.io.jobs.size() == static_cast<std::size_t>(i));
     s->on_outbound(reply_to(f.io.submitted.back().first, f.io.submitted.back().second, challenge("$stored", 1, 7)), f.clock.now_ms());
     REQUIRE(f.io.jobs.size() == static_cast<std::size_t>(i + 1));
@@ -698,6 +701,10 @@ TEST_CASE("passwords: a check that could not run is busy, and counts as no wrong
     CHECK_FALSE(f.io.submitted.back().first.is<RecordWrongPassword>());  // nobody tried a wrong one
   }
   CHECK(per_address.size() == 0);
+  // Every slot was given back: an ordinary command is carried out.
+  const std::size_t before = f.io.submitted.size();
+  s->on_frame(R"({"op":"search","id":"after"})", f.clock.now_ms());
+  CHECK(f.io.submitted.size() == before + 1);
   CHECK_FALSE(f.io.sent_contains("wrong_password"));
   CHECK_FALSE(f.io.sent_contains("rate_limited"));
 }
