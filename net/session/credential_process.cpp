@@ -14,100 +14,49 @@
 #include <cstring>
 #include <iostream>
 
+#include "core/base/byte_io.hpp"
+
 extern char** environ;
 
 namespace chatd {
 namespace {
 
-// Bounds of the wire, far above what a session sends (a password is at most 1,024 bytes, an
-// argon2id string about 100, an email login 4 alternatives): a message past them is a bug.
-constexpr std::size_t kMaxWireString = 64 * 1024;
-constexpr std::size_t kMaxWireAlternatives = 256;
+// The largest message either side sends or reads, far above what a session sends (a password is
+// at most 1,024 bytes, an argon2id string about 100, an email login 4 alternatives).
 constexpr std::size_t kMaxWireMessage = 1024 * 1024;
-
-void put_u64(std::string& out, std::uint64_t v) {
-  for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>(v >> (8 * i)));
-}
-void put_u32(std::string& out, std::uint32_t v) {
-  for (int i = 0; i < 4; ++i) out.push_back(static_cast<char>(v >> (8 * i)));
-}
-void put_string(std::string& out, std::string_view s) {
-  put_u32(out, static_cast<std::uint32_t>(s.size()));
-  out.append(s);
-}
-
-// Reads the wire; any short or oversized field makes it fail for good.
-class WireReader {
- public:
-  explicit WireReader(std::string_view bytes) : rest_(bytes) {}
-  bool ok() const { return ok_; }
-  bool done() const { return ok_ && rest_.empty(); }
-  std::uint8_t u8() { return static_cast<std::uint8_t>(take(1)[0]); }
-  std::uint32_t u32() {
-    std::string_view b = take(4);
-    std::uint32_t v = 0;
-    for (int i = 0; i < 4; ++i) v |= static_cast<std::uint32_t>(static_cast<unsigned char>(b[i])) << (8 * i);
-    return v;
-  }
-  std::uint64_t u64() {
-    std::string_view b = take(8);
-    std::uint64_t v = 0;
-    for (int i = 0; i < 8; ++i) v |= static_cast<std::uint64_t>(static_cast<unsigned char>(b[i])) << (8 * i);
-    return v;
-  }
-  std::string string() {
-    const std::uint32_t n = u32();
-    if (n > kMaxWireString) ok_ = false;
-    return std::string(take(ok_ ? n : 0));
-  }
-
- private:
-  std::string_view take(std::size_t n) {
-    static constexpr char kZeros[8] = {};
-    if (!ok_ || rest_.size() < n) {
-      ok_ = false;
-      return std::string_view(kZeros, n <= sizeof kZeros ? n : 0);
-    }
-    std::string_view b = rest_.substr(0, n);
-    rest_.remove_prefix(n);
-    return b;
-  }
-  std::string_view rest_;
-  bool ok_ = true;
-};
 
 void wipe(std::string& s) { sodium_memzero(s.data(), s.size()); }
 
 }  // namespace
 
+// The layout is core/base/byte_io.hpp's (little-endian u64s, length-prefixed strings), whose
+// reader checks every bound.
 std::string encode_credential_job(std::uint64_t id, const CredentialJob& job) {
   // Sized first: a string that grows frees its old buffer, with the secret in it, unwiped.
-  std::size_t size = 8 + 1 + 4 + job.secret.size() + 4 + job.hash.size() + 4;
-  for (const std::string& hash : job.alternatives) size += 4 + hash.size();
+  std::size_t size = 8 + 1 + 8 + job.secret.size() + 8 + job.hash.size() + 8;
+  for (const std::string& hash : job.alternatives) size += 8 + hash.size();
   std::string out;
   out.reserve(size);
-  put_u64(out, id);
-  out.push_back(static_cast<char>(job.kind));
-  put_string(out, job.secret);
-  put_string(out, job.hash);
-  put_u32(out, static_cast<std::uint32_t>(job.alternatives.size()));
-  for (const std::string& hash : job.alternatives) put_string(out, hash);
+  ByteWriter w(out);
+  w.u64(id);
+  w.u8(static_cast<std::uint8_t>(job.kind));
+  w.str(job.secret);
+  w.str(job.hash);
+  w.u64(job.alternatives.size());
+  for (const std::string& hash : job.alternatives) w.str(hash);
   return out;
 }
 
 std::optional<std::pair<std::uint64_t, CredentialJob>> decode_credential_job(std::string_view bytes) {
-  WireReader in(bytes);
+  ByteReader in(bytes);
   CredentialJob job;
   const std::uint64_t id = in.u64();
   const std::uint8_t kind = in.u8();
-  if (kind > static_cast<std::uint8_t>(CredentialJob::Kind::kIssue)) return std::nullopt;
   job.kind = static_cast<CredentialJob::Kind>(kind);
-  job.secret = in.string();
-  job.hash = in.string();
-  const std::uint32_t n = in.u32();
-  if (n <= kMaxWireAlternatives)
-    for (std::uint32_t i = 0; i < n && in.ok(); ++i) job.alternatives.push_back(in.string());
-  if (n > kMaxWireAlternatives || !in.done()) {
+  job.secret = in.str();
+  job.hash = in.str();
+  for (std::uint64_t i = 0, n = in.count(8); i < n; ++i) job.alternatives.push_back(in.str());
+  if (!in.ok() || !in.at_end() || kind > static_cast<std::uint8_t>(CredentialJob::Kind::kIssue)) {
     wipe(job.secret);
     return std::nullopt;
   }
@@ -116,34 +65,33 @@ std::optional<std::pair<std::uint64_t, CredentialJob>> decode_credential_job(std
 
 std::string encode_credential_result(std::uint64_t id, const CredentialResult& result) {
   std::string out;  // sized first, as a job is: an issued secret rides in it
-  out.reserve(8 + 1 + 4 + result.hash.size() + 4 + result.secret.size() + 4 + result.alternatives_matched.size());
-  put_u64(out, id);
-  out.push_back(static_cast<char>((result.ok ? 1 : 0) | (result.unavailable ? 2 : 0)));
-  put_string(out, result.hash);
-  put_string(out, result.secret);
-  put_u32(out, static_cast<std::uint32_t>(result.alternatives_matched.size()));
-  for (bool matched : result.alternatives_matched) out.push_back(matched ? 1 : 0);
+  out.reserve(8 + 1 + 8 + result.hash.size() + 8 + result.secret.size() + 8 + result.alternatives_matched.size());
+  ByteWriter w(out);
+  w.u64(id);
+  w.u8((result.ok ? 1 : 0) | (result.unavailable ? 2 : 0));
+  w.str(result.hash);
+  w.str(result.secret);
+  w.u64(result.alternatives_matched.size());
+  for (bool matched : result.alternatives_matched) w.u8(matched ? 1 : 0);
   return out;
 }
 
 std::optional<std::pair<std::uint64_t, CredentialResult>> decode_credential_result(std::string_view bytes) {
-  WireReader in(bytes);
+  ByteReader in(bytes);
   CredentialResult result;
   const std::uint64_t id = in.u64();
   const std::uint8_t flags = in.u8();
-  if (flags > 3) return std::nullopt;
   result.ok = (flags & 1) != 0;
   result.unavailable = (flags & 2) != 0;
-  result.hash = in.string();
-  result.secret = in.string();
-  const std::uint32_t n = in.u32();
-  bool valid = n <= kMaxWireAlternatives;
-  for (std::uint32_t i = 0; valid && i < n && in.ok(); ++i) {
+  result.hash = in.str();
+  result.secret = in.str();
+  bool valid = flags <= 3;
+  for (std::uint64_t i = 0, n = in.count(1); i < n; ++i) {
     const std::uint8_t matched = in.u8();
-    valid = matched <= 1;
+    valid = valid && matched <= 1;
     result.alternatives_matched.push_back(matched == 1);
   }
-  if (!valid || !in.done()) {
+  if (!valid || !in.ok() || !in.at_end()) {
     wipe(result.secret);
     return std::nullopt;
   }
