@@ -1,7 +1,5 @@
 #include "replay/time_text.hpp"
 
-#include <cstdio>
-
 #include "core/base/civil_date.hpp"
 
 namespace chatd::replay {
@@ -63,21 +61,6 @@ std::optional<TimeMs> parse_utc_time(std::string_view s) {
   if (pos != s.size()) return std::nullopt;
   const std::int64_t days = days_from_civil(year, month, day);
   return ((days * 24 + hour) * 60 + minute) * 60'000 + second * 1000 + millis;
-}
-
-std::string format_utc_time(TimeMs time) {
-  std::int64_t days = time / 86'400'000;
-  std::int64_t rest = time % 86'400'000;
-  if (rest < 0) {
-    rest += 86'400'000;
-    --days;
-  }
-  const CivilDate date = civil_from_days(days);
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02lld:%02lld:%02lld.%03lldZ", static_cast<long long>(date.year), date.month, date.day,
-                static_cast<long long>(rest / 3'600'000), static_cast<long long>(rest / 60'000 % 60),
-                static_cast<long long>(rest / 1000 % 60), static_cast<long long>(rest % 1000));
-  return buf;
 }
 
 }  // namespace chatd::replay

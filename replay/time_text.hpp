@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/base/civil_date.hpp"
 #include "core/base/ids.hpp"
 
 namespace chatd::replay {
@@ -15,7 +16,7 @@ namespace chatd::replay {
 // integer of milliseconds since the epoch. Anything else, or an impossible date, is nullopt.
 std::optional<TimeMs> parse_utc_time(std::string_view text);
 
-// Formats as YYYY-MM-DDThh:mm:ss.fffZ.
-std::string format_utc_time(TimeMs time);
+// Formats as YYYY-MM-DDThh:mm:ss.fffZ (core/base/civil_date.hpp's, shared with chatd's log).
+using chatd::format_utc_time;
 
 }  // namespace chatd::replay

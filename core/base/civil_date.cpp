@@ -1,5 +1,7 @@
 #include "core/base/civil_date.hpp"
 
+#include <cstdio>
+
 namespace chatd {
 
 std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {
@@ -36,6 +38,21 @@ unsigned days_in_month(std::int64_t y, unsigned m) {
 CivilDate civil_date_of(std::int64_t ms) {
   constexpr std::int64_t kDayMs = 86'400'000;
   return civil_from_days(ms >= 0 ? ms / kDayMs : (ms - kDayMs + 1) / kDayMs);
+}
+
+std::string format_utc_time(std::int64_t time) {
+  std::int64_t days = time / 86'400'000;
+  std::int64_t rest = time % 86'400'000;
+  if (rest < 0) {
+    rest += 86'400'000;
+    --days;
+  }
+  const CivilDate date = civil_from_days(days);
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02lld:%02lld:%02lld.%03lldZ", static_cast<long long>(date.year), date.month, date.day,
+                static_cast<long long>(rest / 3'600'000), static_cast<long long>(rest / 60'000 % 60),
+                static_cast<long long>(rest / 1000 % 60), static_cast<long long>(rest % 1000));
+  return buf;
 }
 
 }  // namespace chatd

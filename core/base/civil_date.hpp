@@ -1,10 +1,11 @@
 // Dates of the proleptic Gregorian calendar as day numbers since 1970-01-01 (Howard Hinnant's
-// algorithms): what a birth date, an age and chatreplay's UTC times are computed with.
+// algorithms): what a birth date, an age, chatreplay's UTC times and chatd's log times are computed with.
 // Thread-safety: pure functions.
 #pragma once
 
 #include <compare>
 #include <cstdint>
+#include <string>
 
 namespace chatd {
 
@@ -22,5 +23,7 @@ bool leap_year(std::int64_t y);
 unsigned days_in_month(std::int64_t y, unsigned m);
 // The UTC date of a time in ms since 1970.
 CivilDate civil_date_of(std::int64_t ms);
+// A time in ms since 1970 as YYYY-MM-DDThh:mm:ss.fffZ.
+std::string format_utc_time(std::int64_t ms);
 
 }  // namespace chatd
