@@ -21,7 +21,7 @@ rank_of() {  # the layer of a path; "" for files outside the layers (tests, syst
     projections/*) echo 2 ;;
     core/*) echo 3 ;;
     net/engine/*) echo 4 ;;
-    net/config.*|net/session/*) echo 5 ;;
+    net/config.*|net/log.*|net/session/*) echo 5 ;;
     net/native/*|net/lowf/*|net/palette/*) echo 6 ;;
     net/transport/*) echo 7 ;;
     net/*) echo 8 ;;
