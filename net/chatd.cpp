@@ -20,6 +20,7 @@
 #include "events/lmdb_log.hpp"
 #include "net/chatd.hpp"
 #include "net/config_rooms.hpp"
+#include "net/log.hpp"
 #include "net/session/credential_pool.hpp"
 #include "net/transport/server.hpp"
 
@@ -46,8 +47,7 @@ Config fit_to_open_files(Config config) {
   }
   const std::size_t allowed = files.rlim_cur > kReservedFiles * 2 ? files.rlim_cur - kReservedFiles : files.rlim_cur / 2;
   if (config.max_connections > allowed) {
-    std::cout << "chatd: at most " << allowed << " connections (the open-files limit is " << files.rlim_cur << ")"
-              << std::endl;
+    log::warn("connections_limited").field("max_connections", allowed).field("open_files", static_cast<std::uint64_t>(files.rlim_cur));
     config.max_connections = allowed;
   }
   config.max_handshakes = std::min(config.max_handshakes, config.max_connections);
@@ -121,18 +121,21 @@ int hash_password_from_stdin() {
 }
 
 int run_chatd(const Config& requested) {
+  log::configure(requested.log_level, requested.log_format);
+  log::info("starting").field("version", CHATD_VERSION).field("log_schema", log::kSchemaVersion).field("pid", getpid())
+      .field("data", requested.data_dir);
   const Config config = fit_to_open_files(requested);
   // A closed stdout or socket must never kill the server; Asio reports socket errors as values.
   std::signal(SIGPIPE, SIG_IGN);
   if (sodium_init() < 0) {
-    std::cerr << "chatd: libsodium failed to initialise\n";
+    log::error("start_failed").field("reason", "libsodium failed to initialise");
     return 1;
   }
   events::LmdbLog::Options log_options;
   log_options.initial_map_size = static_cast<std::size_t>(config.map_size_mb) << 20;
-  std::unique_ptr<events::LmdbLog> log;
-  if (Status s = events::LmdbLog::open(config.data_dir, log_options, &log); !s.ok()) {
-    std::cerr << "chatd: cannot open the log in '" << config.data_dir << "': " << s.ToString() << "\n";
+  std::unique_ptr<events::LmdbLog> event_log;
+  if (Status s = events::LmdbLog::open(config.data_dir, log_options, &event_log); !s.ok()) {
+    log::error("start_failed").field("reason", "cannot open the log").field("data", config.data_dir).field("status", s.ToString());
     return 1;
   }
 
@@ -168,16 +171,16 @@ int run_chatd(const Config& requested) {
   engine_options.limits.deactivation_grace_ms = config.deactivation_grace_ms;
   std::vector<ConfiguredRoom> rooms;
   if (config.room_history > config.max_room_history) {
-    std::cerr << "chatd: --room-history is more than --max-room-history\n";
+    log::error("start_failed").field("reason", "--room-history is more than --max-room-history");
     return 2;
   }
   if (auto problems = parse_config_rooms(config.rooms, rooms); !problems.empty()) {
-    std::cerr << "chatd: " << problems.front() << "\n";
+    log::error("start_failed").field("reason", problems.front());
     return 2;
   }
-  Engine engine(*log, clock, random, engine_options, &secrets);
+  Engine engine(*event_log, clock, random, engine_options, &secrets);
   if (Status s = engine.start(); !s.ok()) {
-    std::cerr << "chatd: cannot rebuild the World from the log: " << s.ToString() << "\n";
+    log::error("start_failed").field("reason", "cannot rebuild the World from the log").field("status", s.ToString());
     return 1;
   }
   // The configuration's rooms, reconciled with what the log holds, before anyone connects.
@@ -185,21 +188,20 @@ int run_chatd(const Config& requested) {
     const Command configure{ConfigureRooms{std::move(rooms)}};
     Engine::BatchResult result;
     if (Status s = engine.process(std::span<const Command>(&configure, 1), result); !s.ok()) {
-      std::cerr << "chatd: cannot record the configured rooms: " << s.ToString() << "\n";
+      log::error("start_failed").field("reason", "cannot record the configured rooms").field("status", s.ToString());
       return 1;
     }
     const ConfigureReport& report = result.replies.at(0).body.as<ConfigureReport>();
     if (report.created + report.updated + report.deleted > 0)
-      std::cout << "chatd: configured rooms: " << report.created << " created, " << report.updated << " updated, "
-                << report.deleted << " removed" << std::endl;
-    for (const std::string& conflict : report.conflicts) std::cout << "chatd: --room " << conflict << std::endl;
+      log::info("rooms_configured").field("created", report.created).field("updated", report.updated).field("removed", report.deleted);
+    for (const std::string& conflict : report.conflicts) log::warn("room_config_conflict").field("detail", conflict);
   }
   EngineRunner runner(engine, EngineRunner::Options{config.engine_queue, config.batch_max,
                                                      std::chrono::microseconds(config.commit_interval_us)});
   runner.on_fatal([](const Status& s) {
     // The World ran ahead of the log and nothing of the batch was acknowledged: stop now; a restart
     // rebuilds from what is durable.
-    std::cerr << "chatd: fatal: the log refused a batch: " << s.ToString() << "\n" << std::flush;
+    log::error("commit_failed").field("status", s.ToString()).field("action", "exit 70; a restart rebuilds from what is durable");
     std::_Exit(70);
   });
   runner.start();
@@ -215,7 +217,7 @@ int run_chatd(const Config& requested) {
   // suspended in it, and they unregister from the context.
   ServerContext ctx(config, runner, captcha);
   if (std::string error; !load_operator_tokens(config.operator_token_file, ctx.operators, error)) {
-    std::cerr << "chatd: " << error << "\n";
+    log::error("start_failed").field("reason", error);
     runner.stop();
     return 1;
   }
@@ -225,17 +227,20 @@ int run_chatd(const Config& requested) {
   try {
     where = server.listen();
   } catch (const std::exception& e) {
-    std::cerr << "chatd: cannot listen on " << config.listen_host << ":" << config.listen_port << ": " << e.what()
-              << "\n";
+    log::error("start_failed").field("reason", "cannot listen").field("address", config.listen_host + ":" + std::to_string(config.listen_port)).field("error", e.what());
     runner.stop();
     return 1;
   }
+  // The stdout line is what scripts and the tests read the port from (port 0); the log says it too.
   std::cout << "listening on " << where << std::endl;
+  log::info("listening").field("address", where).field("protocol", "websocket");
   if (!config.palette_listen.empty()) {
     try {
-      std::cout << "palette listening on " << server.listen_palette() << std::endl;
+      const std::string palette_where = server.listen_palette();
+      std::cout << "palette listening on " << palette_where << std::endl;
+      log::info("listening").field("address", palette_where).field("protocol", "palette");
     } catch (const std::exception& e) {
-      std::cerr << "chatd: cannot listen on " << config.palette_listen << " (--palette-listen): " << e.what() << "\n";
+      log::error("start_failed").field("reason", "cannot listen").field("address", config.palette_listen).field("error", e.what());
       server.stop();
       runner.stop();
       return 1;
@@ -246,7 +251,7 @@ int run_chatd(const Config& requested) {
   asio::steady_timer grace(io);
   signals.async_wait([&](const boost::system::error_code& ec, int) {
     if (ec) return;
-    std::cout << "chatd: shutting down" << std::endl;
+    log::info("shutting_down").field("notice_ms", config.shutdown_notice_ms);
     asio::co_spawn(io, [&]() -> asio::awaitable<void> {
       // chatsock's countdown: everyone is told, then the server closes.
       if (config.shutdown_notice_ms > 0) {
@@ -270,7 +275,7 @@ int run_chatd(const Config& requested) {
   // still there, and no job finishes into it afterwards.
   ctx.credentials->stop();
   runner.stop();  // processes the disconnects the sessions submitted, then returns
-  std::cout << "chatd: stopped at seq " << log->last_seq() << std::endl;
+  log::info("stopped").field("seq", event_log->last_seq());
   return 0;
 }
 

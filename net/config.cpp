@@ -17,7 +17,8 @@ using Setter = std::function<bool(Config&, const std::string&)>;
 
 struct Option {
   const char* name;
-  const char* value;  // what the value looks like; nullptr for a switch
+  const char* value;          // what the value looks like; nullptr for a switch
+  const char* default_value;  // as it would be written; nullptr: unset (or a switch)
   const char* help;
   Setter set;
 };
@@ -40,6 +41,14 @@ Setter seconds_value(TimeMs Config::*field) {
     double s = std::strtod(v.c_str(), &end);
     if (v.empty() || *end != '\0' || !(s >= 0) || s > 1e9) return false;
     c.*field = static_cast<TimeMs>(std::llround(s * 1000));
+    return true;
+  };
+}
+
+// A switch: given means on (a config file cannot give one).
+Setter switch_value(bool Config::*field) {
+  return [=](Config& c, const std::string&) {
+    c.*field = true;
     return true;
   };
 }
@@ -105,71 +114,78 @@ bool set_exempt(Config& c, const std::string& v) {
 
 const std::vector<Option>& options() {
   static const std::vector<Option> table = {
-      {"help", nullptr, "print this help and exit", nullptr},
-      {"config", "FILE", "read options from FILE (lines 'option = value'; flags win)", nullptr},
-      {"check-config", nullptr, "check the options (and the files they name), print every problem, exit 0 if none", nullptr},
-      {"hash-password", nullptr, "read a password on stdin, print its argon2id hash (for --room's password-hash=) and exit", nullptr},
-      {"listen", "ADDR:PORT", "address and port to listen on; port 0 picks a free one (127.0.0.1:8082)", set_listen},
-      {"data", "DIR", "data folder holding the LMDB event log (chatd-data)",
+      {"help", nullptr, nullptr, "print this help and exit", switch_value(&Config::help)},
+      {"version", nullptr, nullptr, "print chatd's version and the version of its log's schema, and exit", switch_value(&Config::version)},
+      {"config", "FILE", nullptr, "read options from FILE (lines 'option = value'; flags win)", nullptr},
+      {"check-config", nullptr, nullptr, "check the options (and the files they name), print every problem, exit 0 if none",
+       switch_value(&Config::check_config)},
+      {"hash-password", nullptr, nullptr, "read a password on stdin, print its argon2id hash (for --room's password-hash=) and exit",
+       switch_value(&Config::hash_password)},
+      {"config-example", nullptr, nullptr, "print a config file of every option at its default, documented (chatd.conf.example), and exit",
+       switch_value(&Config::config_example)},
+      {"listen", "ADDR:PORT", "127.0.0.1:8082", "address and port to listen on; port 0 picks a free one", set_listen},
+      {"log-format", "text|json", "text", "chatd's log on stderr: text lines, or JSON lines (docs/operations.md lists the events)",
+       [](Config& c, const std::string& v) { return log::parse_format(v, c.log_format); }},
+      {"log-level", "debug|info|warn|error", "info", "the least level logged; clients' addresses are logged only at debug",
+       [](Config& c, const std::string& v) { return log::parse_level(v, c.log_level) && c.log_level != log::Level::kOff; }},
+      {"data", "DIR", "chatd-data", "data folder holding the LMDB event log",
        [](Config& c, const std::string& v) { c.data_dir = v; return !v.empty(); }},
-      {"native-path", "PATH", "WebSocket path of the native dialect (/)",
+      {"native-path", "PATH", "/", "WebSocket path of the native dialect",
        [](Config& c, const std::string& v) { c.native_path = v; return !v.empty() && v[0] == '/'; }},
-      {"lowf-path", "PATH", "WebSocket path of the lowf dialect, or * for every path the native dialect does not claim "
-                            "(what lowf's own page needs: --lowf-path '*' --native-path /native) (/lowf)",
+      {"lowf-path", "PATH", "/lowf", "WebSocket path of the lowf dialect, or * for every path the native dialect does not claim (what lowf's own page needs: --lowf-path '*' --native-path /native)",
        [](Config& c, const std::string& v) { c.lowf_path = v; return v == Config::kAnyPath || (!v.empty() && v[0] == '/'); }},
-      {"max-frame", "BYTES", "largest WebSocket frame accepted (65536)",
+      {"max-frame", "BYTES", "65536", "largest WebSocket frame accepted",
        unsigned_value(&Config::max_frame_bytes, 256, 16 << 20)},
-      {"max-message", "BYTES", "longest chat message (4096)", unsigned_value(&Config::max_message_bytes, 1, 1 << 20)},
-      {"max-queued-bytes", "BYTES", "outbound bytes queued per session before it is cut off as a slow reader (1048576)",
+      {"max-message", "BYTES", "4096", "longest chat message", unsigned_value(&Config::max_message_bytes, 1, 1 << 20)},
+      {"max-queued-bytes", "BYTES", "1048576", "outbound bytes queued per session before it is cut off as a slow reader",
        unsigned_value(&Config::max_queued_bytes, 1024, 1ull << 32)},
-      {"max-total-queued-bytes", "BYTES",
-       "outbound bytes queued for all sessions together; the session that goes past it is cut off (268435456)",
+      {"max-total-queued-bytes", "BYTES", "268435456",
+       "outbound bytes queued for all sessions together; the session that goes past it is cut off",
        unsigned_value(&Config::max_total_queued_bytes, 1024, 1ull << 40)},
-      {"write-timeout", "SECONDS", "a write to a client that stalls this long ends the session as a slow reader (30)",
+      {"write-timeout", "SECONDS", "30", "a write to a client that stalls this long ends the session as a slow reader",
        seconds_value(&Config::write_timeout_ms)},
-      {"max-inflight", "N", "commands per session waiting for their reply (32)",
+      {"max-inflight", "N", "32", "commands per session waiting for their reply",
        unsigned_value(&Config::max_inflight, 1, 1 << 16)},
-      {"engine-queue", "N", "commands waiting for the engine, in all (65536)",
+      {"engine-queue", "N", "65536", "commands waiting for the engine, in all",
        unsigned_value(&Config::engine_queue, 1, 1 << 24)},
-      {"rate", "PER_SEC", "commands per second per session, 0 = unlimited (20)",
+      {"rate", "PER_SEC", "20", "commands per second per session, 0 = unlimited",
        unsigned_value(&Config::rate_per_sec, 0, 1 << 24)},
-      {"rate-burst", "N", "commands a session may send at once (40)", unsigned_value(&Config::rate_burst, 1, 1 << 24)},
-      {"flood-after", "SECONDS", "a session whose frames wait for the rate this long without a break is closed as flooding (10)",
+      {"rate-burst", "N", "40", "commands a session may send at once", unsigned_value(&Config::rate_burst, 1, 1 << 24)},
+      {"flood-after", "SECONDS", "10", "a session whose frames wait for the rate this long without a break is closed as flooding",
        seconds_value(&Config::flood_after_ms)},
-      {"max-connections", "N", "open connections in all, lowered to fit the open-files limit (18000)", unsigned_value(&Config::max_connections, 1, 1 << 20)},
-      {"max-connections-per-address", "N", "open connections from one address, upgrades included; IPv6 by /64 (16)",
+      {"max-connections", "N", "18000", "open connections in all, lowered to fit the open-files limit", unsigned_value(&Config::max_connections, 1, 1 << 20)},
+      {"max-connections-per-address", "N", "16", "open connections from one address, upgrades included; IPv6 by /64",
        unsigned_value(&Config::max_connections_per_address, 1, 1 << 20)},
-      {"max-handshakes", "N", "connections still in their HTTP upgrade, in all (1024)",
+      {"max-handshakes", "N", "1024", "connections still in their HTTP upgrade, in all",
        unsigned_value(&Config::max_handshakes, 1, 1 << 20)},
-      {"connection-throttle", "N/SECONDS", "new connections one address may open per window, 0 = no throttle (32/600)",
+      {"connection-throttle", "N/SECONDS", "32/600", "new connections one address may open per window, 0 = no throttle",
        set_throttle},
-      {"throttle-exempt", "ADDR,...", "addresses spared the throttle and the per-address limit (a reverse proxy; an IPv6 one spares its /64); 'none' for none (127.0.0.1,::1)",
+      {"throttle-exempt", "ADDR,...", "127.0.0.1,::1", "addresses spared the throttle and the per-address limit (a reverse proxy; an IPv6 one spares its /64); 'none' for none",
        set_exempt},
-      {"min-free-disk", "MIB", "below this much free space on the data folder's disk, new connections are refused, 0 = no floor (256)",
+      {"min-free-disk", "MIB", "256", "below this much free space on the data folder's disk, new connections are refused, 0 = no floor",
        unsigned_value(&Config::min_free_disk_mb, 0, 1ull << 30)},
-      {"socket-send-buffer", "BYTES", "SO_SNDBUF of client sockets, 0 = system default (0)",
+      {"socket-send-buffer", "BYTES", "0", "SO_SNDBUF of client sockets, 0 = system default",
        unsigned_value(&Config::socket_send_buffer, 0, 1 << 28)},
-      {"idle-timeout", "SECONDS", "a client LOOKING or DISCONNECTED this long is disconnected, 0 = never (600)",
+      {"idle-timeout", "SECONDS", "600", "a client LOOKING or DISCONNECTED this long is disconnected, 0 = never",
        seconds_value(&Config::idle_state_ms)},
-      {"idle-connected", "SECONDS", "a client that does nothing this long after connecting (CONNECTED) is disconnected, 0 = never (600)",
+      {"idle-connected", "SECONDS", "600", "a client that does nothing this long after connecting (CONNECTED) is disconnected, 0 = never",
        seconds_value(&Config::idle_connected_ms)},
-      {"silence-timeout", "SECONDS", "a connection with no frame and no pong this long is closed, 0 = never (90)",
+      {"silence-timeout", "SECONDS", "90", "a connection with no frame and no pong this long is closed, 0 = never",
        seconds_value(&Config::silence_ms)},
-      {"captcha-timeout", "SECONDS", "a connection that has not solved the captcha by then is closed (60)",
+      {"captcha-timeout", "SECONDS", "60", "a connection that has not solved the captcha by then is closed",
        seconds_value(&Config::gate_ms)},
-      {"captcha-difficulty", "N", "ALTCHA maxnumber of the proof of work, 0 = captcha off (50000)",
+      {"captcha-difficulty", "N", "50000", "ALTCHA maxnumber of the proof of work, 0 = captcha off",
        unsigned_value(&Config::captcha_difficulty, 0, 1ull << 40)},
-      {"captcha-lifetime", "SECONDS", "how long a challenge stays valid (300)", seconds_value(&Config::captcha_lifetime_ms)},
-      {"captcha-native", "on|off", "require the captcha on the native dialect (on)", bool_value(&Config::captcha_native)},
-      {"captcha-lowf", "on|off", "require the captcha on the lowf dialect (off: lowf's page cannot solve one)",
+      {"captcha-lifetime", "SECONDS", "300", "how long a challenge stays valid", seconds_value(&Config::captcha_lifetime_ms)},
+      {"captcha-native", "on|off", "on", "require the captcha on the native dialect", bool_value(&Config::captcha_native)},
+      {"captcha-lowf", "on|off", "off", "require the captcha on the lowf dialect (lowf's page cannot solve one)",
        bool_value(&Config::captcha_lowf)},
-      {"operator-token-file", "FILE", "bearer tokens (one per line, 16+ characters) that make a request an operator's, e.g. info (none)",
+      {"operator-token-file", "FILE", nullptr, "bearer tokens (one per line, 16+ characters) that make a request an operator's, e.g. info (none)",
        [](Config& c, const std::string& v) { c.operator_token_file = v; return !v.empty(); }},
-      {"room", "NAME|FIELD|...",
-       "a room of the configuration, repeatable: NAME then hidden, limit=N, history=N, topic=text|image|video, title=TEXT, "
-       "password-hash=HASH, description=TEXT (last); reconciled with the log as chatd starts (none)",
+      {"room", "NAME|FIELD|...", nullptr,
+       "a room of the configuration, repeatable: NAME then hidden, limit=N, history=N, topic=text|image|video, title=TEXT, password-hash=HASH, description=TEXT (last); reconciled with the log as chatd starts (none)",
        [](Config& c, const std::string& v) { c.rooms.push_back(v); return !v.empty(); }},
-      {"palette-listen", "ADDR:PORT", "serve chatsock's command palette (telnet) on this address (off; chatsock used 127.0.0.1:22222)",
+      {"palette-listen", "ADDR:PORT", nullptr, "serve chatsock's command palette (telnet) on this address; chatsock used 127.0.0.1:22222",
        [](Config& c, const std::string& v) {
          const auto colon = v.rfind(':');
          if (colon == std::string::npos || colon + 1 >= v.size() || v.size() - colon - 1 > 5 ||
@@ -179,56 +195,56 @@ const std::vector<Option>& options() {
          c.palette_listen = v;
          return true;
        }},
-      {"palette-welcome", "TEXT", "the palette's banner (chatsock's welcomeMessage); empty: its plain welcome (WELCOME!)",
+      {"palette-welcome", "TEXT", "WELCOME!", "the palette's banner (chatsock's welcomeMessage); empty: its plain welcome",
        [](Config& c, const std::string& v) { c.palette_welcome = v; return v.size() <= 60; }},
-      {"palette-name-limit", "BYTES", "longest palette username (chatsock's usernameLimit: 10)",
+      {"palette-name-limit", "BYTES", "10", "longest palette username (chatsock's usernameLimit)",
        unsigned_value(&Config::palette_name_limit, 1, 50)},
-      {"palette-chatview", "LINES", "lines of the palette's chat view (chatsock's chatviewMax: 20)",
+      {"palette-chatview", "LINES", "20", "lines of the palette's chat view (chatsock's chatviewMax)",
        unsigned_value(&Config::palette_chatview, 1, 200)},
-      {"palette-message-limit", "CHARACTERS", "longest line a palette user may send in the chat view, 0 = --max-message (0; chatsock planned 150)",
+      {"palette-message-limit", "CHARACTERS", "0", "longest line a palette user may send in the chat view, 0 = --max-message (chatsock planned 150)",
        unsigned_value(&Config::palette_message_limit, 0, 1 << 20)},
-      {"shutdown-notice", "SECONDS", "on SIGTERM or SIGINT, everyone is told this long before the server closes (5, as chatsock)",
+      {"shutdown-notice", "SECONDS", "5", "on SIGTERM or SIGINT, everyone is told this long before the server closes, as chatsock did",
        seconds_value(&Config::shutdown_notice_ms)},
-      {"max-rooms", "N", "rooms that may exist at once (10000)", unsigned_value(&Config::max_rooms, 0, 1 << 24)},
-      {"max-rooms-per-client", "N", "rooms one client may own (5)", unsigned_value(&Config::max_rooms_per_client, 0, 1 << 16)},
-      {"room-history", "N", "messages a room keeps for joiners and resumes, unless its creator asks for fewer (100)",
+      {"max-rooms", "N", "10000", "rooms that may exist at once", unsigned_value(&Config::max_rooms, 0, 1 << 24)},
+      {"max-rooms-per-client", "N", "5", "rooms one client may own", unsigned_value(&Config::max_rooms_per_client, 0, 1 << 16)},
+      {"room-history", "N", "100", "messages a room keeps for joiners and resumes, unless its creator asks for fewer",
        unsigned_value(&Config::room_history, 0, 100'000)},
-      {"max-room-history", "N", "the most messages a room's creator may ask it to keep (1000)",
+      {"max-room-history", "N", "1000", "the most messages a room's creator may ask it to keep",
        unsigned_value(&Config::max_room_history, 0, 100'000)},
-      {"room-expiry", "SECONDS", "a client's room with nobody in it and no post this long ends (604800: a week)",
+      {"room-expiry", "SECONDS", "604800", "a client's room with nobody in it and no post this long ends (a week)",
        seconds_value(&Config::room_expire_idle_ms)},
-      {"max-media-bytes", "BYTES", "the largest image or video a room post may refer to (104857600)",
+      {"max-media-bytes", "BYTES", "104857600", "the largest image or video a room post may refer to",
        unsigned_value(&Config::max_media_bytes, 1, 1ull << 40)},
-      {"max-dms-per-client", "N", "DMs one client may have open at once (20)", unsigned_value(&Config::max_dms_per_client, 1, 1 << 16)},
-      {"max-username-chars", "N", "the longest username of an account, at least 5 (32)", unsigned_value(&Config::max_username_chars, 5, 64)},
-      {"max-devices-per-account", "N", "devices (logins with a token) one account may hold; revoke one to add another (20)",
+      {"max-dms-per-client", "N", "20", "DMs one client may have open at once", unsigned_value(&Config::max_dms_per_client, 1, 1 << 16)},
+      {"max-username-chars", "N", "32", "the longest username of an account, at least 5", unsigned_value(&Config::max_username_chars, 5, 64)},
+      {"max-devices-per-account", "N", "20", "devices (logins with a token) one account may hold; revoke one to add another",
        unsigned_value(&Config::max_devices_per_account, 1, 1000)},
-      {"max-accounts-per-email", "N",
-       "accounts of one email a login by email may open (its oldest; the others log in by username); each login by email costs this many argon2id checks (4)",
+      {"max-accounts-per-email", "N", "4",
+       "accounts of one email a login by email may open (its oldest; the others log in by username); each login by email costs this many argon2id checks",
        unsigned_value(&Config::max_accounts_per_email, 1, 64)},
-      {"deactivation-grace", "SECONDS",
-       "a deactivated account is purged (its personal data erased) this long after, unless it logs in before (2592000: 30 days)",
+      {"deactivation-grace", "SECONDS", "2592000",
+       "a deactivated account is purged (its personal data erased) this long after, unless it logs in before (30 days)",
        seconds_value(&Config::deactivation_grace_ms)},
-      {"max-following", "N", "accounts one account may follow (5000)", unsigned_value(&Config::max_following, 1, 1'000'000)},
-      {"password-workers", "N", "threads that hash and check passwords with argon2id, off the network and engine threads (2)",
+      {"max-following", "N", "5000", "accounts one account may follow", unsigned_value(&Config::max_following, 1, 1'000'000)},
+      {"password-workers", "N", "2", "threads that hash and check passwords with argon2id, off the network and engine threads",
        unsigned_value(&Config::password_workers, 1, 64)},
-      {"password-process", "on|off",
-       "hash and check passwords in a child process of chatd at the lowest CPU priority, which keeps the relay's tail latency (on); off: on threads of chatd itself",
+      {"password-process", "on|off", "on",
+       "hash and check passwords in a child process of chatd at the lowest CPU priority, which keeps the relay's tail latency; off: on threads of chatd itself",
        bool_value(&Config::password_process)},
-      {"password-queue", "N", "passwords waiting for those threads; past it a request is answered busy (64)",
+      {"password-queue", "N", "64", "passwords waiting for those threads; past it a request is answered busy",
        unsigned_value(&Config::password_queue, 1, 1 << 16)},
-      {"password-failures-per-address", "N", "wrong passwords a minute from one address (an IPv6 /64) before it must wait (10)",
+      {"password-failures-per-address", "N", "10", "wrong passwords a minute from one address (an IPv6 /64) before it must wait",
        unsigned_value(&Config::password_failures_per_address, 1, 1 << 20)},
-      {"password-failures-per-account", "N",
-       "wrong passwords a minute for one username, from every address together, before its logins must wait (3, as ergo)",
+      {"password-failures-per-account", "N", "3",
+       "wrong passwords a minute for one username, from every address together, before its logins must wait (as ergo)",
        unsigned_value(&Config::password_failures_per_account, 1, 1 << 20)},
-      {"password-work-per-address", "N",
-       "passwords hashed or checked a minute for one address, right or wrong (60): no address holds the pool",
+      {"password-work-per-address", "N", "60",
+       "passwords hashed or checked a minute for one address, right or wrong: no address holds the pool",
        unsigned_value(&Config::password_work_per_address, 1, 1 << 20)},
-      {"batch-max", "N", "commands per log transaction (4096)", unsigned_value(&Config::batch_max, 1, 1 << 20)},
-      {"commit-interval", "MICROSECONDS", "wait this long for a batch to fill before committing (0)",
+      {"batch-max", "N", "4096", "commands per log transaction", unsigned_value(&Config::batch_max, 1, 1 << 20)},
+      {"commit-interval", "MICROSECONDS", "0", "wait this long for a batch to fill before committing",
        unsigned_value(&Config::commit_interval_us, 0, 1'000'000)},
-      {"map-size", "MIB", "initial LMDB map size; it doubles whenever it is full (64)",
+      {"map-size", "MIB", "64", "initial LMDB map size; it doubles whenever it is full",
        unsigned_value(&Config::map_size_mb, 1, 1 << 20)},
   };
   return table;
@@ -244,6 +260,10 @@ bool apply_option(Config& c, const std::string& name, const std::string& value, 
   const Option* o = find_option(name);
   if (!o || !o->set) {
     error = "unknown option '" + name + "' (see --help)";
+    return false;
+  }
+  if (!o->value) {
+    error = "--" + name + " is a command-line switch, not an option of a config file";
     return false;
   }
   if (!o->set(c, value)) {
@@ -323,7 +343,8 @@ void parse_config(const std::vector<std::string>& args, Config& config, std::vec
       continue;
     }
     if (!o->value) {  // a switch
-      (name == "check-config" ? config.check_config : name == "hash-password" ? config.hash_password : config.help) = true;
+      if (has_value) problems.push_back("--" + name + " takes no value");
+      else o->set(config, "");
       continue;
     }
     if (!has_value) {
@@ -365,9 +386,50 @@ std::string config_help() {
   for (const Option& o : options()) {
     std::string flag = std::string("  --") + o.name + (o.value ? std::string(" ") + o.value : "");
     out << flag;
-    out << std::string(flag.size() < 36 ? 36 - flag.size() : 1, ' ') << o.help << '\n';
+    out << std::string(flag.size() < 36 ? 36 - flag.size() : 1, ' ') << o.help;
+    if (o.default_value) out << " (" << (*o.default_value ? o.default_value : "empty") << ")";
+    out << '\n';
   }
   return out.str();
+}
+
+namespace {
+// Appends `text` as '# ' comment lines of at most `width` columns, broken at spaces.
+void append_comment(std::string& out, std::string_view text, std::size_t width) {
+  while (!text.empty()) {
+    std::size_t cut = text.size();
+    if (cut > width - 2) {
+      cut = text.rfind(' ', width - 2);
+      if (cut == std::string_view::npos || cut == 0) cut = std::min(text.find(' '), text.size());
+    }
+    out += "# ";
+    out += text.substr(0, cut);
+    out += '\n';
+    text.remove_prefix(cut);
+    while (!text.empty() && text.front() == ' ') text.remove_prefix(1);
+  }
+}
+}  // namespace
+
+std::string config_example() {
+  std::string out =
+      "# chatd.conf.example: every option of chatd at its default, as `chatd --config-example` prints\n"
+      "# it (a test keeps this file equal to that). Uncomment an option (#name = value) to change it;\n"
+      "# run chatd with --config FILE. Lines are 'option = value'; '#' starts a comment; flags on the\n"
+      "# command line win over the file. `chatd --check-config --config FILE` lists every problem of a\n"
+      "# file.\n";
+  for (const Option& o : options()) {
+    if (!o.value || !o.set) continue;  // switches and --config itself: the command line's
+    out += '\n';
+    append_comment(out, o.help, 100);
+    out += '#';  // no space: an option to uncomment, where "# " starts prose
+    out += o.name;
+    out += " = ";
+    out += o.default_value ? o.default_value : o.value;  // unset: what a value looks like
+    if (!o.default_value) out += "   (unset)";
+    out += '\n';
+  }
+  return out;
 }
 
 }  // namespace chatd

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/base/ids.hpp"
+#include "net/log.hpp"
 
 namespace chatd {
 
@@ -16,6 +17,8 @@ struct Config {
   std::string listen_host = "127.0.0.1";
   std::uint16_t listen_port = 8082;  // lowf's port
   std::string data_dir = "chatd-data";
+  log::Format log_format = log::Format::kText;
+  log::Level log_level = log::Level::kInfo;
   std::string native_path = "/";       // WebSocket path of the native dialect
   // WebSocket path of the lowf dialect; "*": every path the native dialect does not claim (lowf's
   // page connects from a Web Worker to /worker.js, and lowf's server took a WebSocket on any path).
@@ -86,8 +89,12 @@ struct Config {
   std::uint32_t password_work_per_address = 60;      // passwords hashed or checked a minute for one address
 
   bool help = false;
+  bool version = false;         // --version: print it, exit
+  bool config_example = false;  // --config-example: print chatd.conf.example, exit
   bool check_config = false;  // --check-config: check, report, exit
   bool hash_password = false;  // --hash-password: hash stdin's password, print it, exit
+
+  bool operator==(const Config&) const = default;
 };
 
 // Parses the command line (argv[0] excluded). On error returns false and sets `error` to a message
@@ -101,8 +108,13 @@ void parse_config(const std::vector<std::string>& args, Config& config, std::vec
 bool parse_config_text(std::string_view text, const std::string& origin, Config& config, std::string& error);
 void parse_config_text(std::string_view text, const std::string& origin, Config& config, std::vector<std::string>& problems);
 
-// The text of `chatd --help`.
+// The text of `chatd --help`: every option, its value's form, what it does and its default.
 std::string config_help();
+
+// The text of chatd.conf.example: every option of a config file, documented, at its default, from
+// the same table as --help (so the two cannot drift; tests/unit/config_test.cpp holds the file to
+// it, and holds every default written there to Config's own).
+std::string config_example();
 
 // Which dialect a WebSocket upgrade to `path` (the target without its query) speaks.
 enum class WebSocketRoute { kNone, kNative, kLowf };

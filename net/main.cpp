@@ -8,9 +8,16 @@
 #include "net/session/credential_process.hpp"
 
 int main(int argc, char** argv) {
-  // chatd's own credential worker (net/session/credential_process.hpp), started by chatd itself.
-  if (argc == 4 && argv[1] == chatd::kCredentialWorkerFlag)
+  // chatd's own credential worker (net/session/credential_process.hpp), started by chatd itself
+  // with its log's format and level.
+  if (argc == 6 && argv[1] == chatd::kCredentialWorkerFlag) {
+    chatd::log::Format format = chatd::log::Format::kText;
+    chatd::log::Level level = chatd::log::Level::kInfo;
+    chatd::log::parse_format(argv[4], format);
+    chatd::log::parse_level(argv[5], level);
+    chatd::log::configure(level, format);
     return chatd::run_credential_worker(chatd::kCredentialWorkerFd, std::stoul(argv[2]), std::stoul(argv[3]));
+  }
   chatd::Config config;
   std::vector<std::string> problems;
   chatd::parse_config(std::vector<std::string>(argv + 1, argv + argc), config, problems);
@@ -24,6 +31,14 @@ int main(int argc, char** argv) {
   if (!problems.empty()) {
     std::cerr << "chatd: " << problems.front() << "\n";
     return 2;
+  }
+  if (config.version) {
+    std::cout << "chatd " << CHATD_VERSION << " (log schema " << chatd::log::kSchemaVersion << ")\n";
+    return 0;
+  }
+  if (config.config_example) {
+    std::cout << chatd::config_example();
+    return 0;
   }
   if (config.hash_password) return chatd::hash_password_from_stdin();
   if (config.help) {

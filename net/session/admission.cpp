@@ -105,4 +105,15 @@ const char* Admission::to_string(Verdict v) {
   return "?";
 }
 
+const char* Admission::name_of(Verdict v) {
+  switch (v) {
+    case Verdict::kAdmitted: return "admitted";
+    case Verdict::kServerFull: return "server_full";
+    case Verdict::kHandshakesFull: return "handshakes_full";
+    case Verdict::kAddressFull: return "address_full";
+    case Verdict::kThrottled: return "throttled";
+  }
+  return "?";
+}
+
 }  // namespace chatd

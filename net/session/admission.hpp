@@ -63,7 +63,8 @@ class Admission {
   std::size_t handshakes() const { return handshakes_; }
   std::size_t connections_of(const std::string& key) const;
 
-  static const char* to_string(Verdict v);
+  static const char* to_string(Verdict v);  // the client is told this
+  static const char* name_of(Verdict v);    // the log's name for it: "throttled"
 
  private:
   struct Window {

@@ -1,5 +1,7 @@
 #include "net/session/credential_process.hpp"
 
+#include "net/log.hpp"
+
 #include <sched.h>
 #include <signal.h>
 #include <sodium.h>
@@ -12,7 +14,6 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
-#include <iostream>
 
 #include "core/base/byte_io.hpp"
 
@@ -110,9 +111,9 @@ int run_credential_worker(int fd, std::size_t threads, std::size_t max_queued) {
   // ordinary work wants the core, and hold nothing that chatd waits for.
   const sched_param idle{};
   if (sched_setscheduler(0, SCHED_IDLE, &idle) != 0)
-    std::cerr << "chatd credential worker: cannot run at SCHED_IDLE: " << std::strerror(errno) << "\n";
+    log::warn("credential_worker_not_idle").field("error", std::strerror(errno));
   if (sodium_init() < 0) {
-    std::cerr << "chatd credential worker: libsodium did not start\n";
+    log::error("credential_worker_failed").field("reason", "libsodium did not start");
     return 1;
   }
   Argon2idHasher hasher;
@@ -139,14 +140,14 @@ int run_credential_worker(int fd, std::size_t threads, std::size_t max_queued) {
     if (n <= 0) break;  // chatd closed its end, or is gone
     if (static_cast<std::size_t>(n) > buffer.size()) {
       sodium_memzero(buffer.data(), buffer.size());
-      std::cerr << "chatd credential worker: a job of " << n << " bytes is past the wire's bound\n";
+      log::error("credential_worker_failed").field("reason", "job past the wire's bound").field("bytes", static_cast<std::int64_t>(n));
       status = 3;
       break;
     }
     auto decoded = decode_credential_job(std::string_view(buffer.data(), static_cast<std::size_t>(n)));
     sodium_memzero(buffer.data(), static_cast<std::size_t>(n));
     if (!decoded) {
-      std::cerr << "chatd credential worker: a malformed job\n";
+      log::error("credential_worker_failed").field("reason", "malformed job");
       status = 3;
       break;
     }
@@ -175,7 +176,7 @@ CredentialProcess::~CredentialProcess() { stop(); }
 bool CredentialProcess::spawn_locked() {
   int ends[2];
   if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, ends) != 0) {
-    std::cerr << "chatd: cannot start the credential worker: socketpair: " << std::strerror(errno) << "\n";
+    log::error("credential_worker_not_started").field("call", "socketpair").field("error", std::strerror(errno));
     return false;
   }
   posix_spawn_file_actions_t actions;
@@ -188,15 +189,17 @@ bool CredentialProcess::spawn_locked() {
   const std::string queued = std::to_string(max_pending_ - threads_);
   std::string flag(kCredentialWorkerFlag);
   std::string name = "chatd";
-  char* argv[] = {name.data(), flag.data(), const_cast<char*>(threads.c_str()),
-                  const_cast<char*>(queued.c_str()), nullptr};
+  // The worker logs as chatd does, so that its lines parse with chatd's.
+  std::string log_format(log::name_of(log::format())), log_level(log::name_of(log::level()));
+  char* argv[] = {name.data(), flag.data(), const_cast<char*>(threads.c_str()), const_cast<char*>(queued.c_str()),
+                  log_format.data(), log_level.data(), nullptr};
   pid_t pid = -1;
   const int error = ::posix_spawn(&pid, program_.c_str(), &actions, nullptr, argv, environ);
   posix_spawn_file_actions_destroy(&actions);
   ::close(ends[1]);
   if (error != 0) {
     ::close(ends[0]);
-    std::cerr << "chatd: cannot start the credential worker " << program_ << ": " << std::strerror(error) << "\n";
+    log::error("credential_worker_not_started").field("call", "posix_spawn").field("program", program_).field("error", std::strerror(error));
     return false;
   }
   socket_ = ends[0];
@@ -301,11 +304,13 @@ void CredentialProcess::read_loop() {
         ::kill(pid, SIGKILL);
         ::waitpid(pid, &status, 0);
       }
-      if (!stopping)
-        std::cerr << "chatd: the credential worker (pid " << pid << ") ended"
-                  << (WIFSIGNALED(status) ? " on signal " + std::to_string(WTERMSIG(status))
-                                          : " with status " + std::to_string(WEXITSTATUS(status)))
-                  << "; " << lost.size() << " password jobs answered busy; starting another\n";
+      if (!stopping) {  // another is started below
+        log::Line line = log::warn("credential_worker_ended");
+        line.field("pid", static_cast<std::int64_t>(pid));
+        if (WIFSIGNALED(status)) line.field("signal", WTERMSIG(status));
+        else line.field("status", WEXITSTATUS(status));
+        line.field("jobs_answered_busy", lost.size());
+      }
     }
     if (stopping) {
       lost.clear();  // stop() drops them without an answer, as the pool does

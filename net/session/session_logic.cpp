@@ -6,6 +6,7 @@
 #include <sodium.h>
 
 #include "core/session/commands.hpp"
+#include "net/log.hpp"
 #include "projections/session/state.hpp"
 
 namespace chatd {
@@ -491,11 +492,28 @@ void SessionLogic::on_timer(TimeMs now) {
   }
 }
 
+// Those of abusive or stuck clients are what an operator watches for (info); the others (the
+// client's own close, idle, shutdown) only at debug. The reason's name only: a close's text may
+// quote what the client sent.
+void SessionLogic::log_close(events::DisconnectReason reason) const {
+  using events::DisconnectReason;
+  const bool abuse = is_abuse(reason) || reason == DisconnectReason::kSlowReader;
+  log::Line line(abuse ? log::Level::kInfo : log::Level::kDebug,
+                 reason == DisconnectReason::kSlowReader ? "slow_reader"
+                 : reason == DisconnectReason::kFlooding ? "flooding"
+                 : reason == DisconnectReason::kMalformed ? "malformed_input"
+                                                          : "session_closed");
+  line.field("reason", events::to_string(reason)).field("dialect", events::to_string(dialect_.kind()));
+  if (client_ != kNoClient) line.field("client", client_);
+  line.peer("peer", addr_);
+}
+
 void SessionLogic::shutdown(events::DisconnectReason reason, std::uint16_t code, std::string text) {
   if (closing_) return;
   closing_ = true;
   drop_secrets();
   close_reason_ = reason;
+  log_close(reason);
   if (client_ != kNoClient && !disconnect_sent_) {
     disconnect_sent_ = true;
     io_.submit(Command{Disconnect{reason}, client_}, "");
@@ -511,6 +529,7 @@ void SessionLogic::on_transport_closed() {
   if (!closing_) {
     closing_ = true;
     close_reason_ = events::DisconnectReason::kClosed;
+    log_close(close_reason_);
   }
   if (client_ != kNoClient && !disconnect_sent_) {
     disconnect_sent_ = true;

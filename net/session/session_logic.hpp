@@ -131,6 +131,8 @@ class SessionLogic {
   // Hands `job` to the pool, within the address's budget; false: refused, and answered.
   bool start_credential_job(CredentialJob job, const std::string& request_id, TimeMs now);
   void drop_secrets();
+  // The log line of the server's own close of a session, or of the client's close.
+  void log_close(events::DisconnectReason reason) const;
   void become_client(std::string request_id);
   void gate_reply(const std::string& id, ErrorCode error, std::string_view message);
   void send_frame(const std::string& frame);

@@ -13,11 +13,11 @@
 #include <sys/statvfs.h>
 
 #include <chrono>
-#include <iostream>
 #include <sstream>
 
 #include "core/base/json_text.hpp"
 #include "core/session/commands.hpp"
+#include "net/log.hpp"
 #include "net/transport/palette_session.hpp"
 #include "net/transport/ws_session.hpp"
 
@@ -106,9 +106,9 @@ void report_coroutine_failure(std::exception_ptr error) {
   try {
     std::rethrow_exception(error);
   } catch (const std::exception& e) {
-    std::cerr << "chatd: a connection ended on an unexpected error: " << e.what() << std::endl;
+    log::error("connection_failed").field("error", e.what());
   } catch (...) {
-    std::cerr << "chatd: a connection ended on an unexpected error" << std::endl;
+    log::error("connection_failed").field("error", "not a std::exception");
   }
 }
 
@@ -203,7 +203,7 @@ struct Server::Impl {
         if (ec == asio::error::no_descriptors || ec.value() == ENFILE || ec == asio::error::no_buffer_space ||
             ec == asio::error::no_memory) {
           // Keep serving those already connected; try again after a pause.
-          if (pause == kFirstAcceptPauseMs) std::cerr << "chatd: cannot accept: " << ec.message() << "; pausing accepts" << std::endl;
+          if (pause == kFirstAcceptPauseMs) log::warn("accept_paused").field("error", ec.message()).field("palette", palette);
           accept_pause.expires_after(std::chrono::milliseconds(pause));
           co_await accept_pause.async_wait(kTuple);
           pause = std::min(pause * 2, kLongestAcceptPauseMs);
@@ -221,8 +221,10 @@ struct Server::Impl {
     auto remote = socket.remote_endpoint(ec);
     if (ec) return;
     const TimeMs now = ctx.clock.now_ms();
-    if (disk_below_floor(now))
+    if (disk_below_floor(now)) {
+      log::info("connection_rejected").field("reason", "disk_full").peer("peer", remote.address().to_string());
       return refuse_at_once(socket, http::status::service_unavailable, "the server's disk is full; try later", palette);
+    }
     std::string key = address_key(remote.address());
     const Admission::Verdict verdict = ctx.admission.admit(key, now);
     if (verdict != Admission::Verdict::kAdmitted) {
@@ -230,6 +232,7 @@ struct Server::Impl {
       // either: one audit event per address per throttle window.
       if (verdict == Admission::Verdict::kThrottled && ctx.admission.first_refusal_in_window(key))
         ctx.runner.submit(RecordRejection{remote.address().to_string(), Admission::to_string(verdict)}, nullptr, "");
+      log::info("connection_rejected").field("reason", Admission::name_of(verdict)).peer("peer", remote.address().to_string());
       return refuse_at_once(socket, status_of(verdict), Admission::to_string(verdict), palette);
     }
     AdmissionSlot slot(ctx.admission, std::move(key));
@@ -253,8 +256,7 @@ struct Server::Impl {
     const std::uint64_t free_mb = (static_cast<std::uint64_t>(fs.f_bavail) * fs.f_frsize) >> 20;
     const bool low = free_mb < ctx.config.min_free_disk_mb;
     if (low != disk_low)
-      std::cerr << "chatd: " << free_mb << " MiB free on the data folder's disk: "
-                << (low ? "refusing new connections" : "accepting new connections again") << std::endl;
+      log::warn(low ? "disk_low" : "disk_ok").field("free_mib", free_mb).field("floor_mib", ctx.config.min_free_disk_mb);
     disk_low = low;
     return disk_low;
   }

@@ -1,5 +1,6 @@
 #include "tests/integration/harness.hpp"
 
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -29,14 +30,19 @@ using asio::ip::tcp;
 
 namespace {
 
-// Starts argv[0] with `argv`, its stdout into a new pipe whose read end is left in out[0]; with
-// `open_files` > 0, under that open-files limit (soft and hard).
-pid_t spawn(std::vector<std::string> argv, int out[2], std::size_t open_files = 0) {
+// Starts argv[0] with `argv`, its stdout into a new pipe whose read end is left in out[0] and, with
+// `stderr_file`, its stderr appended to that file; with `open_files` > 0, under that open-files
+// limit (soft and hard).
+pid_t spawn(std::vector<std::string> argv, int out[2], std::size_t open_files = 0, const std::string& stderr_file = "") {
   if (pipe(out) != 0) throw std::runtime_error("pipe failed");
   pid_t pid = fork();
   if (pid < 0) throw std::runtime_error("fork failed");
   if (pid == 0) {
     dup2(out[1], STDOUT_FILENO);
+    if (!stderr_file.empty()) {
+      const int err = open(stderr_file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+      if (err < 0 || dup2(err, STDERR_FILENO) < 0) _exit(126);
+    }
     close(out[0]);
     close(out[1]);
     if (open_files > 0) {
@@ -71,7 +77,8 @@ ChatdProcess::ChatdProcess(const std::string& data_dir, std::vector<std::string>
   // The tests stop chatd often: no countdown before the close unless a test asks for one.
   args.insert(args.begin(), {CHATD_BINARY, "--listen", "127.0.0.1:0", "--data", data_dir, "--shutdown-notice", "0"});
   int out[2];
-  pid_ = spawn(std::move(args), out, open_files);
+  log_file_ = log_dir_.path() + "/chatd.stderr";
+  pid_ = spawn(std::move(args), out, open_files, log_file_);
   // Read until "listening on ADDR:PORT\n" (and the palette's line, when it listens): bounded,
   // chatd prints them within a second or two.
   auto port_of = [&](const std::string& prefix) -> std::uint16_t {
@@ -95,7 +102,23 @@ ChatdProcess::ChatdProcess(const std::string& data_dir, std::vector<std::string>
   close(out[0]);  // later output goes nowhere (SIGPIPE is ignored by writes to a closed pipe? no: discard)
   if (port_ == 0) {
     kill_hard();
-    throw std::runtime_error("chatd did not start: " + output_);
+    throw std::runtime_error("chatd did not start: " + output_ + log_text());
+  }
+}
+
+std::string ChatdProcess::log_text() const {
+  std::ifstream in(log_file_, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+bool ChatdProcess::wait_for_log(const std::string& needle, std::chrono::milliseconds timeout) const {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    if (log_text().find(needle) != std::string::npos) return true;
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
 }
 

@@ -40,8 +40,14 @@ class ChatdProcess {
   void kill_hard();          // SIGKILL, and wait for it
   int stop();                // SIGTERM, wait, return the exit status
   std::string output() const { return output_; }  // what it printed up to "listening on"
+  // Its log (stderr) so far, of this process and of those before it on this ChatdProcess.
+  std::string log_text() const;
+  // Whether the log holds `needle` within `timeout`.
+  bool wait_for_log(const std::string& needle, std::chrono::milliseconds timeout = std::chrono::seconds(5)) const;
 
  private:
+  TempDir log_dir_;
+  std::string log_file_;
   pid_t pid_ = -1;
   std::uint16_t port_ = 0;
   std::uint16_t palette_port_ = 0;

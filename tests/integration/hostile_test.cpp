@@ -162,7 +162,7 @@ TEST_CASE("an operator token file with a short token stops chatd at start with a
 TEST_CASE("with few files chatd fits its connection limit to them and refuses the rest at once", "[integration][hostile]") {
   TempDir data;
   ChatdProcess chatd(data.path(), {"--connection-throttle", "0", "--max-connections-per-address", "1000"}, 200);
-  CHECK(chatd.output().find("at most 136 connections (the open-files limit is 200)") != std::string::npos);
+  CHECK(chatd.log_text().find("warn connections_limited max_connections=136 open_files=200\n") != std::string::npos);
   std::vector<std::unique_ptr<WsClient>> held;
   for (int i = 0; i < 136; ++i) held.push_back(std::make_unique<WsClient>(chatd.port(), "/lowf"));
   for (int i = 0; i < 300; ++i) REQUIRE(http_status(chatd.port(), "/lowf", true) == 503);

@@ -145,3 +145,59 @@ TEST_CASE("every problem of the flags and the config file is listed, not only th
   CHECK(c.check_config);
   CHECK(c.listen_port == 0);  // the good lines still apply
 }
+
+// chatd.conf.example is generated (`chatd --config-example`) from the option table that --help
+// prints: the checked-in file must be what the binary generates, and every default written in it
+// must be Config's own, so neither can drift from the code.
+TEST_CASE("chatd.conf.example is the option table's, and its defaults are Config's", "[config]") {
+  std::ifstream in(CHATD_SOURCE_DIR "/chatd.conf.example", std::ios::binary);
+  REQUIRE(in);
+  const std::string file((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  CHECK(file == config_example());  // if not: build/chatd --config-example > chatd.conf.example
+
+  // Uncomment every "#option = value" line: the result is a config file that sets every option
+  // to the default written there, and it must give exactly the defaults.
+  std::string uncommented;
+  std::size_t options = 0;
+  for (std::size_t at = 0; at < file.size();) {
+    const std::size_t end = std::min(file.find('\n', at), file.size());
+    const std::string line = file.substr(at, end - at);
+    at = end + 1;
+    if (line.size() > 1 && line[0] == '#' && line[1] != ' ' && line.find("(unset)") == std::string::npos) {
+      uncommented += line.substr(1) + "\n";
+      ++options;
+    }
+  }
+  CHECK(options > 50);
+  Config from_file;
+  std::string error;
+  REQUIRE(parse_config_text(uncommented, "example", from_file, error));
+  CHECK(from_file == Config{});
+
+  // Every option but the command line's switches and --config is in the file, once.
+  const std::string help = config_help();
+  for (std::size_t at = help.find("\n  --"); at != std::string::npos; at = help.find("\n  --", at + 1)) {
+    const std::size_t name_end = help.find_first_of(" \n", at + 5);
+    const std::string name = help.substr(at + 5, name_end - at - 5);
+    const bool is_switch = help[name_end] == '\n' || help.compare(name_end, 2, "  ") == 0;
+    if (is_switch || name == "config") continue;
+    INFO(name);
+    CHECK(file.find("\n#" + name + " = ") != std::string::npos);
+  }
+}
+
+TEST_CASE("a switch is refused in a config file and with a value", "[config]") {
+  Config c;
+  std::string error;
+  CHECK_FALSE(parse_config_text("version = on\n", "f", c, error));
+  CHECK(error == "f:1: --version is a command-line switch, not an option of a config file");
+  CHECK_FALSE(parse_config({"--help=yes"}, c, error));
+  CHECK(error == "--help takes no value");
+  REQUIRE(parse_config({"--version", "--log-format", "json", "--log-level", "debug"}, c, error));
+  CHECK(c.version);
+  CHECK(c.log_format == log::Format::kJson);
+  CHECK(c.log_level == log::Level::kDebug);
+  CHECK_FALSE(parse_config({"--log-level", "off"}, c, error));
+  CHECK(error == "bad value 'off' for --log-level (expected debug|info|warn|error)");
+  CHECK_FALSE(parse_config({"--log-format", "xml"}, c, error));
+}
