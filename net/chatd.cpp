@@ -21,6 +21,7 @@
 #include "net/chatd.hpp"
 #include "net/config_rooms.hpp"
 #include "net/log.hpp"
+#include "net/service_notify.hpp"
 #include "net/session/credential_pool.hpp"
 #include "net/transport/server.hpp"
 
@@ -247,11 +248,13 @@ int run_chatd(const Config& requested) {
     }
   }
 
+  notify_service("READY=1\nMAINPID=" + std::to_string(getpid()));
   asio::signal_set signals(io, SIGINT, SIGTERM);
   asio::steady_timer grace(io);
   signals.async_wait([&](const boost::system::error_code& ec, int) {
     if (ec) return;
     log::info("shutting_down").field("notice_ms", config.shutdown_notice_ms);
+    notify_service("STOPPING=1");
     asio::co_spawn(io, [&]() -> asio::awaitable<void> {
       // chatsock's countdown: everyone is told, then the server closes.
       if (config.shutdown_notice_ms > 0) {

@@ -1,9 +1,14 @@
-// What an operator runs and reads: --version, the generated config example, and chatd's log on
-// stderr (JSON lines and text), with what must never be in it, against the real binary.
+// What an operator runs and reads: --version, the generated config example, chatd's log on stderr
+// (JSON lines and text) with what must never be in it, and systemd's readiness notices, against
+// the real binary.
 #include <catch2/catch.hpp>
 
 #include <simdjson.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
 
+#include <cstring>
 #include <fstream>
 #include <set>
 #include <string>
@@ -151,4 +156,31 @@ TEST_CASE("chatd --log-level debug adds clients' addresses and ordinary closes, 
   CHECK(text.find(kSecretText) == std::string::npos);
   CHECK(text.find(kPassword) == std::string::npos);
   CHECK(text.find("carol@example.org") == std::string::npos);
+}
+
+TEST_CASE("chatd tells systemd READY=1 once it listens and STOPPING=1 when SIGTERM starts its shutdown", "[integration][operations]") {
+  TempDir dir;
+  const std::string path = dir.path() + "/notify";
+  const int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  REQUIRE(fd >= 0);
+  sockaddr_un address{};
+  address.sun_family = AF_UNIX;
+  REQUIRE(path.size() < sizeof(address.sun_path));
+  std::memcpy(address.sun_path, path.data(), path.size());
+  REQUIRE(::bind(fd, reinterpret_cast<const sockaddr*>(&address), sizeof(address)) == 0);
+  const timeval wait{5, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &wait, sizeof(wait));
+  auto next_datagram = [fd]() -> std::string {
+    char buffer[256];
+    const ssize_t n = ::recv(fd, buffer, sizeof(buffer), 0);
+    return n > 0 ? std::string(buffer, static_cast<std::size_t>(n)) : std::string();
+  };
+  ::setenv("NOTIFY_SOCKET", path.c_str(), 1);  // the child inherits it at fork, as from systemd
+  ChatdProcess chatd(dir.path() + "/data", kArgs);
+  ::unsetenv("NOTIFY_SOCKET");
+  CHECK(next_datagram() == "READY=1\nMAINPID=" + std::to_string(chatd.pid()));
+  auto client = native_client(chatd.port(), "Early");  // READY came after the port was open
+  CHECK(chatd.stop() == 0);
+  CHECK(next_datagram() == "STOPPING=1");
+  ::close(fd);
 }
