@@ -222,6 +222,21 @@ int run_chatd(const Config& requested) {
     runner.stop();
     return 1;
   }
+  ctx.version = CHATD_VERSION;
+  ctx.storage_metrics = [&event_log, &config](metrics::Exposition& out) {
+    out.family("chatd_log_last_seq", "gauge", "The sequence number of the log's last durable event.");
+    out.sample("chatd_log_last_seq", "", static_cast<std::uint64_t>(event_log->last_seq()));
+    out.family("chatd_lmdb_map_bytes", "gauge", "The LMDB map's size (it grows by itself as the log does).");
+    out.sample("chatd_lmdb_map_bytes", "", static_cast<std::uint64_t>(event_log->map_size()));
+    out.family("chatd_lmdb_map_growths_total", "counter", "Times this process grew the LMDB map.");
+    out.sample("chatd_lmdb_map_growths_total", "", event_log->map_growths());
+    std::error_code ec;
+    const auto bytes = std::filesystem::file_size(std::filesystem::path(config.data_dir) / "data.mdb", ec);
+    if (!ec) {
+      out.family("chatd_lmdb_file_bytes", "gauge", "The size of data.mdb (the log, the key store and the free pages).");
+      out.sample("chatd_lmdb_file_bytes", "", static_cast<std::uint64_t>(bytes));
+    }
+  };
   asio::io_context io(1);
   Server server(io, ctx);
   std::string where;

@@ -20,7 +20,7 @@ rank_of() {  # the layer of a path; "" for files outside the layers (tests, syst
     events/*) echo 1 ;;
     projections/*) echo 2 ;;
     core/*) echo 3 ;;
-    net/engine/*) echo 4 ;;
+    net/engine/*|net/metrics.*) echo 4 ;;
     net/config.*|net/log.*|net/session/*) echo 5 ;;
     net/native/*|net/lowf/*|net/palette/*) echo 6 ;;
     net/transport/*) echo 7 ;;

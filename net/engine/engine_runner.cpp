@@ -201,11 +201,16 @@ void EngineRunner::commit_loop() {
     Slot& slot = slots_[next];
     // A prepared slot is committed even while stopping.
     if (!take_for_commit(slot)) break;
+    const auto started = std::chrono::steady_clock::now();
     Status s = engine_.commit(slot.result);
     if (!s.ok()) {
       fail(s);
       break;
     }
+    commit_us_.observe(static_cast<std::uint64_t>(
+        std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started).count()));
+    batch_commands_.observe(slot.items.size());
+    if (slot.result.first_seq != 0) events_appended_.add(slot.result.last_seq - slot.result.first_seq + 1);
     ++batches_;
     advance(slot, Stage::kCommitted);
   }
@@ -217,11 +222,40 @@ void EngineRunner::deliver_loop() {
     Slot& slot = slots_[next];
     if (!await_committed(slot)) break;
     // Keep the command kinds for the replies (the commands were moved into the batch).
-    for (std::size_t i = 0; i < slot.items.size(); ++i) slot.items[i].command = std::move(slot.commands[i]);
-    router_.deliver(slot.items, slot.result);
+    for (std::size_t i = 0; i < slot.items.size(); ++i) {
+      slot.items[i].command = std::move(slot.commands[i]);
+      commands_.count(slot.items[i].command.body.type(), slot.result.replies[i].ok());
+    }
+    pushes_delivered_.add(router_.deliver(slot.items, slot.result));
     slot.items.clear();  // let go of the sessions now, not when the slot is reused
     advance(slot, Stage::kFree);
   }
+}
+
+std::size_t EngineRunner::queue_depth() {
+  std::lock_guard lock(mu_);
+  return queue_.size();
+}
+
+void EngineRunner::render_metrics(metrics::Exposition& out) {
+  using metrics::Exposition;
+  out.family("chatd_commands_total", "counter", "Commands the engine answered, by command and outcome (ok, or error: refused by its rule).");
+  commands_.for_each([&](std::string_view name, std::uint64_t ok, std::uint64_t errors) {
+    out.sample("chatd_commands_total", Exposition::label("command", name) + "," + Exposition::label("outcome", "ok"), ok);
+    out.sample("chatd_commands_total", Exposition::label("command", name) + "," + Exposition::label("outcome", "error"), errors);
+  });
+  out.family("chatd_events_appended_total", "counter", "Events appended to the log by this process.");
+  out.sample("chatd_events_appended_total", "", events_appended_.value());
+  out.family("chatd_batches_total", "counter", "Batches committed (one LMDB transaction each).");
+  out.sample("chatd_batches_total", "", batches());
+  out.histogram("chatd_batch_commands", "Commands per committed batch (group commit).", batch_commands_);
+  out.histogram("chatd_commit_seconds", "Time to append one batch: its write transaction and fsync.", commit_us_);
+  out.family("chatd_pushes_delivered_total", "counter", "Pushes handed to sessions (one per recipient).");
+  out.sample("chatd_pushes_delivered_total", "", pushes_delivered_.value());
+  out.family("chatd_engine_queue_depth", "gauge", "Commands waiting for the engine.");
+  out.sample("chatd_engine_queue_depth", "", static_cast<std::uint64_t>(queue_depth()));
+  out.family("chatd_ticks_total", "counter", "Ticks the engine queued for the World's deadlines.");
+  out.sample("chatd_ticks_total", "", ticks());
 }
 
 }  // namespace chatd

@@ -11,7 +11,7 @@ const Frame& Router::frame_for(const projections::Push& push, const PushRenderer
   return rendered_.back().frame;
 }
 
-void Router::deliver(std::vector<Submission>& items, Engine::BatchResult& result) {
+std::size_t Router::deliver(std::vector<Submission>& items, Engine::BatchResult& result) {
   // Two passes: first find the session of every reply and push recipient (and how many each
   // session gets), then build each session's items in place, so no vector grows item by item.
   constexpr std::uint32_t kNobody = UINT32_MAX;
@@ -42,6 +42,7 @@ void Router::deliver(std::vector<Submission>& items, Engine::BatchResult& result
   for (Mail& m : mails_) m.items.reserve(m.count);
 
   std::size_t t = 0;
+  std::size_t pushes = 0;
   push_begin = 0;
   for (std::size_t i = 0; i < items.size(); ++i) {
     if (std::uint32_t to = targets_[t++]; to != kNobody) {
@@ -58,6 +59,7 @@ void Router::deliver(std::vector<Submission>& items, Engine::BatchResult& result
         if (std::uint32_t to = targets_[t++]; to != kNobody) {
           Mail& mail = mails_[to];
           Outbound& out = mail.items.emplace_back();
+          ++pushes;
           out.kind = Outbound::Kind::kPush;
           out.own = result.recipients[r].own;
           out.idle = push.push->idle;
@@ -75,6 +77,7 @@ void Router::deliver(std::vector<Submission>& items, Engine::BatchResult& result
   for (Mail& m : mails_) m.port->deliver(std::move(m.items));
   mails_.clear();  // drop the references to the sessions now
   rendered_.clear();
+  return pushes;
 }
 
 }  // namespace chatd

@@ -22,7 +22,8 @@ class Router {
  public:
   // Delivers what `result` (the committed batch of `items`, in order) holds for each session.
   // Moves replies out of `result` and request ids out of `items`.
-  void deliver(std::vector<Submission>& items, Engine::BatchResult& result);
+  // Returns how many pushes it handed to sessions (one per recipient with a session).
+  std::size_t deliver(std::vector<Submission>& items, Engine::BatchResult& result);
   // Forgets every route (and so every reference to a session).
   void clear() { routes_.clear(); }
 

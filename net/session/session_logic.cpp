@@ -7,6 +7,7 @@
 
 #include "core/session/commands.hpp"
 #include "net/log.hpp"
+#include "net/metrics.hpp"
 #include "projections/session/state.hpp"
 
 namespace chatd {
@@ -42,13 +43,22 @@ SessionLogic::SessionLogic(const WireDialect& dialect, const SessionOptions& opt
       io_(io),
       addr_(std::move(addr)),
       idle_(options.idle, now),
-      limiter_(options.rate_per_sec, options.rate_burst, now) {}
+      limiter_(options.rate_per_sec, options.rate_burst, now) {
+  const auto d = static_cast<std::size_t>(dialect_.kind());
+  metrics::process().sessions_open[d].add(1);
+  metrics::process().sessions_started[d].add();
+}
+
+SessionLogic::~SessionLogic() { metrics::process().sessions_open[static_cast<std::size_t>(dialect_.kind())].add(-1); }
 
 void SessionLogic::send_frame(const std::string& frame) { io_.send(Frame::copy_of(frame)); }
 
 void SessionLogic::open() {
   if (closing_) return;  // shut down before the handshake completed
-  if (captcha_) challenge_ = std::make_unique<captcha::Challenge>(captcha_->issue());
+  if (captcha_) {
+    challenge_ = std::make_unique<captcha::Challenge>(captcha_->issue());
+    metrics::process().captcha_issued.add();
+  }
   HelloInfo info{options_.max_frame_bytes, options_.max_message_bytes, challenge_.get()};
   std::string& frame = empty_frame();
   if (dialect_session_ ? dialect_session_->hello(info, frame) : dialect_.hello(info, frame)) send_frame(frame);
@@ -97,7 +107,10 @@ TimeMs SessionLogic::frame_ready_at(TimeMs now) {
     waiting_for_rate_since_ = IdleTracker::kNever;  // a break: the client came back under the rate
     return now;
   }
-  if (waiting_for_rate_since_ == IdleTracker::kNever) waiting_for_rate_since_ = now;
+  if (waiting_for_rate_since_ == IdleTracker::kNever) {
+    waiting_for_rate_since_ = now;
+    metrics::process().rate_limit_waits.add();
+  }
   if (now - waiting_for_rate_since_ >= options_.flood_after_ms) {
     shutdown(events::DisconnectReason::kFlooding, kClosePolicy, "flooding: too many commands too fast");
     return now;
@@ -387,6 +400,7 @@ void SessionLogic::submit_proven(std::unique_ptr<CredentialWait> wait, Command p
 void SessionLogic::handle_captcha(Request& request) {
   if (!challenge_) return gate_reply(request.id, errors::kInvalidState, "no captcha is pending");
   captcha::Verdict verdict = captcha_->verify(request.solution, challenge_->challenge);
+  (verdict == captcha::Verdict::kOk ? metrics::process().captcha_solved : metrics::process().captcha_failed).add();
   if (verdict != captcha::Verdict::kOk) {
     // Moderators ask about failed captchas: record it (essential; bounded by max_captcha_failures).
     io_.submit(RecordCaptchaFailure{addr_, captcha::to_string(verdict)}, "");
@@ -495,8 +509,9 @@ void SessionLogic::on_timer(TimeMs now) {
 // Those of abusive or stuck clients are what an operator watches for (info); the others (the
 // client's own close, idle, shutdown) only at debug. The reason's name only: a close's text may
 // quote what the client sent.
-void SessionLogic::log_close(events::DisconnectReason reason) const {
+void SessionLogic::record_close(events::DisconnectReason reason) const {
   using events::DisconnectReason;
+  metrics::process().sessions_closed[static_cast<std::size_t>(reason)].add();
   const bool abuse = is_abuse(reason) || reason == DisconnectReason::kSlowReader;
   log::Line line(abuse ? log::Level::kInfo : log::Level::kDebug,
                  reason == DisconnectReason::kSlowReader ? "slow_reader"
@@ -513,7 +528,7 @@ void SessionLogic::shutdown(events::DisconnectReason reason, std::uint16_t code,
   closing_ = true;
   drop_secrets();
   close_reason_ = reason;
-  log_close(reason);
+  record_close(reason);
   if (client_ != kNoClient && !disconnect_sent_) {
     disconnect_sent_ = true;
     io_.submit(Command{Disconnect{reason}, client_}, "");
@@ -529,7 +544,7 @@ void SessionLogic::on_transport_closed() {
   if (!closing_) {
     closing_ = true;
     close_reason_ = events::DisconnectReason::kClosed;
-    log_close(close_reason_);
+    record_close(close_reason_);
   }
   if (client_ != kNoClient && !disconnect_sent_) {
     disconnect_sent_ = true;

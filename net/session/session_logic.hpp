@@ -80,6 +80,9 @@ class SessionLogic {
  public:
   SessionLogic(const WireDialect& dialect, const SessionOptions& options, CaptchaService* captcha, SessionIo& io,
                std::string addr, TimeMs now);
+  ~SessionLogic();  // the sessions-open gauge counts it until here
+  SessionLogic(const SessionLogic&) = delete;
+  SessionLogic& operator=(const SessionLogic&) = delete;
 
   // The connection is open: say hello, and become a client at once if no captcha is required.
   void open();
@@ -131,8 +134,8 @@ class SessionLogic {
   // Hands `job` to the pool, within the address's budget; false: refused, and answered.
   bool start_credential_job(CredentialJob job, const std::string& request_id, TimeMs now);
   void drop_secrets();
-  // The log line of the server's own close of a session, or of the client's close.
-  void log_close(events::DisconnectReason reason) const;
+  // The log line and the count of the server's own close of a session, or of the client's close.
+  void record_close(events::DisconnectReason reason) const;
   void become_client(std::string request_id);
   void gate_reply(const std::string& id, ErrorCode error, std::string_view message);
   void send_frame(const std::string& frame);

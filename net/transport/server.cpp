@@ -18,6 +18,7 @@
 #include "core/base/json_text.hpp"
 #include "core/session/commands.hpp"
 #include "net/log.hpp"
+#include "net/metrics.hpp"
 #include "net/transport/palette_session.hpp"
 #include "net/transport/ws_session.hpp"
 
@@ -223,6 +224,7 @@ struct Server::Impl {
     const TimeMs now = ctx.clock.now_ms();
     if (disk_below_floor(now)) {
       log::info("connection_rejected").field("reason", "disk_full").peer("peer", remote.address().to_string());
+      metrics::process().connections_rejected[kDiskFullIndex].add();
       return refuse_at_once(socket, http::status::service_unavailable, "the server's disk is full; try later", palette);
     }
     std::string key = address_key(remote.address());
@@ -233,6 +235,7 @@ struct Server::Impl {
       if (verdict == Admission::Verdict::kThrottled && ctx.admission.first_refusal_in_window(key))
         ctx.runner.submit(RecordRejection{remote.address().to_string(), Admission::to_string(verdict)}, nullptr, "");
       log::info("connection_rejected").field("reason", Admission::name_of(verdict)).peer("peer", remote.address().to_string());
+      metrics::process().connections_rejected[static_cast<std::size_t>(verdict)].add();
       return refuse_at_once(socket, status_of(verdict), Admission::to_string(verdict), palette);
     }
     AdmissionSlot slot(ctx.admission, std::move(key));
@@ -281,6 +284,8 @@ struct Server::Impl {
     if (!beast::websocket::is_upgrade(request)) {
       if (request.method() == http::verb::get && path == "/health")
         co_await respond(stream, request, http::status::ok, "{\"status\":\"ok\"}\n");
+      else if (request.method() == http::verb::get && path == "/metrics")
+        co_await serve_metrics(stream, request);
       else
         co_await respond(stream, request, http::status::not_found, "{\"error\":\"not_found\"}\n");
       co_return;
@@ -299,12 +304,70 @@ struct Server::Impl {
     start_ws_session(ctx, std::move(stream), std::move(request), *dialect, options, std::move(addr), std::move(slot));
   }
 
-  asio::awaitable<void> respond(ConnectionStream& stream, const http::request<http::string_body>& request,
-                                http::status status, std::string body) {
-    http::response<http::string_body> res = json_response(status, request.version(), std::move(body));
+  // GET /metrics, for an operator's bearer token only: the counts tell about everyone (as `info`
+  // does), and behind a proxy every client would look local, so the peer's address admits no one.
+  asio::awaitable<void> serve_metrics(ConnectionStream& stream, const http::request<http::string_body>& request) {
+    std::string_view authorization(request[http::field::authorization].data(), request[http::field::authorization].size());
+    constexpr std::string_view kBearer = "Bearer ";
+    const bool admitted = authorization.substr(0, kBearer.size()) == kBearer && ctx.operators.admits(authorization.substr(kBearer.size()));
+    if (!admitted) {
+      http::response<http::string_body> res = json_response(
+          http::status::unauthorized, request.version(),
+          "{\"error\":\"unauthorized\",\"message\":\"/metrics needs an operator token (--operator-token-file): Authorization: Bearer TOKEN\"}\n");
+      res.set(http::field::www_authenticate, "Bearer realm=\"chatd\"");
+      co_await write_and_close(stream, res);
+      co_return;
+    }
+    metrics::Exposition out;
+    render_metrics(out);
+    http::response<http::string_body> res{http::status::ok, request.version()};
+    res.set(http::field::server, "chatd");
+    res.set(http::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
+    res.keep_alive(false);
+    res.body() = out.text();
+    res.prepare_payload();
+    co_await write_and_close(stream, res);
+  }
+
+  void render_metrics(metrics::Exposition& out) {
+    out.family("chatd_build_info", "gauge", "chatd's version and log schema; always 1.");
+    out.sample("chatd_build_info", metrics::Exposition::label("version", ctx.version) + "," +
+                                       metrics::Exposition::label("log_schema", std::to_string(log::kSchemaVersion)),
+               std::uint64_t{1});
+    out.family("chatd_connections_open", "gauge", "TCP connections open, from their accept to their close.");
+    out.sample("chatd_connections_open", "", static_cast<std::uint64_t>(ctx.admission.connections()));
+    out.family("chatd_handshakes_in_progress", "gauge", "Connections whose HTTP upgrade is not read yet (--max-handshakes).");
+    out.sample("chatd_handshakes_in_progress", "", static_cast<std::uint64_t>(ctx.admission.handshakes()));
+    out.family("chatd_outbound_queued_bytes", "gauge", "Bytes queued to clients in all sessions (--max-queued-bytes bounds each).");
+    out.sample("chatd_outbound_queued_bytes", "", static_cast<std::uint64_t>(ctx.queued_bytes));
+    metrics::render_process(out, &rejection_name);
+    ctx.runner.render_metrics(out);
+    struct statvfs fs {};
+    if (statvfs(ctx.config.data_dir.c_str(), &fs) == 0) {
+      out.family("chatd_disk_free_bytes", "gauge", "Free space for chatd on the data folder's disk (--min-free-disk).");
+      out.sample("chatd_disk_free_bytes", "", static_cast<std::uint64_t>(fs.f_bavail) * fs.f_frsize);
+    }
+    if (ctx.storage_metrics) ctx.storage_metrics(out);
+  }
+
+  // Process::connections_rejected is indexed by Admission::Verdict, and disk_full after them.
+  static constexpr std::size_t kDiskFullIndex = static_cast<std::size_t>(Admission::Verdict::kThrottled) + 1;
+  static const char* rejection_name(std::size_t index) {
+    if (index == kDiskFullIndex) return "disk_full";
+    if (index == 0 || index > static_cast<std::size_t>(Admission::Verdict::kThrottled)) return nullptr;
+    return Admission::name_of(static_cast<Admission::Verdict>(index));
+  }
+
+  asio::awaitable<void> write_and_close(ConnectionStream& stream, http::response<http::string_body>& res) {
     co_await http::async_write(stream, res, kTuple);
     beast::error_code ignored;
     stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  }
+
+  asio::awaitable<void> respond(ConnectionStream& stream, const http::request<http::string_body>& request,
+                                http::status status, std::string body) {
+    http::response<http::string_body> res = json_response(status, request.version(), std::move(body));
+    co_await write_and_close(stream, res);
   }
 
   asio::io_context& io;

@@ -14,6 +14,7 @@
 
 #include "net/config.hpp"
 #include "net/engine/engine_runner.hpp"
+#include "net/metrics.hpp"
 #include "net/lowf/dialect.hpp"
 #include "net/native/dialect.hpp"
 #include "net/palette/dialect.hpp"
@@ -94,6 +95,10 @@ struct ServerContext {
   // the earliest entry calls wake_deadline_timer(), so the timer is moved earlier.
   DeadlineQueue deadlines;
   std::function<void()> wake_deadline_timer = [] {};
+  // Set by chatd's main before the server starts: the version /metrics names, and the storage's
+  // families (the log's size), which the server does not own.
+  std::string version;
+  std::function<void(metrics::Exposition&)> storage_metrics;
 };
 
 }  // namespace chatd

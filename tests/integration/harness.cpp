@@ -251,17 +251,28 @@ std::size_t open_files(pid_t pid) {
 }
 
 int http_status(std::uint16_t port, const std::string& path, bool upgrade) {
+  HttpRequest request;
+  request.path = path;
+  request.upgrade = upgrade;
+  return http_get(port, request).status;
+}
+
+HttpAnswer http_get(std::uint16_t port, const HttpRequest& request) {
   asio::io_context io;
   beast::tcp_stream stream(io);
-  stream.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
-  beast::http::request<beast::http::empty_body> req{beast::http::verb::get, path, 11};
+  tcp::socket& socket = stream.socket();
+  socket.open(tcp::v4());
+  socket.bind(tcp::endpoint(asio::ip::make_address(request.source), 0));
+  socket.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+  beast::http::request<beast::http::empty_body> req{beast::http::verb::get, request.path, 11};
   req.set(beast::http::field::host, "127.0.0.1");
-  if (upgrade) {
+  if (request.upgrade) {
     req.set(beast::http::field::connection, "Upgrade");
     req.set(beast::http::field::upgrade, "websocket");
     req.set(beast::http::field::sec_websocket_version, "13");
     req.set(beast::http::field::sec_websocket_key, "dGhlIHNhbXBsZSBub25jZQ==");
   }
+  for (const auto& [name, value] : request.headers) req.set(name, value);
   // A server that refuses at accept answers before it reads: the write may fail, the answer stands.
   beast::error_code ignored;
   beast::http::write(stream, req, ignored);
@@ -269,8 +280,8 @@ int http_status(std::uint16_t port, const std::string& path, bool upgrade) {
   beast::http::response<beast::http::string_body> res;
   beast::error_code ec;
   beast::http::read(stream, buffer, res, ec);
-  if (ec) return 0;
-  return static_cast<int>(res.result_int());
+  if (ec) return {};
+  return HttpAnswer{static_cast<int>(res.result_int()), std::string(res[beast::http::field::content_type]), res.body()};
 }
 
 ChildProcess::ChildProcess(std::vector<std::string> argv) {

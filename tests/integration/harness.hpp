@@ -128,5 +128,19 @@ std::size_t open_files(pid_t pid);
 // Tries an HTTP GET (or a WebSocket upgrade when `upgrade`) and returns the HTTP status (0: no answer).
 int http_status(std::uint16_t port, const std::string& path, bool upgrade);
 
+struct HttpAnswer {
+  int status = 0;  // 0: no answer
+  std::string content_type;
+  std::string body;
+};
+struct HttpRequest {
+  std::string path = "/";
+  std::vector<std::pair<std::string, std::string>> headers;
+  bool upgrade = false;                 // a WebSocket upgrade's headers
+  std::string source = "127.0.0.1";     // the client's address: another loopback one (127.0.0.2) is another client
+};
+// One HTTP GET to chatd on 127.0.0.1:port, from `source`; its answer.
+HttpAnswer http_get(std::uint16_t port, const HttpRequest& request);
+
 
 }  // namespace chatd::testing
