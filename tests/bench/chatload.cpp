@@ -5,8 +5,8 @@
 //   chatload connect --connections M [--concurrency C]
 //   chatload room    --rooms K --members M [--seconds S] [--rate R]
 //   chatload smoke                                          (ctest: counts only, no timings)
-// Target: --spawn (default: starts the chatd built beside it on 127.0.0.1 port 0, temporary data
-// folder, rate limit off, the limits the benchmark needs) or --port P [--server-pid PID] for a
+// Target: --spawn (default: starts the chatd built beside it, or --chatd BINARY, on 127.0.0.1 port 0,
+// temporary data folder, rate limit off, the limits the benchmark needs) or --port P [--server-pid PID] for a
 // server already running on 127.0.0.1 (e.g. lowf itself: --dialect lowf --path /).
 // Common: --path P (default / for native, /lowf for lowf), --threads T (client threads, default 1),
 // --captcha-difficulty D (spawned server; default 0, i.e. off; connect uses 1000).
@@ -79,6 +79,7 @@ struct Options {
   int concurrency = 64;
   bool quiet = false;
   std::vector<std::string> server_args;  // more options for the spawned server (--server-arg)
+  std::string chatd_binary;              // the server to spawn (--chatd); empty: the one built here
 };
 
 std::int64_t now_ns() { return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock_::now().time_since_epoch()).count(); }
@@ -794,7 +795,7 @@ std::unique_ptr<Spawned> spawn(Options& o, int max_connections) {
                                // every client is on 127.0.0.1: the per-address bound of password work would hold the logins
                                "--password-work-per-address", "1048576"};
   args.insert(args.end(), o.server_args.begin(), o.server_args.end());
-  s->chatd = std::make_unique<chatd::testing::ChatdProcess>(s->data.path(), std::move(args));
+  s->chatd = std::make_unique<chatd::testing::ChatdProcess>(s->data.path(), std::move(args), 0, o.chatd_binary);
   o.port = s->chatd->port();
   o.server_pid = s->chatd->pid();
   return s;
@@ -841,6 +842,8 @@ chatd::bench::Options command_line(Options& o) {
         [&](const std::string& v) { o.logins = std::stod(v); });
   c.add("--server-arg", "ARG", "one more option for the spawned server (repeat it: --server-arg --password-nice --server-arg 0)",
         [&](const std::string& v) { o.server_args.push_back(v); });
+  c.add("--chatd", "BINARY", "the chatd to spawn (default: the one built here), e.g. an older build to compare with",
+        [&](const std::string& v) { o.chatd_binary = v; });
   c.add("--rooms", "K", "room: rooms", [&](const std::string& v) { o.rooms = std::stoi(v); });
   c.add("--members", "M", "room: members of each room (one of them posts)", [&](const std::string& v) { o.members = std::stoi(v); });
   c.add("--connections", "N", "idle, connect: how many (at most 100000)", [&](const std::string& v) { o.connections = std::stoi(v); });

@@ -72,10 +72,11 @@ TempDir::~TempDir() {
   std::filesystem::remove_all(path_, ignored);
 }
 
-ChatdProcess::ChatdProcess(const std::string& data_dir, std::vector<std::string> args, std::size_t open_files) {
+ChatdProcess::ChatdProcess(const std::string& data_dir, std::vector<std::string> args, std::size_t open_files,
+                           const std::string& binary) {
   const bool palette = std::find(args.begin(), args.end(), "--palette-listen") != args.end();
   // The tests stop chatd often: no countdown before the close unless a test asks for one.
-  args.insert(args.begin(), {CHATD_BINARY, "--listen", "127.0.0.1:0", "--data", data_dir, "--shutdown-notice", "0"});
+  args.insert(args.begin(), {binary.empty() ? std::string(CHATD_BINARY) : binary, "--listen", "127.0.0.1:0", "--data", data_dir, "--shutdown-notice", "0"});
   int out[2];
   log_file_ = log_dir_.path() + "/chatd.stderr";
   pid_ = spawn(std::move(args), out, open_files, log_file_);

@@ -28,10 +28,12 @@ class TempDir {
 };
 
 // The real chatd, started with `args` plus --listen 127.0.0.1:0 and --data; with `open_files` > 0,
-// under that open-files limit.
+// under that open-files limit; `binary` empty: the chatd built here (else another build of it, for
+// a benchmark of two builds side by side).
 class ChatdProcess {
  public:
-  ChatdProcess(const std::string& data_dir, std::vector<std::string> args, std::size_t open_files = 0);
+  ChatdProcess(const std::string& data_dir, std::vector<std::string> args, std::size_t open_files = 0,
+               const std::string& binary = {});
   ~ChatdProcess();  // SIGTERM, then SIGKILL if it does not stop
 
   std::uint16_t port() const { return port_; }
