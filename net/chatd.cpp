@@ -11,6 +11,8 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <array>
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
@@ -24,6 +26,7 @@
 #include "net/service_notify.hpp"
 #include "net/session/credential_pool.hpp"
 #include "net/transport/server.hpp"
+#include "net/transport/tls.hpp"
 
 namespace chatd {
 
@@ -77,6 +80,60 @@ bool load_operator_tokens(const std::string& path, OperatorTokens& tokens, std::
   if (tokens.empty()) error = path + ": no operator token in it";
   return !tokens.empty();
 }
+
+bool wants_tls(const Config& config) { return !config.tls_cert_file.empty(); }
+
+// What SIGHUP can change on a running server; every other option needs a restart.
+constexpr std::array<std::string_view, 3> kReloadable = {"operator-token-file", "tls-cert", "tls-key"};
+
+std::string joined(const std::vector<std::string>& names) {
+  std::string out;
+  for (const std::string& name : names) out += (out.empty() ? "" : ",") + name;
+  return out.empty() ? "none" : out;
+}
+
+// SIGHUP: reads the options again and applies what can change while running (the operator
+// tokens; the TLS certificate and key, for the connections accepted from now on). Any problem:
+// nothing changes. `running` is what the running server was made from; its reloadable options
+// follow what was applied. On the network thread (which alone reads ctx.operators and ctx.tls).
+void reload_config(const ConfigReader& reread, OptionsGiven& running, ServerContext& ctx) {
+  ConfigReading next = reread();
+  std::vector<std::string> problems = std::move(next.problems);
+  if (problems.empty())
+    for (std::string& problem : check_setup(next.config)) problems.push_back(std::move(problem));
+  OperatorTokens tokens;
+  std::unique_ptr<TlsCredentials> tls;
+  std::string error;
+  if (problems.empty() && !load_operator_tokens(next.config.operator_token_file, tokens, error)) problems.push_back(error);
+  std::vector<std::string> restart_needed;
+  for (const std::string& name : options_changed(running, next.given))
+    if (std::find(kReloadable.begin(), kReloadable.end(), name) == kReloadable.end()) restart_needed.push_back(name);
+  const bool tls_switched = wants_tls(next.config) != static_cast<bool>(ctx.tls);  // the listener's kind: a restart
+  if (tls_switched) restart_needed.push_back(ctx.tls ? "tls-cert (off)" : "tls-cert (on)");
+  if (problems.empty() && ctx.tls && !tls_switched &&
+      !(tls = TlsCredentials::load(next.config.tls_cert_file, next.config.tls_key_file, error)))
+    problems.push_back(error);
+  if (!problems.empty()) {
+    metrics::process().reloads_failed.add();
+    log::warn("reload_failed").field("problem", problems.front()).field("problems", problems.size())
+        .field("action", "nothing changed; chatd runs on as before");
+    return;
+  }
+  ctx.operators = std::move(tokens);  // in place: the sessions' options point at it
+  const std::string old_fingerprint = ctx.tls ? ctx.tls->fingerprint() : "";
+  if (tls) ctx.tls = std::move(tls);
+  for (std::string_view name : kReloadable) {
+    const std::string key(name);
+    if (auto it = next.given.find(key); it != next.given.end()) running[key] = it->second;
+    else running.erase(key);
+  }
+  metrics::process().reloads_ok.add();
+  auto line = log::info("config_reloaded");
+  line.field("operator_tokens", ctx.operators.size());
+  if (ctx.tls && !tls_switched)
+    line.field("tls_fingerprint", ctx.tls->fingerprint()).field("certificate_changed", ctx.tls->fingerprint() != old_fingerprint);
+  line.field("restart_needed", joined(restart_needed));
+}
 }  // namespace
 
 std::vector<std::string> check_setup(const Config& config) {
@@ -97,6 +154,12 @@ std::vector<std::string> check_setup(const Config& config) {
   }
   OperatorTokens tokens;
   if (std::string error; !load_operator_tokens(config.operator_token_file, tokens, error)) problems.push_back(error);
+  if (config.tls_cert_file.empty() != config.tls_key_file.empty())
+    problems.push_back(config.tls_cert_file.empty() ? "--tls-key needs --tls-cert" : "--tls-cert needs --tls-key");
+  else if (!config.tls_cert_file.empty())
+    if (std::string error; !TlsCredentials::load(config.tls_cert_file, config.tls_key_file, error)) problems.push_back(error);
+  if (config.palette_tls && config.tls_cert_file.empty()) problems.push_back("--palette-tls needs --tls-cert and --tls-key");
+  if (config.palette_tls && config.palette_listen.empty()) problems.push_back("--palette-tls needs --palette-listen");
   std::vector<ConfiguredRoom> rooms;
   for (std::string& problem : parse_config_rooms(config.rooms, rooms)) problems.push_back(std::move(problem));
   if (config.room_history > config.max_room_history)
@@ -121,7 +184,7 @@ int hash_password_from_stdin() {
   return 0;
 }
 
-int run_chatd(const Config& requested) {
+int run_chatd(const Config& requested, const OptionsGiven& given, const ConfigReader& reread) {
   log::configure(requested.log_level, requested.log_format);
   log::info("starting").field("version", CHATD_VERSION).field("log_schema", log::kSchemaVersion).field("pid", getpid())
       .field("data", requested.data_dir);
@@ -222,6 +285,21 @@ int run_chatd(const Config& requested) {
     runner.stop();
     return 1;
   }
+  if (wants_tls(config)) {
+    std::string error;
+    if (config.tls_key_file.empty()) error = "--tls-cert needs --tls-key";
+    else if (config.palette_tls && config.palette_listen.empty()) error = "--palette-tls needs --palette-listen";
+    else ctx.tls = TlsCredentials::load(config.tls_cert_file, config.tls_key_file, error);
+    if (!ctx.tls) {
+      log::error("start_failed").field("reason", error);
+      runner.stop();
+      return 1;
+    }
+  } else if (!config.tls_key_file.empty() || config.palette_tls) {
+    log::error("start_failed").field("reason", config.palette_tls ? "--palette-tls needs --tls-cert and --tls-key" : "--tls-key needs --tls-cert");
+    runner.stop();
+    return 1;
+  }
   ctx.version = CHATD_VERSION;
   ctx.storage_metrics = [&event_log, &config](metrics::Exposition& out) {
     out.family("chatd_log_last_seq", "gauge", "The sequence number of the log's last durable event.");
@@ -249,12 +327,16 @@ int run_chatd(const Config& requested) {
   }
   // The stdout line is what scripts and the tests read the port from (port 0); the log says it too.
   std::cout << "listening on " << where << std::endl;
-  log::info("listening").field("address", where).field("protocol", "websocket");
+  {
+    auto line = log::info("listening");
+    line.field("address", where).field("protocol", ctx.tls ? "websocket+tls" : "websocket");
+    if (ctx.tls) line.field("tls_fingerprint", ctx.tls->fingerprint());
+  }
   if (!config.palette_listen.empty()) {
     try {
       const std::string palette_where = server.listen_palette();
       std::cout << "palette listening on " << palette_where << std::endl;
-      log::info("listening").field("address", palette_where).field("protocol", "palette");
+      log::info("listening").field("address", palette_where).field("protocol", config.palette_tls ? "palette+tls" : "palette");
     } catch (const std::exception& e) {
       log::error("start_failed").field("reason", "cannot listen").field("address", config.palette_listen).field("error", e.what());
       server.stop();
@@ -264,10 +346,26 @@ int run_chatd(const Config& requested) {
   }
 
   notify_service("READY=1\nMAINPID=" + std::to_string(getpid()));
+  // SIGHUP: a reload (systemd's ExecReload sends it), again and again until the shutdown.
+  OptionsGiven running = given;
+  asio::signal_set hangup(io, SIGHUP);
+  std::function<void()> await_hangup = [&] {
+    hangup.async_wait([&](const boost::system::error_code& ec, int) {
+      if (ec) return;
+      notify_service("RELOADING=1");
+      if (reread) reload_config(reread, running, ctx);
+      else log::warn("reload_failed").field("problem", "this chatd cannot read its options again").field("action", "nothing changed");
+      notify_service("READY=1");
+      await_hangup();
+    });
+  };
+  await_hangup();
   asio::signal_set signals(io, SIGINT, SIGTERM);
   asio::steady_timer grace(io);
   signals.async_wait([&](const boost::system::error_code& ec, int) {
     if (ec) return;
+    boost::system::error_code ignored;
+    hangup.cancel(ignored);
     log::info("shutting_down").field("notice_ms", config.shutdown_notice_ms);
     notify_service("STOPPING=1");
     asio::co_spawn(io, [&]() -> asio::awaitable<void> {

@@ -182,6 +182,13 @@ const std::vector<Option>& options() {
        bool_value(&Config::captcha_lowf)},
       {"operator-token-file", "FILE", nullptr, "bearer tokens (one per line, 16+ characters) that make a request an operator's, e.g. info (none)",
        [](Config& c, const std::string& v) { c.operator_token_file = v; return !v.empty(); }},
+      {"tls-cert", "FILE", nullptr,
+       "PEM certificate chain (the certificate, then its intermediates); with --tls-key the main port speaks only TLS 1.2+ (wss://, https://); re-read on SIGHUP (none)",
+       [](Config& c, const std::string& v) { c.tls_cert_file = v; return !v.empty(); }},
+      {"tls-key", "FILE", nullptr, "PEM private key of --tls-cert, unencrypted; re-read on SIGHUP (none)",
+       [](Config& c, const std::string& v) { c.tls_key_file = v; return !v.empty(); }},
+      {"palette-tls", "on|off", "off", "the palette's port speaks TLS too, with --tls-cert's certificate (telnet cannot; openssl s_client, socat can)",
+       bool_value(&Config::palette_tls)},
       {"room", "NAME|FIELD|...", nullptr,
        "a room of the configuration, repeatable: NAME then hidden, limit=N, history=N, topic=text|image|video, title=TEXT, password-hash=HASH, description=TEXT (last); reconciled with the log as chatd starts (none)",
        [](Config& c, const std::string& v) { c.rooms.push_back(v); return !v.empty(); }},
@@ -256,7 +263,8 @@ const Option* find_option(const std::string& name) {
   return nullptr;
 }
 
-bool apply_option(Config& c, const std::string& name, const std::string& value, std::string& error) {
+bool apply_option(Config& c, const std::string& name, const std::string& value, std::string& error,
+                  OptionsGiven* given) {
   const Option* o = find_option(name);
   if (!o || !o->set) {
     error = "unknown option '" + name + "' (see --help)";
@@ -270,11 +278,15 @@ bool apply_option(Config& c, const std::string& name, const std::string& value, 
     error = "bad value '" + value + "' for --" + name + " (expected " + o->value + ")";
     return false;
   }
+  if (given) {
+    std::string& seen = (*given)[name];
+    seen = name == "room" && !seen.empty() ? seen + "\n" + value : value;  // --room repeats; the others replace
+  }
   return true;
 }
 
 // Adds each problem of the file to `problems`.
-void read_config_file(const std::string& path, Config& c, std::vector<std::string>& problems) {
+void read_config_file(const std::string& path, Config& c, std::vector<std::string>& problems, OptionsGiven* given) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     problems.push_back("cannot read config file '" + path + "'");
@@ -282,12 +294,13 @@ void read_config_file(const std::string& path, Config& c, std::vector<std::strin
   }
   std::ostringstream text;
   text << in.rdbuf();
-  parse_config_text(text.str(), path, c, problems);
+  parse_config_text(text.str(), path, c, problems, given);
 }
 
 }  // namespace
 
-void parse_config_text(std::string_view text, const std::string& origin, Config& c, std::vector<std::string>& problems) {
+void parse_config_text(std::string_view text, const std::string& origin, Config& c, std::vector<std::string>& problems,
+                       OptionsGiven* given) {
   auto trim = [](std::string_view s) {
     auto b = s.find_first_not_of(" \t\r"), e = s.find_last_not_of(" \t\r");
     return b == std::string_view::npos ? std::string() : std::string(s.substr(b, e - b + 1));
@@ -308,7 +321,7 @@ void parse_config_text(std::string_view text, const std::string& origin, Config&
       continue;
     }
     std::string error;
-    if (!apply_option(c, trim(std::string_view(trimmed).substr(0, eq)), trim(std::string_view(trimmed).substr(eq + 1)), error))
+    if (!apply_option(c, trim(std::string_view(trimmed).substr(0, eq)), trim(std::string_view(trimmed).substr(eq + 1)), error, given))
       problems.push_back(where + error);
   }
 }
@@ -320,7 +333,8 @@ bool parse_config_text(std::string_view text, const std::string& origin, Config&
   return problems.empty();
 }
 
-void parse_config(const std::vector<std::string>& args, Config& config, std::vector<std::string>& problems) {
+void parse_config(const std::vector<std::string>& args, Config& config, std::vector<std::string>& problems,
+                  OptionsGiven* given) {
   // Split into (name, value) pairs first, so the config file can be applied before the flags.
   std::vector<std::pair<std::string, std::string>> flags;
   std::string config_file;
@@ -359,9 +373,9 @@ void parse_config(const std::vector<std::string>& args, Config& config, std::vec
     else
       flags.emplace_back(name, value);
   }
-  if (!config_file.empty()) read_config_file(config_file, config, problems);
+  if (!config_file.empty()) read_config_file(config_file, config, problems, given);
   for (const auto& [name, value] : flags)
-    if (std::string error; !apply_option(config, name, value, error)) problems.push_back(error);
+    if (std::string error; !apply_option(config, name, value, error, given)) problems.push_back(error);
   if (config.native_path == config.lowf_path)
     problems.push_back("--native-path and --lowf-path must differ (both are '" + config.lowf_path + "')");
 }
@@ -377,6 +391,16 @@ WebSocketRoute websocket_route(const Config& config, std::string_view path) {
   if (path == config.native_path) return WebSocketRoute::kNative;
   if (path == config.lowf_path || config.lowf_path == Config::kAnyPath) return WebSocketRoute::kLowf;
   return WebSocketRoute::kNone;
+}
+
+std::vector<std::string> options_changed(const OptionsGiven& before, const OptionsGiven& after) {
+  std::vector<std::string> changed;
+  for (const auto& [name, value] : before)
+    if (auto it = after.find(name); it == after.end() || it->second != value) changed.push_back(name);
+  for (const auto& [name, value] : after)
+    if (!before.contains(name)) changed.push_back(name);
+  std::sort(changed.begin(), changed.end());
+  return changed;
 }
 
 std::string config_help() {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -61,6 +62,11 @@ struct Config {
 
   std::string operator_token_file;         // one token per line; empty: no operators
 
+  // TLS (net/transport/tls.hpp): with both files the main port speaks only TLS (wss://, https://).
+  std::string tls_cert_file;               // PEM: the certificate, then its intermediates
+  std::string tls_key_file;                // PEM, unencrypted
+  bool palette_tls = false;                // the palette's port over TLS too
+
   std::vector<std::string> rooms;          // --room values (net/config_rooms.hpp parses them)
   std::string palette_listen;              // ADDR:PORT of chatsock's palette (telnet); empty: none
   std::string palette_welcome = "WELCOME!";
@@ -97,16 +103,25 @@ struct Config {
   bool operator==(const Config&) const = default;
 };
 
+// The options a command line and its config file gave, by name, with the value that took effect
+// (--room's values joined by newlines): what a reload compares to tell what changed.
+using OptionsGiven = std::map<std::string, std::string>;
+// The names whose value differs between the two, sorted (given in one only counts as a change).
+std::vector<std::string> options_changed(const OptionsGiven& before, const OptionsGiven& after);
+
 // Parses the command line (argv[0] excluded). On error returns false and sets `error` to a message
 // naming the option and what is wrong with it (the first problem).
 bool parse_config(const std::vector<std::string>& args, Config& config, std::string& error);
 // The same, going on past each problem: every one of them is added to `problems`.
-void parse_config(const std::vector<std::string>& args, Config& config, std::vector<std::string>& problems);
+// With `given`, records every option applied in it.
+void parse_config(const std::vector<std::string>& args, Config& config, std::vector<std::string>& problems,
+                  OptionsGiven* given = nullptr);
 
 // Applies the lines of a config file's text (`option = value`, `#` comments); `origin` names it in
 // errors ("FILE:LINE: ..."). On error returns false and sets `error`.
 bool parse_config_text(std::string_view text, const std::string& origin, Config& config, std::string& error);
-void parse_config_text(std::string_view text, const std::string& origin, Config& config, std::vector<std::string>& problems);
+void parse_config_text(std::string_view text, const std::string& origin, Config& config, std::vector<std::string>& problems,
+                       OptionsGiven* given = nullptr);
 
 // The text of `chatd --help`: every option, its value's form, what it does and its default.
 std::string config_help();

@@ -18,9 +18,11 @@ int main(int argc, char** argv) {
     chatd::log::configure(level, format);
     return chatd::run_credential_worker(chatd::kCredentialWorkerFd, std::stoul(argv[2]), std::stoul(argv[3]));
   }
+  const std::vector<std::string> args(argv + 1, argv + argc);
   chatd::Config config;
+  chatd::OptionsGiven given;
   std::vector<std::string> problems;
-  chatd::parse_config(std::vector<std::string>(argv + 1, argv + argc), config, problems);
+  chatd::parse_config(args, config, problems, &given);
   if (config.check_config) {
     // Every problem at once, on stdout: what an operator runs before a restart.
     for (const std::string& problem : chatd::check_setup(config)) problems.push_back(problem);
@@ -45,5 +47,10 @@ int main(int argc, char** argv) {
     std::cout << chatd::config_help();
     return 0;
   }
-  return chatd::run_chatd(config);
+  // SIGHUP reads the same command line, and the config file as it is then.
+  return chatd::run_chatd(config, given, [&args] {
+    chatd::ConfigReading reading;
+    chatd::parse_config(args, reading.config, reading.problems, &reading.given);
+    return reading;
+  });
 }

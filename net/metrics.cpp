@@ -135,6 +135,12 @@ void render_process(Exposition& out, const char* (*rejection_name)(std::size_t i
   out.sample("chatd_captcha_total", Exposition::label("outcome", "issued"), p.captcha_issued.value());
   out.sample("chatd_captcha_total", Exposition::label("outcome", "solved"), p.captcha_solved.value());
   out.sample("chatd_captcha_total", Exposition::label("outcome", "failed"), p.captcha_failed.value());
+  out.family("chatd_tls_handshakes_total", "counter", "TLS handshakes on chatd's TLS ports, by outcome (failed: an old protocol, a plain client, a timeout...).");
+  out.sample("chatd_tls_handshakes_total", Exposition::label("outcome", "ok"), p.tls_handshakes_ok.value());
+  out.sample("chatd_tls_handshakes_total", Exposition::label("outcome", "failed"), p.tls_handshakes_failed.value());
+  out.family("chatd_config_reloads_total", "counter", "SIGHUP reloads, by outcome (failed: nothing changed; the log says why).");
+  out.sample("chatd_config_reloads_total", Exposition::label("outcome", "ok"), p.reloads_ok.value());
+  out.sample("chatd_config_reloads_total", Exposition::label("outcome", "failed"), p.reloads_failed.value());
 }
 
 }  // namespace chatd::metrics

@@ -99,6 +99,8 @@ struct Process {
   std::array<Counter, kRejectionReasons> connections_rejected;
   Counter rate_limit_waits;  // a client went over its rate and its frames were held back
   Counter captcha_issued, captcha_solved, captcha_failed;
+  Counter tls_handshakes_ok, tls_handshakes_failed;  // on TLS ports, before any HTTP is read
+  Counter reloads_ok, reloads_failed;                // SIGHUP
 };
 Process& process();
 

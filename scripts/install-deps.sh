@@ -4,7 +4,7 @@
 # Never libboost-dev: that is Boost 1.74 and conflicts with 1.81.
 set -euo pipefail
 packages=(libboost1.81-dev liblmdb-dev libsimdjson-dev catch2 libsodium-dev pkg-config cmake g++ make
-          telnet tmux systemd)  # telnet, tmux: the palette's screen test; systemd: systemd-analyze checks the unit
+          libssl-dev telnet tmux systemd)  # telnet, tmux: the palette's screen test; systemd: systemd-analyze checks the unit
 [ $# -gt 0 ] && packages=("$@")
 missing=()
 for p in "${packages[@]}"; do

@@ -22,6 +22,7 @@ class OperatorTokens {
 
   void add(std::string_view token) { digests_.push_back(digest(token)); }
   bool empty() const { return digests_.empty(); }
+  std::size_t size() const { return digests_.size(); }
 
   bool admits(std::string_view token) const {
     if (token.empty()) return false;

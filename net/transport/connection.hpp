@@ -405,4 +405,12 @@ class Connection final : public SessionPort,
   TimeMs write_started_at_ = IdleTracker::kNever;
 };
 
+// Makes and starts the connection of `stream` (what each start_*_session translation unit calls).
+template <class Stream>
+void start_connection(ServerContext& ctx, Stream&& stream, const WireDialect& dialect, const SessionOptions& options,
+                      std::string addr, AdmissionSlot slot) {
+  auto connection = std::make_shared<Connection<Stream>>(ctx, std::move(stream), dialect, options, std::move(addr), std::move(slot));
+  connection->start();
+}
+
 }  // namespace chatd

@@ -1,9 +1,11 @@
-// LineStream<Socket>: a raw TCP connection as a stream of lines, the message stream a Connection
-// runs the palette over (net/transport/connection.hpp). chatsock took each recv() as one line, so
+// LineStream<Stream>: a raw TCP connection (or a TLS stream over one, its handshake done) as a
+// stream of lines, the message stream a Connection runs the palette over
+// (net/transport/connection.hpp). chatsock took each recv() as one line, so
 // "alice\r\n:help" in one segment became one username; here a line ends at CR, LF or CRLF, a line
 // split over segments is joined, and one longer than the limit closes the connection. Telnet's
 // negotiation (IAC sequences) and the NUL telnet sends after a bare CR are dropped. There are no
-// pings on a raw line: a closing server writes its reason as a last line, then shuts down its side.
+// pings on a raw line: a closing server writes its reason as a last line, then shuts down its side
+// (over TLS, after its close_notify).
 // Thread-safety: one connection's; used on its executor only.
 #pragma once
 
@@ -26,23 +28,23 @@
 
 namespace chatd {
 
-template <class Socket>
+template <class Stream>
 class LineStream {
  public:
-  using executor_type = typename Socket::executor_type;
+  using executor_type = typename Stream::executor_type;
   using error_code = boost::system::error_code;
   template <class T>
   using awaitable = boost::asio::awaitable<T, executor_type>;
 
-  LineStream(Socket&& socket, const Config& config) : socket_(std::move(socket)), max_line_(config.max_frame_bytes) {
+  LineStream(Stream&& stream, const Config& config) : stream_(std::move(stream)), max_line_(config.max_frame_bytes) {
     error_code ignored;
-    socket_.set_option(boost::asio::ip::tcp::no_delay(true), ignored);
+    tcp().set_option(boost::asio::ip::tcp::no_delay(true), ignored);
     // No pings on a raw line: the kernel's keepalive finds a peer that vanished.
-    socket_.set_option(boost::asio::socket_base::keep_alive(true), ignored);
-    if (config.socket_send_buffer > 0) socket_.set_option(boost::asio::socket_base::send_buffer_size(config.socket_send_buffer), ignored);
+    tcp().set_option(boost::asio::socket_base::keep_alive(true), ignored);
+    if (config.socket_send_buffer > 0) tcp().set_option(boost::asio::socket_base::send_buffer_size(config.socket_send_buffer), ignored);
   }
 
-  executor_type get_executor() { return socket_.get_executor(); }
+  executor_type get_executor() { return stream_.get_executor(); }
 
   template <class Token>
   awaitable<std::tuple<error_code>> async_handshake(Token&&) {
@@ -79,7 +81,7 @@ class LineStream {
         co_return std::tuple{error_code{}, n};
       }
       char buffer[1024];
-      auto [ec, n] = co_await socket_.async_read_some(boost::asio::buffer(buffer),
+      auto [ec, n] = co_await stream_.async_read_some(boost::asio::buffer(buffer),
                                                        boost::asio::as_tuple(boost::asio::use_awaitable_t<executor_type>{}));
       if (ec) co_return std::tuple{ec, std::size_t{0}};
       filter(std::string_view(buffer, n));
@@ -90,7 +92,7 @@ class LineStream {
 
   template <class Token>
   auto async_write(boost::asio::const_buffer buffer, Token&& token) {
-    return boost::asio::async_write(socket_, buffer, std::forward<Token>(token));
+    return boost::asio::async_write(stream_, buffer, std::forward<Token>(token));
   }
   // The reason, as a last line (none for a client's own :quit), then our side shut.
   template <class Token>
@@ -98,12 +100,16 @@ class LineStream {
     error_code ec;
     if (!reason.empty()) {
       const std::string line = "\r\nConnection closed: " + std::string(reason) + "\r\n";
-      auto [write_ec, n] = co_await boost::asio::async_write(socket_, boost::asio::buffer(line),
+      auto [write_ec, n] = co_await boost::asio::async_write(stream_, boost::asio::buffer(line),
                                                              boost::asio::as_tuple(boost::asio::use_awaitable_t<executor_type>{}));
       ec = write_ec;
     }
+    if constexpr (kTls) {
+      // close_notify, then the peer's answer to it (the connection's hard-close grace bounds the wait).
+      if (!ec) std::tie(ec) = co_await stream_.async_shutdown(boost::asio::as_tuple(boost::asio::use_awaitable_t<executor_type>{}));
+    }
     error_code ignored;
-    socket_.shutdown(boost::asio::ip::tcp::socket::shutdown_send, ignored);
+    tcp().shutdown(boost::asio::ip::tcp::socket::shutdown_send, ignored);
     co_return std::tuple{ec};
   }
   template <class Token>
@@ -112,7 +118,7 @@ class LineStream {
   }
   void cut() {
     error_code ignored;
-    socket_.close(ignored);
+    tcp().close(ignored);
   }
 
   static bool is_too_big(const error_code& ec) { return ec == boost::asio::error::message_size; }
@@ -142,8 +148,15 @@ class LineStream {
     }
   }
 
+  // A TLS stream has a next layer (the TCP socket); a TCP socket is its own.
+  static constexpr bool kTls = requires(Stream& s) { s.next_layer(); };
+  auto& tcp() {
+    if constexpr (kTls) return stream_.next_layer();
+    else return stream_;
+  }
+
   enum class Telnet : std::uint8_t { kData, kIac, kOption, kSub, kSubIac };
-  Socket socket_;
+  Stream stream_;
   const std::size_t max_line_;
   std::string in_;               // bytes received, telnet's removed, not yet handed on
   std::size_t line_so_far_ = 0;  // of the current line, handed on already

@@ -8,10 +8,8 @@
 namespace chatd {
 
 void start_palette_session(ServerContext& ctx, ConnectionSocket socket, std::string addr, AdmissionSlot slot) {
-  using Lines = LineStream<ConnectionSocket>;
-  auto connection = std::make_shared<Connection<Lines>>(ctx, Lines(std::move(socket), ctx.config), ctx.palette,
-                                                        ctx.palette_options, std::move(addr), std::move(slot));
-  connection->start();
+  start_connection(ctx, LineStream<ConnectionSocket>(std::move(socket), ctx.config), ctx.palette, ctx.palette_options,
+                   std::move(addr), std::move(slot));
 }
 
 }  // namespace chatd

@@ -8,5 +8,7 @@
 namespace chatd {
 
 void start_palette_session(ServerContext& ctx, ConnectionSocket socket, std::string addr, AdmissionSlot slot);
+// Over TLS (its handshake done), in its own translation unit (net/transport/palette_tls_session.cpp).
+void start_palette_session(ServerContext& ctx, TlsConnectionSocket socket, std::string addr, AdmissionSlot slot);
 
 }  // namespace chatd

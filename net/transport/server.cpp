@@ -1,6 +1,7 @@
 #include "net/transport/server.hpp"
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/ssl/error.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
@@ -10,6 +11,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
+#include <openssl/err.h>
 #include <sys/statvfs.h>
 
 #include <chrono>
@@ -20,6 +22,7 @@
 #include "net/log.hpp"
 #include "net/metrics.hpp"
 #include "net/transport/palette_session.hpp"
+#include "net/transport/tls.hpp"
 #include "net/transport/ws_session.hpp"
 
 namespace chatd {
@@ -94,6 +97,50 @@ void refuse_at_once(ConnectionSocket& socket, http::status status, std::string_v
   char drain[4096];
   for (int i = 0; i < 4 && socket.read_some(asio::buffer(drain), ignored) > 0;) ++i;
   socket.close(ignored);
+}
+
+// Bounds a connection's handshake (TLS, then the HTTP request, or the answer to it) to
+// kHandshakeTimeout: past it the socket is closed, which fails whatever is pending on it. Disarmed
+// before the socket is handed on (or with the coroutine's end), a wake-up already queued then finds
+// nothing to close.
+class HandshakeDeadline {
+ public:
+  explicit HandshakeDeadline(ConnectionSocket& socket)
+      : timer_(socket.get_executor()), target_(std::make_shared<ConnectionSocket*>(&socket)) {
+    timer_.expires_after(kHandshakeTimeout);
+    timer_.async_wait([target = target_](const beast::error_code& ec) {
+      if (ec || !*target) return;
+      beast::error_code ignored;
+      (*target)->close(ignored);
+    });
+  }
+  ~HandshakeDeadline() { disarm(); }
+  HandshakeDeadline(const HandshakeDeadline&) = delete;
+  HandshakeDeadline& operator=(const HandshakeDeadline&) = delete;
+  void disarm() {
+    *target_ = nullptr;
+    timer_.cancel();
+  }
+
+ private:
+  asio::steady_timer timer_;
+  std::shared_ptr<ConnectionSocket*> target_;
+};
+
+template <class Stream>
+constexpr bool kIsTls = std::is_same_v<Stream, TlsConnectionSocket>;
+
+ConnectionSocket& tcp_of(ConnectionSocket& socket) { return socket; }
+ConnectionSocket& tcp_of(TlsConnectionSocket& stream) { return stream.next_layer(); }
+
+// Why a TLS handshake failed, for the debug log: OpenSSL's reason ("unsupported protocol",
+// "wrong version number" for a plain client, "http request" for HTTP on the TLS port...).
+std::string tls_failure(const beast::error_code& ec) {
+  if (ec.category() == asio::error::get_ssl_category()) {
+    const char* reason = ERR_reason_error_string(static_cast<unsigned long>(ec.value()));
+    if (reason) return reason;
+  }
+  return ec.message();
 }
 
 http::status status_of(Admission::Verdict v) {
@@ -222,10 +269,21 @@ struct Server::Impl {
     auto remote = socket.remote_endpoint(ec);
     if (ec) return;
     const TimeMs now = ctx.clock.now_ms();
+    const bool tls = ctx.tls && (!palette || ctx.config.palette_tls);
+    // A refusal on a TLS port is the close alone: an answer would cost the handshake the throttle
+    // is there to spare, and a TLS client reads no plain text (it reports the handshake failed).
+    auto refuse = [&](http::status status, std::string_view error) {
+      if (tls) {
+        beast::error_code ignored;
+        socket.close(ignored);
+        return;
+      }
+      refuse_at_once(socket, status, error, palette);
+    };
     if (disk_below_floor(now)) {
       log::info("connection_rejected").field("reason", "disk_full").peer("peer", remote.address().to_string());
       metrics::process().connections_rejected[kDiskFullIndex].add();
-      return refuse_at_once(socket, http::status::service_unavailable, "the server's disk is full; try later", palette);
+      return refuse(http::status::service_unavailable, "the server's disk is full; try later");
     }
     std::string key = address_key(remote.address());
     const Admission::Verdict verdict = ctx.admission.admit(key, now);
@@ -236,16 +294,45 @@ struct Server::Impl {
         ctx.runner.submit(RecordRejection{remote.address().to_string(), Admission::to_string(verdict)}, nullptr, "");
       log::info("connection_rejected").field("reason", Admission::name_of(verdict)).peer("peer", remote.address().to_string());
       metrics::process().connections_rejected[static_cast<std::size_t>(verdict)].add();
-      return refuse_at_once(socket, status_of(verdict), Admission::to_string(verdict), palette);
+      return refuse(status_of(verdict), Admission::to_string(verdict));
     }
     AdmissionSlot slot(ctx.admission, std::move(key));
+    if (tls) {
+      // The context of this moment: a reload later changes what new connections get, not this one.
+      asio::co_spawn(io, tls_handshake(TlsConnectionSocket(std::move(socket), ctx.tls->current()), palette,
+                                       remote.address().to_string(), std::move(slot)),
+                     report_coroutine_failure);
+      return;
+    }
     if (palette) {
       if (ctx.stopping) return;
       slot.upgraded();  // no handshake on a line stream: a session at once
       return start_palette_session(ctx, std::move(socket), remote.address().to_string(), std::move(slot));
     }
-    asio::co_spawn(io, handshake(ConnectionStream(std::move(socket)), remote.address().to_string(), std::move(slot)),
-                   report_coroutine_failure);
+    asio::co_spawn(io, handshake(std::move(socket), remote.address().to_string(), std::move(slot)), report_coroutine_failure);
+  }
+
+  // The TLS handshake (within the handshake's time), then the palette's session or the HTTP request.
+  asio::awaitable<void> tls_handshake(TlsConnectionSocket stream, bool palette, std::string addr, AdmissionSlot slot) {
+    HandshakeDeadline deadline(stream.next_layer());
+    beast::error_code ec;
+    stream.next_layer().set_option(tcp::no_delay(true), ec);
+    std::tie(ec) = co_await stream.async_handshake(asio::ssl::stream_base::server, kTuple);
+    if (ec) {
+      metrics::process().tls_handshakes_failed.add();
+      log::debug("tls_handshake_failed").field("error", tls_failure(ec)).field("palette", palette).peer("peer", addr);
+      co_return;
+    }
+    metrics::process().tls_handshakes_ok.add();
+    if (!palette) {
+      deadline.disarm();  // handshake() arms its own for the HTTP request
+      co_await handshake(std::move(stream), std::move(addr), std::move(slot));
+      co_return;
+    }
+    if (ctx.stopping) co_return;
+    deadline.disarm();
+    slot.upgraded();
+    start_palette_session(ctx, std::move(stream), std::move(addr), std::move(slot));
   }
 
   // Whether free space on the data folder's disk is under --min-free-disk: then new connections
@@ -265,15 +352,16 @@ struct Server::Impl {
   }
 
   // Reads the HTTP request and routes it; never more than kHandshakeTimeout.
-  asio::awaitable<void> handshake(ConnectionStream stream, std::string addr, AdmissionSlot slot) {
+  template <class Stream>
+  asio::awaitable<void> handshake(Stream stream, std::string addr, AdmissionSlot slot) {
+    HandshakeDeadline deadline(tcp_of(stream));
     beast::error_code ec;
-    stream.socket().set_option(tcp::no_delay(true), ec);
+    tcp_of(stream).set_option(tcp::no_delay(true), ec);
 
     beast::flat_buffer buffer;
     http::request_parser<http::string_body> parser;
     parser.header_limit(8 * 1024);
     parser.body_limit(1024);
-    stream.expires_after(kHandshakeTimeout);
     auto [read_ec, n] = co_await http::async_read(stream, buffer, parser, kTuple);
     if (read_ec) co_return;
     slot.upgraded();  // read: no longer a handshake in progress
@@ -299,14 +387,15 @@ struct Server::Impl {
       co_return;
     }
     if (ctx.stopping) co_return;
-    stream.expires_never();
+    deadline.disarm();
     const SessionOptions& options = dialect == &ctx.lowf ? ctx.lowf_options : ctx.native_options;
     start_ws_session(ctx, std::move(stream), std::move(request), *dialect, options, std::move(addr), std::move(slot));
   }
 
   // GET /metrics, for an operator's bearer token only: the counts tell about everyone (as `info`
   // does), and behind a proxy every client would look local, so the peer's address admits no one.
-  asio::awaitable<void> serve_metrics(ConnectionStream& stream, const http::request<http::string_body>& request) {
+  template <class Stream>
+  asio::awaitable<void> serve_metrics(Stream& stream, const http::request<http::string_body>& request) {
     std::string_view authorization(request[http::field::authorization].data(), request[http::field::authorization].size());
     constexpr std::string_view kBearer = "Bearer ";
     const bool admitted = authorization.substr(0, kBearer.size()) == kBearer && ctx.operators.admits(authorization.substr(kBearer.size()));
@@ -358,13 +447,18 @@ struct Server::Impl {
     return Admission::name_of(static_cast<Admission::Verdict>(index));
   }
 
-  asio::awaitable<void> write_and_close(ConnectionStream& stream, http::response<http::string_body>& res) {
-    co_await http::async_write(stream, res, kTuple);
+  template <class Stream>
+  asio::awaitable<void> write_and_close(Stream& stream, http::response<http::string_body>& res) {
+    auto [ec, n] = co_await http::async_write(stream, res, kTuple);
+    if constexpr (kIsTls<Stream>) {
+      if (!ec) co_await stream.async_shutdown(kTuple);  // close_notify and the peer's (the deadline bounds it)
+    }
     beast::error_code ignored;
-    stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    tcp_of(stream).shutdown(tcp::socket::shutdown_send, ignored);
   }
 
-  asio::awaitable<void> respond(ConnectionStream& stream, const http::request<http::string_body>& request,
+  template <class Stream>
+  asio::awaitable<void> respond(Stream& stream, const http::request<http::string_body>& request,
                                 http::status status, std::string body) {
     http::response<http::string_body> res = json_response(status, request.version(), std::move(body));
     co_await write_and_close(stream, res);

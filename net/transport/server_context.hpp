@@ -1,6 +1,7 @@
 // ServerContext: what the listener and its sessions share: options, dialects, the engine runner,
 // the captcha service, the admission counts, and the registry of open sessions (for shutdown).
-// Thread-safety: used only on the network thread, except `runner` and `captcha` (thread-safe) and
+// Thread-safety: used only on the network thread (`operators` and `tls` too, which SIGHUP replaces
+// there), except `runner` and `captcha` (thread-safe) and
 // `live_connections` (atomic).
 #pragma once
 
@@ -24,6 +25,7 @@
 #include "net/session/session_logic.hpp"
 #include "net/session/admission.hpp"
 #include "net/transport/deadline_queue.hpp"
+#include "net/transport/tls.hpp"
 
 namespace chatd {
 
@@ -67,7 +69,8 @@ struct ServerContext {
   NativeDialect native;
   LowfDialect lowf;
   PaletteDialect palette;
-  OperatorTokens operators;  // filled before the server starts; the options point at it
+  OperatorTokens operators;  // filled before the server starts and on SIGHUP; the options point at it
+  std::unique_ptr<TlsCredentials> tls;  // with --tls-cert: the main port (and --palette-tls's) speak TLS
   Argon2idHasher hasher;
   // Thread-safe; its results are posted back to the sessions' thread.
   std::unique_ptr<CredentialService> credentials;

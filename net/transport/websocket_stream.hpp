@@ -1,4 +1,4 @@
-// WebSocketStream<NextLayer>: a WebSocket over NextLayer (a TCP socket; a TLS stream next) as the
+// WebSocketStream<NextLayer>: a WebSocket over NextLayer (a TCP socket, or a TLS stream over one) as the
 // message stream a Connection runs over (net/transport/connection.hpp): the upgrade request it
 // answers, the size limit, the server header and the pongs.
 // Thread-safety: one connection's; used on its executor only.
@@ -31,7 +31,7 @@ class WebSocketStream {
         [](websocket::response_type& res) { res.set(boost::beast::http::field::server, "chatd"); }));
     if (config.socket_send_buffer > 0) {
       boost::beast::error_code ignored;  // a socket already gone fails the handshake
-      ws_.next_layer().set_option(boost::asio::socket_base::send_buffer_size(config.socket_send_buffer), ignored);
+      boost::beast::get_lowest_layer(ws_).set_option(boost::asio::socket_base::send_buffer_size(config.socket_send_buffer), ignored);
     }
   }
 

@@ -7,13 +7,10 @@
 
 namespace chatd {
 
-void start_ws_session(ServerContext& ctx, ConnectionStream stream,
-                      boost::beast::http::request<boost::beast::http::string_body> request, const WireDialect& dialect,
+void start_ws_session(ServerContext& ctx, ConnectionSocket socket, UpgradeRequest request, const WireDialect& dialect,
                       const SessionOptions& options, std::string addr, AdmissionSlot slot) {
-  using Ws = WebSocketStream<ConnectionSocket>;
-  auto connection = std::make_shared<Connection<Ws>>(ctx, Ws(stream.release_socket(), std::move(request), ctx.config),
-                                                     dialect, options, std::move(addr), std::move(slot));
-  connection->start();
+  start_connection(ctx, WebSocketStream<ConnectionSocket>(std::move(socket), std::move(request), ctx.config), dialect,
+                   options, std::move(addr), std::move(slot));
 }
 
 }  // namespace chatd

@@ -5,7 +5,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/asio/ssl/stream.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 
@@ -18,12 +18,16 @@ namespace chatd {
 // connection carries its executor, so this is memory per idle connection and time per message.
 using ConnectionExecutor = boost::asio::io_context::executor_type;
 using ConnectionSocket = boost::asio::basic_stream_socket<boost::asio::ip::tcp, ConnectionExecutor>;
-using ConnectionStream = boost::beast::basic_stream<boost::asio::ip::tcp, ConnectionExecutor>;
+// A TLS connection, its handshake done by the listener (net/transport/tls.hpp).
+using TlsConnectionSocket = boost::asio::ssl::stream<ConnectionSocket>;
+using UpgradeRequest = boost::beast::http::request<boost::beast::http::string_body>;
 
-// Takes over `stream` (its HTTP upgrade request already read), accepts the WebSocket handshake and
-// runs the session in `dialect` until it ends.
-void start_ws_session(ServerContext& ctx, ConnectionStream stream,
-                      boost::beast::http::request<boost::beast::http::string_body> request, const WireDialect& dialect,
+// Takes over `socket` (its HTTP upgrade request already read), accepts the WebSocket handshake and
+// runs the session in `dialect` until it ends. The TLS one is in its own translation unit
+// (net/transport/wss_session.cpp).
+void start_ws_session(ServerContext& ctx, ConnectionSocket socket, UpgradeRequest request, const WireDialect& dialect,
+                      const SessionOptions& options, std::string addr, AdmissionSlot slot);
+void start_ws_session(ServerContext& ctx, TlsConnectionSocket socket, UpgradeRequest request, const WireDialect& dialect,
                       const SessionOptions& options, std::string addr, AdmissionSlot slot);
 
 }  // namespace chatd

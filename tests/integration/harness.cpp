@@ -13,7 +13,15 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/ssl.hpp>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509v3.h>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -150,44 +158,197 @@ int ChatdProcess::stop() {
   return -1;
 }
 
+namespace {
+namespace ssl = asio::ssl;
+
+std::unique_ptr<ssl::context> client_context(const TlsClient& tls) {
+  auto context = std::make_unique<ssl::context>(ssl::context::tls_client);
+  SSL_CTX* native = context->native_handle();
+  if (tls.legacy) {
+    SSL_CTX_set_security_level(native, 0);
+    SSL_CTX_set_cipher_list(native, "DEFAULT:@SECLEVEL=0");
+  }
+  if (tls.min_version) SSL_CTX_set_min_proto_version(native, tls.min_version);
+  if (tls.max_version) SSL_CTX_set_max_proto_version(native, tls.max_version);
+  if (!tls.ca_file.empty()) {
+    context->load_verify_file(tls.ca_file);
+    context->set_verify_mode(ssl::verify_peer);
+  } else {
+    context->set_verify_mode(ssl::verify_none);
+  }
+  return context;
+}
+
+// SNI and, when the certificate is checked, the name it must be for.
+void prepare(SSL* ssl, const TlsClient& tls) {
+  SSL_set_tlsext_host_name(ssl, "localhost");
+  if (!tls.ca_file.empty()) SSL_set1_host(ssl, "localhost");
+}
+
+std::string hex(const unsigned char* bytes, unsigned int size) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned int i = 0; i < size; ++i) out += {kHex[bytes[i] >> 4], kHex[bytes[i] & 15]};
+  return out;
+}
+
+std::string fingerprint_of(X509* cert) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int size = 0;
+  if (!cert || X509_digest(cert, EVP_sha256(), digest, &size) != 1) return {};
+  return hex(digest, size);
+}
+
+std::string peer_fingerprint_of(SSL* ssl) {
+  X509* cert = SSL_get1_peer_certificate(ssl);
+  std::string out = fingerprint_of(cert);
+  X509_free(cert);
+  return out;
+}
+
+std::string tls_reason(const beast::error_code& ec) {
+  if (ec.category() == asio::error::get_ssl_category())
+    if (const char* reason = ERR_reason_error_string(static_cast<unsigned long>(ec.value()))) return reason;
+  return ec.message();
+}
+
+// Runs `io` until `done` or `timeout`; false if the time ran out.
+bool run_until(asio::io_context& io, const bool& done, std::chrono::milliseconds timeout) {
+  io.restart();
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!done && std::chrono::steady_clock::now() < deadline)
+    io.run_one_for(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()));
+  return done;
+}
+}  // namespace
+
+TestCertificate write_test_certificate(const std::string& dir, const std::string& name) {
+  TestCertificate out{dir + "/" + name + ".crt", dir + "/" + name + ".key", ""};
+  EVP_PKEY* key = EVP_EC_gen("P-256");
+  X509* cert = X509_new();
+  if (!key || !cert) throw std::runtime_error("cannot make a test key");
+  X509_set_version(cert, 2);
+  static long serial = 1;
+  ASN1_INTEGER_set(X509_get_serialNumber(cert), serial++);
+  X509_gmtime_adj(X509_getm_notBefore(cert), -3600);
+  X509_gmtime_adj(X509_getm_notAfter(cert), 24 * 3600);
+  X509_set_pubkey(cert, key);
+  X509_NAME* subject = X509_get_subject_name(cert);
+  X509_NAME_add_entry_by_txt(subject, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("localhost"), -1, -1, 0);
+  X509_set_issuer_name(cert, subject);
+  X509V3_CTX v3;
+  X509V3_set_ctx_nodb(&v3);
+  X509V3_set_ctx(&v3, cert, cert, nullptr, nullptr, 0);
+  for (auto [nid, value] : {std::pair{NID_subject_alt_name, "DNS:localhost,IP:127.0.0.1"}, std::pair{NID_basic_constraints, "critical,CA:TRUE"}}) {
+    X509_EXTENSION* ext = X509V3_EXT_conf_nid(nullptr, &v3, nid, value);
+    X509_add_ext(cert, ext, -1);
+    X509_EXTENSION_free(ext);
+  }
+  if (X509_sign(cert, key, EVP_sha256()) == 0) throw std::runtime_error("cannot sign the test certificate");
+  FILE* c = std::fopen(out.cert_file.c_str(), "w");
+  FILE* k = std::fopen(out.key_file.c_str(), "w");
+  if (!c || !k) throw std::runtime_error("cannot write the test certificate in " + dir);
+  PEM_write_X509(c, cert);
+  PEM_write_PrivateKey(k, key, nullptr, nullptr, 0, nullptr, nullptr);
+  std::fclose(c);
+  std::fclose(k);
+  out.fingerprint = fingerprint_of(cert);
+  X509_free(cert);
+  EVP_PKEY_free(key);
+  return out;
+}
+
+TlsHandshake tls_handshake(std::uint16_t port, const TlsClient& tls) {
+  asio::io_context io;
+  auto context = client_context(tls);
+  ssl::stream<tcp::socket> stream(io, *context);
+  prepare(stream.native_handle(), tls);
+  stream.next_layer().connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+  bool done = false;
+  beast::error_code result;
+  stream.async_handshake(ssl::stream_base::client, [&](beast::error_code ec) {
+    done = true;
+    result = ec;
+  });
+  TlsHandshake out;
+  if (!run_until(io, done, std::chrono::seconds(5))) {
+    out.error = "timed out";
+    return out;
+  }
+  out.ok = !result;
+  if (result) out.error = tls_reason(result);
+  out.fingerprint = peer_fingerprint_of(stream.native_handle());
+  out.version = SSL_get_version(stream.native_handle());
+  return out;
+}
+
 struct WsClient::Impl {
   asio::io_context io;
-  websocket::stream<tcp::socket> ws{io};
+  std::unique_ptr<ssl::context> context;  // over TLS
+  std::optional<websocket::stream<tcp::socket>> plain;
+  std::optional<websocket::stream<ssl::stream<tcp::socket>>> secure;
   beast::flat_buffer buffer;
+
+  // Calls f with the WebSocket, whichever it is.
+  template <class F>
+  decltype(auto) with(F&& f) {
+    if (plain) return f(*plain);
+    return f(*secure);
+  }
 };
 
-WsClient::WsClient(std::uint16_t port, const std::string& path, int receive_buffer) : impl_(std::make_unique<Impl>()) {
-  auto& sock = impl_->ws.next_layer();
-  sock.open(tcp::v4());
-  if (receive_buffer > 0) sock.set_option(asio::socket_base::receive_buffer_size(receive_buffer));
-  sock.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
-  impl_->ws.handshake("127.0.0.1:" + std::to_string(port), path);
-  impl_->ws.read_message_max(1 << 20);
+WsClient::WsClient(std::uint16_t port, const std::string& path, int receive_buffer, const TlsClient* tls)
+    : impl_(std::make_unique<Impl>()) {
+  if (tls) {
+    impl_->context = client_context(*tls);
+    impl_->secure.emplace(impl_->io, *impl_->context);
+    prepare(impl_->secure->next_layer().native_handle(), *tls);
+  } else {
+    impl_->plain.emplace(impl_->io);
+  }
+  impl_->with([&](auto& ws) {
+    auto& sock = beast::get_lowest_layer(ws);
+    sock.open(tcp::v4());
+    if (receive_buffer > 0) sock.set_option(asio::socket_base::receive_buffer_size(receive_buffer));
+    sock.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+    if constexpr (!std::is_same_v<std::decay_t<decltype(ws.next_layer())>, tcp::socket>)
+      ws.next_layer().handshake(ssl::stream_base::client);
+    ws.handshake("127.0.0.1:" + std::to_string(port), path);
+    ws.read_message_max(1 << 20);
+  });
 }
 
 WsClient::~WsClient() {
   beast::error_code ignored;
-  impl_->ws.next_layer().close(ignored);
+  impl_->with([&](auto& ws) { beast::get_lowest_layer(ws).close(ignored); });
+}
+
+std::string WsClient::peer_fingerprint() const {
+  return impl_->secure ? peer_fingerprint_of(impl_->secure->next_layer().native_handle()) : "";
 }
 
 void WsClient::send(const std::string& text) {
-  impl_->ws.text(true);
-  impl_->ws.write(asio::buffer(text));
+  impl_->with([&](auto& ws) {
+    ws.text(true);
+    ws.write(asio::buffer(text));
+  });
 }
 
 void WsClient::shutdown_send() {
   beast::error_code ignored;
-  impl_->ws.next_layer().shutdown(tcp::socket::shutdown_send, ignored);
+  impl_->with([&](auto& ws) { beast::get_lowest_layer(ws).shutdown(tcp::socket::shutdown_send, ignored); });
 }
 
 void WsClient::send_binary(const std::string& bytes) {
-  impl_->ws.binary(true);
-  impl_->ws.write(asio::buffer(bytes));
+  impl_->with([&](auto& ws) {
+    ws.binary(true);
+    ws.write(asio::buffer(bytes));
+  });
 }
 
 bool WsClient::send_ping() {
   beast::error_code ec;
-  impl_->ws.ping({}, ec);
+  impl_->with([&](auto& ws) { ws.ping({}, ec); });
   return !ec;
 }
 
@@ -196,9 +357,11 @@ std::optional<std::string> WsClient::recv(std::chrono::milliseconds timeout) {
   bool done = false;
   beast::error_code result;
   impl_->buffer.clear();
-  impl_->ws.async_read(impl_->buffer, [&](beast::error_code ec, std::size_t) {
-    done = true;
-    result = ec;
+  impl_->with([&](auto& ws) {
+    ws.async_read(impl_->buffer, [&](beast::error_code ec, std::size_t) {
+      done = true;
+      result = ec;
+    });
   });
   impl_->io.restart();
   impl_->io.run_for(timeout);
@@ -206,18 +369,84 @@ std::optional<std::string> WsClient::recv(std::chrono::milliseconds timeout) {
     // A cancelled WebSocket read leaves the stream unusable: this client is done.
     timed_out_ = true;
     beast::error_code ignored;
-    impl_->ws.next_layer().cancel(ignored);
+    impl_->with([&](auto& ws) { beast::get_lowest_layer(ws).cancel(ignored); });
     impl_->io.restart();
     impl_->io.run();
     return std::nullopt;
   }
   if (result) {
     closed_ = true;
-    close_.code = impl_->ws.reason().code;
-    close_.reason = std::string(impl_->ws.reason().reason.c_str());
+    impl_->with([&](auto& ws) {
+      close_.code = ws.reason().code;
+      close_.reason = std::string(ws.reason().reason.c_str());
+    });
     return std::nullopt;
   }
   return beast::buffers_to_string(impl_->buffer.data());
+}
+
+struct TlsLineClient::Impl {
+  asio::io_context io;
+  std::unique_ptr<ssl::context> context;
+  std::optional<ssl::stream<tcp::socket>> stream;
+};
+
+TlsLineClient::TlsLineClient(std::uint16_t port, const TlsClient& tls) : impl_(std::make_unique<Impl>()) {
+  impl_->context = client_context(tls);
+  impl_->stream.emplace(impl_->io, *impl_->context);
+  prepare(impl_->stream->native_handle(), tls);
+  impl_->stream->next_layer().connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+  impl_->stream->handshake(ssl::stream_base::client);
+}
+
+TlsLineClient::~TlsLineClient() {
+  beast::error_code ignored;
+  impl_->stream->next_layer().close(ignored);
+}
+
+void TlsLineClient::send(const std::string& bytes) { asio::write(*impl_->stream, asio::buffer(bytes)); }
+
+// Reads what comes within `wait` into `got`; false once the connection has ended.
+bool TlsLineClient::read_for(std::chrono::milliseconds wait) {
+  if (closed_) return false;
+  char buffer[8192];
+  bool done = false;
+  impl_->stream->async_read_some(asio::buffer(buffer), [&](beast::error_code ec, std::size_t n) {
+    done = true;
+    if (ec) closed_ = true;
+    else got_.append(buffer, n);
+  });
+  if (!run_until(impl_->io, done, wait)) {
+    // A cancelled TLS read leaves the stream unusable: wait for it to end, and this client is done.
+    beast::error_code ignored;
+    impl_->stream->next_layer().cancel(ignored);
+    impl_->io.restart();
+    impl_->io.run();
+    closed_ = true;
+    timed_out_ = true;
+  }
+  return !closed_;
+}
+
+std::string TlsLineClient::until(const std::string& needle, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (got_.find(needle) == std::string::npos) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0 || !read_for(left)) break;
+  }
+  const auto at = got_.find(needle);
+  if (at == std::string::npos) return "";
+  std::string out = got_.substr(0, at + needle.size());
+  got_.erase(0, at + needle.size());
+  return out;
+}
+
+bool TlsLineClient::closed(std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (read_for(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now())) &&
+         std::chrono::steady_clock::now() < deadline) {
+  }
+  return closed_ && !timed_out_;
 }
 
 std::optional<std::string> WsClient::recv_until(const std::string& needle, std::chrono::milliseconds timeout) {
@@ -258,13 +487,9 @@ int http_status(std::uint16_t port, const std::string& path, bool upgrade) {
   return http_get(port, request).status;
 }
 
-HttpAnswer http_get(std::uint16_t port, const HttpRequest& request) {
-  asio::io_context io;
-  beast::tcp_stream stream(io);
-  tcp::socket& socket = stream.socket();
-  socket.open(tcp::v4());
-  socket.bind(tcp::endpoint(asio::ip::make_address(request.source), 0));
-  socket.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+namespace {
+template <class Stream>
+HttpAnswer http_exchange(Stream& stream, const HttpRequest& request) {
   beast::http::request<beast::http::empty_body> req{beast::http::verb::get, request.path, 11};
   req.set(beast::http::field::host, "127.0.0.1");
   if (request.upgrade) {
@@ -283,6 +508,25 @@ HttpAnswer http_get(std::uint16_t port, const HttpRequest& request) {
   beast::http::read(stream, buffer, res, ec);
   if (ec) return {};
   return HttpAnswer{static_cast<int>(res.result_int()), std::string(res[beast::http::field::content_type]), res.body()};
+}
+}  // namespace
+
+HttpAnswer http_get(std::uint16_t port, const HttpRequest& request) {
+  asio::io_context io;
+  beast::tcp_stream stream(io);
+  tcp::socket& socket = stream.socket();
+  socket.open(tcp::v4());
+  socket.bind(tcp::endpoint(asio::ip::make_address(request.source), 0));
+  socket.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+  stream.expires_after(std::chrono::seconds(10));  // a server that never answers fails the test, not hangs it
+  if (!request.tls) return http_exchange(stream, request);
+  auto context = client_context(*request.tls);
+  beast::ssl_stream<beast::tcp_stream&> secure(stream, *context);
+  prepare(secure.native_handle(), *request.tls);
+  beast::error_code ec;
+  secure.handshake(ssl::stream_base::client, ec);
+  if (ec) return {};
+  return http_exchange(secure, request);
 }
 
 ChildProcess::ChildProcess(std::vector<std::string> argv) {

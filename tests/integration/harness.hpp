@@ -56,6 +56,32 @@ class ChatdProcess {
   std::string output_;
 };
 
+// A TLS client's side of the handshake.
+struct TlsClient {
+  int min_version = 0;  // TLS1_2_VERSION and the like; 0: OpenSSL's default
+  int max_version = 0;
+  bool legacy = false;  // OpenSSL's security level 0, so that TLS 1.0 and 1.1 can be offered at all
+  std::string ca_file;  // verify the server's certificate against it, for the name "localhost"; empty: no check
+};
+
+// A self-signed certificate (P-256, for localhost and 127.0.0.1) and its key, written to
+// DIR/NAME.crt and DIR/NAME.key.
+struct TestCertificate {
+  std::string cert_file;
+  std::string key_file;
+  std::string fingerprint;  // SHA-256 of the certificate, hex (what chatd logs)
+};
+TestCertificate write_test_certificate(const std::string& dir, const std::string& name);
+
+struct TlsHandshake {
+  bool ok = false;
+  std::string error;        // OpenSSL's reason, when it failed
+  std::string fingerprint;  // of the server's certificate
+  std::string version;      // "TLSv1.3", ...
+};
+// One TLS handshake with chatd on 127.0.0.1:port (bounded to 5 s), then the connection is dropped.
+TlsHandshake tls_handshake(std::uint16_t port, const TlsClient& tls);
+
 struct CloseInfo {
   int code = 0;
   std::string reason;
@@ -64,7 +90,8 @@ struct CloseInfo {
 // A blocking WebSocket client; every wait is bounded.
 class WsClient {
  public:
-  WsClient(std::uint16_t port, const std::string& path, int receive_buffer = 0);
+  // With `tls`: wss:// (the handshake throws if it fails).
+  WsClient(std::uint16_t port, const std::string& path, int receive_buffer = 0, const TlsClient* tls = nullptr);
   ~WsClient();
   WsClient(const WsClient&) = delete;
   WsClient& operator=(const WsClient&) = delete;
@@ -82,6 +109,8 @@ class WsClient {
   bool closed() const { return closed_; }
   const CloseInfo& close_info() const { return close_; }
   bool timed_out() const { return timed_out_; }
+  // Over TLS: the SHA-256 of the certificate the server presented ("" over plain TCP).
+  std::string peer_fingerprint() const;
 
  private:
   struct Impl;
@@ -89,6 +118,26 @@ class WsClient {
   bool closed_ = false;
   bool timed_out_ = false;
   CloseInfo close_;
+};
+
+// A blocking client of a line protocol over TLS (the palette with --palette-tls); every wait bounded.
+class TlsLineClient {
+ public:
+  TlsLineClient(std::uint16_t port, const TlsClient& tls);
+  ~TlsLineClient();
+  void send(const std::string& bytes);
+  // Everything received until `needle` is in it (and it is returned, and taken), or "" after the timeout.
+  std::string until(const std::string& needle, std::chrono::milliseconds timeout = std::chrono::seconds(5));
+  // Whether the server ended the connection within `timeout` (what came meanwhile is kept).
+  bool closed(std::chrono::milliseconds timeout = std::chrono::seconds(5));
+
+ private:
+  bool read_for(std::chrono::milliseconds wait);
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+  std::string got_;
+  bool closed_ = false;
+  bool timed_out_ = false;
 };
 
 // Another program (chatreplay) as a child process, its stdout captured through a pipe; stderr is
@@ -140,6 +189,7 @@ struct HttpRequest {
   std::vector<std::pair<std::string, std::string>> headers;
   bool upgrade = false;                 // a WebSocket upgrade's headers
   std::string source = "127.0.0.1";     // the client's address: another loopback one (127.0.0.2) is another client
+  const TlsClient* tls = nullptr;       // https
 };
 // One HTTP GET to chatd on 127.0.0.1:port, from `source`; its answer.
 HttpAnswer http_get(std::uint16_t port, const HttpRequest& request);
